@@ -1,0 +1,161 @@
+import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { FapiError } from '../errors.js';
+import { toPublicKey, type PublicKey } from '../lib/crypto.js';
+
+/** The JWS header members key selection looks at. */
+export interface KeySelector {
+  alg: string;
+  kid?: string | undefined;
+}
+
+/**
+ * Where an issuer's signing keys come from. `getKey` returns the one key that matches the
+ * header (kid, and kty/alg/crv/use as RFC 7517 and SP 5.4.3 require), or throws a FapiError:
+ * ERR_FAPI_TOKEN_KEY_NOT_FOUND, or ERR_FAPI_KEYS_UNAVAILABLE when the keys cannot be had.
+ */
+export interface KeyResolver {
+  getKey(selector: KeySelector): Promise<PublicKey>;
+  /** Changes whenever the key set changes, so verifications cached earlier are redone. */
+  readonly generation: number;
+}
+
+type LocalSet = ReturnType<typeof createLocalJWKSet>;
+
+/** Selects a key with jose, keeping only the mapping to our error codes here. */
+async function select(set: LocalSet, selector: KeySelector): Promise<PublicKey> {
+  try {
+    return toPublicKey(await set({ alg: selector.alg, kid: selector.kid }));
+  } catch (cause) {
+    throw new FapiError('ERR_FAPI_TOKEN_KEY_NOT_FOUND', { cause });
+  }
+}
+
+/** Keys from a JWKS held in memory (for example loaded from configuration). */
+export function localJwks(jwks: JSONWebKeySet): KeyResolver {
+  const set = createLocalJWKSet(jwks);
+  return { generation: 0, getKey: (selector) => select(set, selector) };
+}
+
+export interface RemoteJwksOptions {
+  /** Abort a JWKS fetch after this long. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Refetch for an unknown `kid` at most once per this period. Default 30000 ms. */
+  cooldownMs?: number;
+  /** Refresh a JWKS older than this. Default 600000 ms (10 minutes). */
+  maxAgeMs?: number;
+  /** Keep serving the last good JWKS this long past `maxAgeMs` while the endpoint fails. Default 24 h. */
+  maxStaleMs?: number;
+  /** After a failed fetch, wait this long before trying again. Default 1000 ms. */
+  failureBackoffMs?: number;
+  /** Largest JWKS accepted, in bytes. Default 512 KiB. */
+  maxBytes?: number;
+  clock?: () => number;
+  fetch?: typeof globalThis.fetch;
+}
+
+interface Loaded {
+  set: LocalSet;
+  text: string;
+  fetchedAt: number;
+}
+
+/**
+ * Keys fetched from a JWKS URL (the AS's `jwks_uri`), cached and refreshed:
+ * - an unknown `kid` triggers one refetch, at most once per `cooldownMs` (RS-JWT-09);
+ * - a stale set is refreshed in the background of the request that notices it, and the last
+ *   good set keeps serving while the endpoint is down (up to `maxStaleMs`);
+ * - concurrent requests share one fetch; each fetch is bounded by `timeoutMs` and `maxBytes`;
+ * - no keys at all (first use, endpoint down) is ERR_FAPI_KEYS_UNAVAILABLE (503), never a 401.
+ */
+export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): KeyResolver {
+  const href = String(url);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const cooldownMs = options.cooldownMs ?? 30_000;
+  const maxAgeMs = options.maxAgeMs ?? 600_000;
+  const maxStaleMs = options.maxStaleMs ?? 86_400_000;
+  const failureBackoffMs = options.failureBackoffMs ?? 1_000;
+  const maxBytes = options.maxBytes ?? 512 * 1024;
+  const clock = options.clock ?? Date.now;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+
+  let loaded: Loaded | undefined;
+  let generation = 0;
+  let pending: Promise<void> | undefined;
+  let lastAttempt = -Infinity;
+  let lastFailure = -Infinity;
+
+  async function load(): Promise<void> {
+    lastAttempt = clock();
+    try {
+      const response = await fetchImpl(href, {
+        headers: { accept: 'application/jwk-set+json, application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await readBounded(response, maxBytes);
+      if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
+      if (loaded && text === loaded.text) {
+        loaded.fetchedAt = clock();
+        return;
+      }
+      const set = createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
+      loaded = { set, text, fetchedAt: clock() };
+      generation += 1;
+    } catch (cause) {
+      lastFailure = clock();
+      throw new FapiError('ERR_FAPI_KEYS_UNAVAILABLE', { cause });
+    }
+  }
+
+  function refresh(): Promise<void> {
+    pending ??= load().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  }
+
+  async function current(): Promise<Loaded> {
+    const now = clock();
+    if (!loaded) {
+      if (pending) await pending;
+      else if (now - lastFailure < failureBackoffMs) {
+        throw new FapiError('ERR_FAPI_KEYS_UNAVAILABLE');
+      } else await refresh();
+      if (!loaded) throw new FapiError('ERR_FAPI_KEYS_UNAVAILABLE');
+      return loaded;
+    }
+    const age = now - loaded.fetchedAt;
+    if (age > maxAgeMs && now - lastAttempt >= failureBackoffMs) {
+      try {
+        await refresh();
+      } catch (error) {
+        if (age > maxAgeMs + maxStaleMs) throw error;
+      }
+    }
+    return loaded;
+  }
+
+  return {
+    get generation() {
+      return generation;
+    },
+    async getKey(selector) {
+      const keys = await current();
+      try {
+        return await select(keys.set, selector);
+      } catch (notFound) {
+        if (clock() - lastAttempt < cooldownMs) throw notFound;
+        await refresh();
+        return select((loaded as Loaded).set, selector);
+      }
+    },
+  };
+}
+
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) throw new Error('JWKS response too large');
+  const text = await response.text();
+  if (text.length > maxBytes) throw new Error('JWKS response too large');
+  return text;
+}

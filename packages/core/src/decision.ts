@@ -1,0 +1,24 @@
+import type { FapiErrorCode } from './errors.js';
+
+/**
+ * One authorization decision, for audit logs. It never carries the token, the proof, keys or
+ * certificates: only identifiers that are safe to log.
+ */
+export interface DecisionEvent {
+  outcome: 'allow' | 'deny';
+  status: number;
+  /** Stable code of the rejection (deny only). */
+  code?: FapiErrorCode;
+  /** RFC 6750 / 9449 `error` value (deny only, when there is one). */
+  error?: string;
+  method: string;
+  /** Request path without query string. */
+  path: string;
+  clientId?: string;
+  subject?: string;
+  issuer?: string;
+  binding?: 'dpop' | 'mtls' | 'bearer';
+  interactionId: string;
+  /** Time spent in `verify`, in milliseconds. */
+  latencyMs: number;
+}

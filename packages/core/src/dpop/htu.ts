@@ -1,0 +1,35 @@
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)/;
+const PERCENT = /%([0-9A-Fa-f]{2})/g;
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * Normalizes an HTTP(S) URI for the DPoP `htu` comparison (RFC 9449 §4.3 item 9): query and
+ * fragment dropped, scheme and host lower-cased, default port removed, percent-encoding
+ * normalized (RFC 3986 §6.2.2.1-2). The path is otherwise compared as sent: no case folding and
+ * no dot-segment removal, so `/A` and `/a/../b` never match `/a` and `/b` (SPEC N38).
+ * Returns undefined when `uri` is not an absolute http(s) URI without userinfo.
+ */
+export function normalizeHtu(uri: string): string | undefined {
+  const match = ABSOLUTE.exec(uri);
+  if (!match) return undefined;
+  const scheme = (match[1] as string).toLowerCase();
+  const authority = match[2] as string;
+  if ((scheme !== 'https' && scheme !== 'http') || authority === '' || authority.includes('@')) {
+    return undefined;
+  }
+  let host: string;
+  try {
+    host = new URL(`${scheme}://${authority}/`).host;
+  } catch {
+    return undefined;
+  }
+  const path = match[3] || '/';
+  return `${scheme}://${host}${path.includes('%') ? normalizePercentEncoding(path) : path}`;
+}
+
+function normalizePercentEncoding(path: string): string {
+  return path.replace(PERCENT, (_, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+}

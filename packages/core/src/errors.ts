@@ -1,0 +1,274 @@
+/**
+ * One error hierarchy for every rejection. Each rejection has a stable `code`, the RFC 6750 /
+ * RFC 9449 `error` value, an HTTP status and a fixed, safe description: nothing attacker-supplied
+ * and nothing from a library is ever shown to the client. The causes stay on `cause` for logs.
+ *
+ * The headers (`WWW-Authenticate`, `DPoP-Nonce`, `Cache-Control`, `x-fapi-interaction-id`) are
+ * rendered once by the resource server (see `challenge.ts`); adapters copy `status`, `headers`
+ * and `body()` to the wire.
+ */
+
+/** The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9. */
+export type OAuthError =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
+
+/** The authentication schemes a resource request may use. */
+export type AuthScheme = 'Bearer' | 'DPoP';
+
+type Kind = 'request' | 'token' | 'dpop' | 'nonce' | 'scope' | 'credentials' | 'unavailable';
+
+interface CodeInfo {
+  kind: Kind;
+  description: string;
+}
+
+/**
+ * Every code core can produce, with its fixed description. `docs/errors.md` documents the same
+ * table; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  ERR_FAPI_NO_CREDENTIALS: { kind: 'credentials', description: 'Authentication required' },
+  ERR_FAPI_UNSUPPORTED_SCHEME: {
+    kind: 'credentials',
+    description: 'Unsupported authentication scheme',
+  },
+  ERR_FAPI_TOKEN_IN_QUERY: {
+    kind: 'credentials',
+    description: 'Access tokens are accepted only in the Authorization header',
+  },
+  ERR_FAPI_MULTIPLE_METHODS: {
+    kind: 'request',
+    description: 'Multiple methods used to include access token',
+  },
+  ERR_FAPI_MALFORMED_AUTHORIZATION: {
+    kind: 'request',
+    description: 'Malformed Authorization header',
+  },
+  ERR_FAPI_CLIENT_CERT_HEADER_INVALID: {
+    kind: 'request',
+    description: 'Malformed client certificate header',
+  },
+  ERR_FAPI_TOKEN_MALFORMED: { kind: 'token', description: 'The access token is malformed' },
+  ERR_FAPI_TOKEN_TYPE: { kind: 'token', description: 'The access token type is not at+jwt' },
+  ERR_FAPI_TOKEN_ALG: {
+    kind: 'token',
+    description: 'The access token signing algorithm is not allowed',
+  },
+  ERR_FAPI_TOKEN_CRIT: {
+    kind: 'token',
+    description: 'The access token has unsupported critical header parameters',
+  },
+  ERR_FAPI_TOKEN_KEY_NOT_FOUND: {
+    kind: 'token',
+    description: 'No key of the issuer matches the access token',
+  },
+  ERR_FAPI_TOKEN_KEY_TOO_SMALL: {
+    kind: 'token',
+    description: 'The access token signing key is too small',
+  },
+  ERR_FAPI_TOKEN_SIGNATURE: {
+    kind: 'token',
+    description: 'The access token signature is invalid',
+  },
+  ERR_FAPI_TOKEN_ISSUER: { kind: 'token', description: 'The access token issuer is not trusted' },
+  ERR_FAPI_TOKEN_AUDIENCE: {
+    kind: 'token',
+    description: 'The access token audience does not include this resource server',
+  },
+  ERR_FAPI_TOKEN_EXPIRED: { kind: 'token', description: 'The access token expired' },
+  ERR_FAPI_TOKEN_NOT_YET_VALID: {
+    kind: 'token',
+    description: 'The access token is not yet valid',
+  },
+  ERR_FAPI_TOKEN_CLAIM_INVALID: {
+    kind: 'token',
+    description: 'The access token lacks a required claim or has an invalid one',
+  },
+  ERR_FAPI_TOKEN_INACTIVE: { kind: 'token', description: 'The access token is not active' },
+  ERR_FAPI_TOKEN_NOT_SENDER_CONSTRAINED: {
+    kind: 'token',
+    description: 'The access token is not sender-constrained',
+  },
+  ERR_FAPI_TOKEN_BINDING_UNSUPPORTED: {
+    kind: 'token',
+    description: 'The access token binding is not supported',
+  },
+  ERR_FAPI_BINDING_REQUIRED: {
+    kind: 'token',
+    description: 'This resource requires a differently bound access token',
+  },
+  ERR_FAPI_DPOP_DOWNGRADE: {
+    kind: 'token',
+    description: 'A DPoP-bound access token must use the DPoP scheme',
+  },
+  ERR_FAPI_DPOP_NOT_BOUND: {
+    kind: 'token',
+    description: 'The access token is not DPoP-bound',
+  },
+  ERR_FAPI_DPOP_KEY_BINDING: { kind: 'token', description: 'Invalid DPoP key binding' },
+  ERR_FAPI_DPOP_PROOF_MISSING: { kind: 'dpop', description: 'DPoP proof is missing' },
+  ERR_FAPI_DPOP_PROOF_MULTIPLE: {
+    kind: 'dpop',
+    description: 'Exactly one DPoP proof is required',
+  },
+  ERR_FAPI_DPOP_PROOF_MALFORMED: { kind: 'dpop', description: 'DPoP proof is malformed' },
+  ERR_FAPI_DPOP_TYP: { kind: 'dpop', description: 'DPoP proof typ must be dpop+jwt' },
+  ERR_FAPI_DPOP_ALG: { kind: 'dpop', description: 'DPoP proof algorithm is not allowed' },
+  ERR_FAPI_DPOP_JWK: { kind: 'dpop', description: 'DPoP proof jwk is missing or invalid' },
+  ERR_FAPI_DPOP_SIGNATURE: { kind: 'dpop', description: 'DPoP proof signature is invalid' },
+  ERR_FAPI_DPOP_CLAIM_INVALID: {
+    kind: 'dpop',
+    description: 'DPoP proof lacks a required claim or has an invalid one',
+  },
+  ERR_FAPI_DPOP_JTI_TOO_LONG: { kind: 'dpop', description: 'DPoP proof jti is too long' },
+  ERR_FAPI_DPOP_HTM_MISMATCH: {
+    kind: 'dpop',
+    description: 'DPoP proof htm does not match the request method',
+  },
+  ERR_FAPI_DPOP_HTU_MISMATCH: {
+    kind: 'dpop',
+    description: 'DPoP proof htu does not match the request URI',
+  },
+  ERR_FAPI_DPOP_IAT_OUT_OF_WINDOW: {
+    kind: 'dpop',
+    description: 'DPoP proof iat is outside the acceptable window',
+  },
+  ERR_FAPI_DPOP_EXPIRED: { kind: 'dpop', description: 'DPoP proof expired' },
+  ERR_FAPI_DPOP_ATH_MISSING: { kind: 'dpop', description: 'DPoP proof ath is missing' },
+  ERR_FAPI_DPOP_ATH_MISMATCH: {
+    kind: 'dpop',
+    description: 'DPoP proof ath does not match the access token',
+  },
+  ERR_FAPI_DPOP_REPLAY: { kind: 'dpop', description: 'DPoP proof was already used' },
+  ERR_FAPI_DPOP_NONCE_REQUIRED: {
+    kind: 'nonce',
+    description: 'Resource server requires nonce in DPoP proof',
+  },
+  ERR_FAPI_DPOP_NONCE_INVALID: {
+    kind: 'nonce',
+    description: 'DPoP proof nonce is invalid or expired',
+  },
+  ERR_FAPI_MTLS_NO_CERTIFICATE: {
+    kind: 'token',
+    description: 'A client certificate is required for this access token',
+  },
+  ERR_FAPI_MTLS_THUMBPRINT_MISMATCH: {
+    kind: 'token',
+    description: 'The client certificate does not match the access token binding',
+  },
+  ERR_FAPI_MTLS_CNF_MALFORMED: {
+    kind: 'token',
+    description: 'The access token certificate binding is malformed',
+  },
+  ERR_FAPI_INSUFFICIENT_SCOPE: {
+    kind: 'scope',
+    description: 'The access token does not grant the required scope',
+  },
+  ERR_FAPI_UNEXPECTED: { kind: 'token', description: 'The access token could not be verified' },
+  ERR_FAPI_KEYS_UNAVAILABLE: {
+    kind: 'unavailable',
+    description: 'The authorization server keys are temporarily unavailable',
+  },
+  ERR_FAPI_STORE_UNAVAILABLE: {
+    kind: 'unavailable',
+    description: 'The replay protection store is temporarily unavailable',
+  },
+  ERR_FAPI_INTROSPECTION_UNAVAILABLE: {
+    kind: 'unavailable',
+    description: 'The token introspection service is temporarily unavailable',
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type FapiErrorCode = keyof typeof ERROR_CODES;
+
+const KIND_STATUS: Record<Kind, number> = {
+  request: 400,
+  token: 401,
+  dpop: 401,
+  nonce: 401,
+  scope: 403,
+  credentials: 401,
+  unavailable: 503,
+};
+
+const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
+  request: 'invalid_request',
+  token: 'invalid_token',
+  dpop: 'invalid_dpop_proof',
+  nonce: 'use_dpop_nonce',
+  scope: 'insufficient_scope',
+  credentials: undefined,
+  unavailable: undefined,
+};
+
+/** The JSON body adapters send with a rejection. */
+export interface FapiErrorBody {
+  error: string;
+  error_description: string;
+}
+
+/**
+ * Every rejection core produces. `status`, `headers` and `expose` follow the conventions of
+ * Express's and Koa's default error handlers, so either renders a correct response unchanged.
+ */
+export class FapiError extends Error {
+  override readonly name: string = 'FapiError';
+  readonly code: FapiErrorCode;
+  readonly status: number;
+  /** The RFC 6750 / RFC 9449 `error` value; absent for missing credentials and 503. */
+  readonly error: OAuthError | undefined;
+  readonly description: string;
+  /** Which challenge carries the error; absent when the scheme is ambiguous (all carry it). */
+  scheme: AuthScheme | undefined;
+  /** Scopes the resource needs (insufficient_scope only). */
+  readonly scope: readonly string[] | undefined;
+  /** Response headers, filled in by the resource server before the error leaves `verify`. */
+  headers: Record<string, string> = {};
+  /** Koa and http-errors convention: the message is safe to show. */
+  readonly expose = true;
+  /** Correlation id in force for this request (RS-HDR-01). */
+  interactionId: string | undefined;
+
+  constructor(
+    code: FapiErrorCode,
+    options: { scheme?: AuthScheme; scope?: readonly string[]; cause?: unknown } = {},
+  ) {
+    const info: CodeInfo = ERROR_CODES[code];
+    super(info.description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = KIND_STATUS[info.kind];
+    this.error = KIND_ERROR[info.kind];
+    this.description = info.description;
+    this.scheme =
+      options.scheme ?? (info.kind === 'dpop' || info.kind === 'nonce' ? 'DPoP' : undefined);
+    this.scope = options.scope;
+  }
+
+  /** Whether the client sent no usable credentials (the challenge then carries no `error`). */
+  get isChallengeOnly(): boolean {
+    return this.error === undefined && this.status === 401;
+  }
+
+  /** `{ error, error_description }` for the JSON response body. */
+  body(): FapiErrorBody {
+    return {
+      error: this.error ?? (this.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
+      error_description: this.description,
+    };
+  }
+}
+
+/** Whether `value` is a FapiError (also across module copies). */
+export function isFapiError(value: unknown): value is FapiError {
+  return (
+    value instanceof FapiError ||
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { name?: unknown }).name === 'FapiError' &&
+      typeof (value as { code?: unknown }).code === 'string')
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Request headers in any of the shapes adapters have at hand. Duplicates must stay visible:
+ * Node's `req.headers` silently drops a second `Authorization` and joins repeated `DPoP` values
+ * with ", " (RS-TOK-04), so adapters pass `req.headersDistinct` or `req.rawHeaders` instead.
+ */
+export type HeaderInput =
+  | HeadersLike
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | readonly string[]
+  | ReadonlyArray<readonly [string, string]>;
+
+/** The part of the fetch `Headers` class core uses. */
+export interface HeadersLike {
+  forEach(callback: (value: string, name: string) => void): void;
+  get(name: string): string | null;
+}
+
+/** Lower-cased header name to every value received, in order. */
+export type HeaderBag = ReadonlyMap<string, readonly string[]>;
+
+function isHeadersLike(input: unknown): input is HeadersLike {
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    typeof (input as HeadersLike).forEach === 'function' &&
+    typeof (input as HeadersLike).get === 'function'
+  );
+}
+
+/**
+ * Normalizes any supported header shape into a {@link HeaderBag}.
+ * Throws a TypeError when the input is none of them (an adapter bug, not a client error).
+ */
+export function normalizeHeaders(input: HeaderInput): HeaderBag {
+  const bag = new Map<string, string[]>();
+  const add = (name: string, value: unknown) => {
+    if (typeof value !== 'string') return;
+    const key = name.toLowerCase();
+    const values = bag.get(key);
+    if (values) values.push(value);
+    else bag.set(key, [value]);
+  };
+  if (Array.isArray(input)) {
+    if (input.length > 0 && Array.isArray(input[0])) {
+      for (const pair of input as ReadonlyArray<readonly [string, string]>) add(pair[0], pair[1]);
+    } else {
+      const flat = input as readonly string[];
+      for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i] as string, flat[i + 1]);
+    }
+  } else if (isHeadersLike(input)) {
+    input.forEach((value, name) => add(name, value));
+  } else if (typeof input === 'object' && input !== null) {
+    for (const [name, value] of Object.entries(input)) {
+      if (Array.isArray(value)) for (const item of value) add(name, item);
+      else add(name, value);
+    }
+  } else {
+    throw new TypeError('request.headers must be a Headers, a record, or raw header pairs');
+  }
+  return bag;
+}

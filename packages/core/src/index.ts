@@ -1,0 +1,27 @@
+export { createResourceServer } from './resource-server.js';
+export type { Binding, Principal, RequestLike, ResourceServer } from './resource-server.js';
+export type {
+  DpopOptions,
+  FapiAlgorithm,
+  IssuerOptions,
+  MtlsOptions,
+  ResourceServerOptions,
+} from './options.js';
+export { FAPI_ALGORITHMS } from './options.js';
+export { ERROR_CODES, FapiError, isFapiError } from './errors.js';
+export type { AuthScheme, FapiErrorBody, FapiErrorCode, OAuthError } from './errors.js';
+export type { Requirements } from './scopes.js';
+export type { DecisionEvent } from './decision.js';
+export type { AccessTokenClaims } from './access-token/claims.js';
+export { localJwks, remoteJwks } from './access-token/keys.js';
+export type { KeyResolver, KeySelector, RemoteJwksOptions } from './access-token/keys.js';
+export { memoryReplayStore } from './replay-store.js';
+export type { MemoryReplayStore, MemoryReplayStoreOptions, ReplayStore } from './replay-store.js';
+export { hmacNonces } from './dpop/nonce.js';
+export type { HmacNonceOptions, NonceSource, NonceState } from './dpop/nonce.js';
+export { normalizeHtu } from './dpop/htu.js';
+export { protectedResourceMetadata, protectedResourceMetadataPath } from './metadata.js';
+export type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
+export type { CertificateInput } from './mtls/certificate.js';
+export type { HeaderInput, HeadersLike } from './headers.js';
+export { renderChallenge } from './challenge.js';

@@ -1,0 +1,351 @@
+import type { JSONWebKeySet } from 'jose';
+import {
+  localJwks,
+  remoteJwks,
+  type KeyResolver,
+  type RemoteJwksOptions,
+} from './access-token/keys.js';
+import type { AuthScheme } from './errors.js';
+import { hmacNonces, type NonceSource } from './dpop/nonce.js';
+import { randomSecret } from './lib/crypto.js';
+import { addressMatcher } from './mtls/ip.js';
+import type { CertificateHeaderPolicy } from './mtls/certificate.js';
+import { memoryReplayStore, type ReplayStore } from './replay-store.js';
+import type { DecisionEvent } from './decision.js';
+
+/** JWS algorithms FAPI 2.0 allows (SP 5.4.1). `Ed25519` is the fully-specified EdDSA name. */
+export type FapiAlgorithm = 'PS256' | 'ES256' | 'EdDSA' | 'Ed25519';
+export const FAPI_ALGORITHMS: readonly FapiAlgorithm[] = ['PS256', 'ES256', 'EdDSA'];
+const SUPPORTED_ALGORITHMS: readonly string[] = ['PS256', 'ES256', 'EdDSA', 'Ed25519'];
+
+/** A trusted authorization server and where its keys come from. */
+export interface IssuerOptions {
+  /** The exact `iss` value. */
+  issuer: string;
+  jwks?: JSONWebKeySet;
+  jwksUri?: string | URL;
+  /** Any other key source. */
+  keys?: KeyResolver;
+}
+
+export interface DpopOptions {
+  /** Proof algorithms accepted (also the `algs` challenge parameter). Default: `algorithms`. */
+  algorithms?: readonly FapiAlgorithm[];
+  /** How long after its `iat` a proof is accepted. Default 60, at most 300. */
+  maxAgeSeconds?: number;
+  /** Clock difference accepted for `iat` in both directions. Default 10, at most 60. */
+  clockToleranceSeconds?: number;
+  /**
+   * Server-provided nonces (RFC 9449 §9). `true` uses a random per-process secret: a cluster
+   * must share `{ secret }` instead. Default off.
+   */
+  nonce?: boolean | { secret: string | Uint8Array; rotateSeconds?: number } | NonceSource;
+  /** Where proof identifiers are remembered. Default: a bounded in-memory store. */
+  replayStore?: ReplayStore;
+  /** Longest `jti` accepted. Default 256. */
+  maxJtiLength?: number;
+}
+
+export interface MtlsOptions {
+  /**
+   * Read the client certificate from a header set by a TLS-terminating reverse proxy
+   * (RFC 9440). Off by default; only peers in `trustedProxies` may set it.
+   */
+  header?: {
+    /** Default `client-cert`. */
+    name?: string;
+    /** Default `rfc9440` (`:base64(DER):`); `pem` for URL-encoded PEM (e.g. nginx). */
+    format?: 'rfc9440' | 'pem';
+    /** IP addresses or CIDR ranges of the proxies allowed to set the header. */
+    trustedProxies: readonly string[];
+  };
+}
+
+export interface ResourceServerOptions {
+  /** Trusted issuer(s). Strings use the top-level `jwks`/`jwksUri`. */
+  issuer: string | IssuerOptions | ReadonlyArray<string | IssuerOptions>;
+  /** This resource server's identifier(s): a token's `aud` must contain one. */
+  audience: string | readonly string[];
+  jwks?: JSONWebKeySet;
+  /** HTTPS only (plain HTTP is accepted for loopback addresses, for development). */
+  jwksUri?: string | URL;
+  /** Timeouts and caching of `jwksUri`. */
+  jwksOptions?: Omit<RemoteJwksOptions, 'clock'>;
+  /** Access-token algorithms. Default `['PS256', 'ES256', 'EdDSA']` (FAPI 2.0). */
+  algorithms?: readonly FapiAlgorithm[];
+  /** `required` (default, FAPI): tokens without `cnf` are refused. `optional` is not FAPI. */
+  senderConstraint?: 'required' | 'optional';
+  /** DPoP-bound tokens; `false` refuses them. Default on. */
+  dpop?: DpopOptions | false;
+  /** mTLS-bound tokens; `false` refuses them. Default on, certificate from the TLS socket. */
+  mtls?: MtlsOptions | false;
+  /** Leeway for the access token's `exp` and `nbf`. Default 5, at most 60. */
+  clockToleranceSeconds?: number;
+  /**
+   * The public origin (and optional path prefix) clients address, e.g. `https://api.bank.example`.
+   * When set, the DPoP `htu` is compared against it instead of the URL the adapter saw.
+   */
+  publicUrl?: string;
+  /** `realm` challenge parameter. */
+  realm?: string;
+  /** RFC 9728 metadata URL, added to challenges as `resource_metadata`. */
+  resourceMetadataUrl?: string;
+  /** Verified tokens kept to skip re-verifying signatures. Default `{ max: 10000 }`. */
+  tokenCache?: false | { max?: number; maxTtlSeconds?: number };
+  /** Longest access token accepted, in characters. Default 16384. */
+  maxTokenLength?: number;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  clock?: () => number;
+  /** Audit hook, called once per decision; never receives token or key material. */
+  onDecision?: (event: DecisionEvent) => void;
+  /** Listed in the RFC 9728 metadata. */
+  scopesSupported?: readonly string[];
+}
+
+/** Options after validation, with every default applied. */
+export interface ResolvedOptions {
+  issuers: ReadonlyMap<string, KeyResolver>;
+  audiences: readonly string[];
+  algorithms: ReadonlySet<string>;
+  senderConstraint: 'required' | 'optional';
+  dpop:
+    | {
+        algorithms: readonly string[];
+        maxAgeS: number;
+        clockToleranceS: number;
+        nonces: NonceSource | undefined;
+        replayStore: ReplayStore;
+        ownsReplayStore: boolean;
+        maxJtiLength: number;
+      }
+    | undefined;
+  mtls: { header: CertificateHeaderPolicy | undefined } | undefined;
+  clockToleranceS: number;
+  publicUrl: URL | undefined;
+  realm: string | undefined;
+  resourceMetadataUrl: string | undefined;
+  tokenCache: { max: number; maxTtlS: number } | undefined;
+  maxTokenLength: number;
+  clock: () => number;
+  onDecision: ((event: DecisionEvent) => void) | undefined;
+  scopesSupported: readonly string[] | undefined;
+  /** Challenge schemes offered, DPoP first. */
+  schemes: readonly AuthScheme[];
+}
+
+function fail(option: string, message: string): never {
+  throw new TypeError(`${option}: ${message}`);
+}
+
+function seconds(option: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    fail(option, `must be a number of seconds from 0 to ${max}`);
+  }
+  return value;
+}
+
+function algorithmList(option: string, value: unknown, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  if (!Array.isArray(value) || value.length === 0) fail(option, 'must be a non-empty array');
+  for (const alg of value) {
+    if (!SUPPORTED_ALGORITHMS.includes(alg)) {
+      fail(option, `"${String(alg)}" is not a FAPI 2.0 algorithm (PS256, ES256, EdDSA, Ed25519)`);
+    }
+  }
+  return [...value];
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+function jwksUrl(option: string, value: string | URL): URL {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    fail(option, 'must be an absolute URL');
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+    fail(option, 'must use https (SP 5.4.2); plain http is allowed only for loopback hosts');
+  }
+  return url;
+}
+
+function keyResolver(
+  option: string,
+  source: { jwks?: JSONWebKeySet; jwksUri?: string | URL; keys?: KeyResolver },
+  remote: RemoteJwksOptions,
+): KeyResolver {
+  const given = [source.jwks, source.jwksUri, source.keys].filter((v) => v !== undefined).length;
+  if (given !== 1) fail(option, 'exactly one of jwks, jwksUri or keys is required');
+  if (source.keys) return source.keys;
+  if (source.jwksUri !== undefined)
+    return remoteJwks(jwksUrl(`${option}.jwksUri`, source.jwksUri), remote);
+  const jwks = source.jwks as JSONWebKeySet;
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
+    fail(`${option}.jwks`, 'must be a JWK Set ({ keys: [...] })');
+  }
+  try {
+    return localJwks(jwks);
+  } catch {
+    fail(`${option}.jwks`, 'is not a valid JWK Set');
+  }
+}
+
+function issuers(
+  options: ResourceServerOptions,
+  remote: RemoteJwksOptions,
+): Map<string, KeyResolver> {
+  const list = Array.isArray(options.issuer) ? options.issuer : [options.issuer];
+  if (list.length === 0) fail('issuer', 'at least one issuer is required');
+  const map = new Map<string, KeyResolver>();
+  let shared: KeyResolver | undefined;
+  for (const entry of list as Array<string | IssuerOptions>) {
+    if (typeof entry === 'string') {
+      if (!entry) fail('issuer', 'must be a non-empty string');
+      shared ??= keyResolver('options', options, remote);
+      map.set(entry, shared);
+    } else if (typeof entry === 'object' && entry !== null && typeof entry.issuer === 'string') {
+      map.set(entry.issuer, keyResolver(`issuer[${entry.issuer}]`, entry, remote));
+    } else {
+      fail('issuer', 'must be a string, an { issuer, jwks | jwksUri | keys } object, or a list');
+    }
+  }
+  return map;
+}
+
+function nonceSource(value: DpopOptions['nonce']): NonceSource | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return hmacNonces({ secret: randomSecret() });
+  if (typeof (value as NonceSource).current === 'function') return value as NonceSource;
+  const { secret, rotateSeconds } = value as {
+    secret: string | Uint8Array;
+    rotateSeconds?: number;
+  };
+  const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+  if (!(bytes instanceof Uint8Array) || bytes.length < 32) {
+    fail('dpop.nonce.secret', 'must be at least 32 bytes');
+  }
+  return hmacNonces({
+    secret: bytes,
+    rotateSeconds: seconds('dpop.nonce.rotateSeconds', rotateSeconds, 300, 3600) || 300,
+  });
+}
+
+/** Validates options once, at creation, with messages naming the option. */
+export function resolveOptions(options: ResourceServerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') fail('clock', 'must be a function returning milliseconds');
+  const remote: RemoteJwksOptions = { ...options.jwksOptions, clock };
+
+  const audiences = typeof options.audience === 'string' ? [options.audience] : options.audience;
+  if (
+    !Array.isArray(audiences) ||
+    audiences.length === 0 ||
+    audiences.some((a) => !a || typeof a !== 'string')
+  ) {
+    fail('audience', 'must be a non-empty string or array of strings');
+  }
+  const algorithms = algorithmList('algorithms', options.algorithms, FAPI_ALGORITHMS);
+  const senderConstraint = options.senderConstraint ?? 'required';
+  if (senderConstraint !== 'required' && senderConstraint !== 'optional') {
+    fail('senderConstraint', "must be 'required' or 'optional'");
+  }
+
+  let dpop: ResolvedOptions['dpop'];
+  if (options.dpop !== false) {
+    const given = options.dpop ?? {};
+    const replayStore = given.replayStore ?? memoryReplayStore({ clock });
+    if (typeof replayStore.checkAndStore !== 'function') {
+      fail('dpop.replayStore', 'must implement checkAndStore(key, ttlSeconds)');
+    }
+    const maxJtiLength = given.maxJtiLength ?? 256;
+    if (!Number.isInteger(maxJtiLength) || maxJtiLength < 16) {
+      fail('dpop.maxJtiLength', 'must be an integer of at least 16');
+    }
+    dpop = {
+      algorithms: algorithmList('dpop.algorithms', given.algorithms, algorithms),
+      maxAgeS: seconds('dpop.maxAgeSeconds', given.maxAgeSeconds, 60, 300),
+      clockToleranceS: seconds('dpop.clockToleranceSeconds', given.clockToleranceSeconds, 10, 60),
+      nonces: nonceSource(given.nonce),
+      replayStore,
+      ownsReplayStore: given.replayStore === undefined,
+      maxJtiLength,
+    };
+  }
+
+  let mtls: ResolvedOptions['mtls'];
+  if (options.mtls !== false) {
+    const header = options.mtls?.header;
+    if (header !== undefined) {
+      if (!Array.isArray(header.trustedProxies) || header.trustedProxies.length === 0) {
+        fail('mtls.header.trustedProxies', 'must list at least one proxy address or CIDR');
+      }
+      const format = header.format ?? 'rfc9440';
+      if (format !== 'rfc9440' && format !== 'pem')
+        fail('mtls.header.format', "must be 'rfc9440' or 'pem'");
+    }
+    mtls = {
+      header: header && {
+        name: (header.name ?? 'client-cert').toLowerCase(),
+        format: header.format ?? 'rfc9440',
+        trusted: addressMatcher(header.trustedProxies),
+      },
+    };
+  }
+  if (!dpop && !mtls && senderConstraint === 'required') {
+    fail('dpop', 'with mtls also false and senderConstraint required, no token could ever pass');
+  }
+
+  let publicUrl: URL | undefined;
+  if (options.publicUrl !== undefined) {
+    try {
+      publicUrl = new URL(options.publicUrl);
+    } catch {
+      fail('publicUrl', 'must be an absolute URL');
+    }
+    if (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:')
+      fail('publicUrl', 'must be http(s)');
+  }
+
+  let tokenCache: ResolvedOptions['tokenCache'];
+  if (options.tokenCache !== false) {
+    const max = options.tokenCache?.max ?? 10_000;
+    if (!Number.isInteger(max) || max < 1) fail('tokenCache.max', 'must be a positive integer');
+    tokenCache = {
+      max,
+      maxTtlS: seconds('tokenCache.maxTtlSeconds', options.tokenCache?.maxTtlSeconds, 300, 86_400),
+    };
+  }
+  const maxTokenLength = options.maxTokenLength ?? 16_384;
+  if (!Number.isInteger(maxTokenLength) || maxTokenLength < 256) {
+    fail('maxTokenLength', 'must be an integer of at least 256');
+  }
+  if (options.onDecision !== undefined && typeof options.onDecision !== 'function') {
+    fail('onDecision', 'must be a function');
+  }
+
+  const schemes: AuthScheme[] = [];
+  if (dpop) schemes.push('DPoP');
+  if (mtls || senderConstraint === 'optional') schemes.push('Bearer');
+
+  return {
+    issuers: issuers(options, remote),
+    audiences,
+    algorithms: new Set(algorithms),
+    senderConstraint,
+    dpop,
+    mtls,
+    clockToleranceS: seconds('clockToleranceSeconds', options.clockToleranceSeconds, 5, 60),
+    publicUrl,
+    realm: options.realm,
+    resourceMetadataUrl: options.resourceMetadataUrl,
+    tokenCache,
+    maxTokenLength,
+    clock,
+    onDecision: options.onDecision,
+    scopesSupported: options.scopesSupported,
+    schemes,
+  };
+}

@@ -1,0 +1,57 @@
+import { BoundedCache } from './lib/bounded-cache.js';
+
+/**
+ * Remembers DPoP proof identifiers for as long as a proof could be accepted (RS-DPOP-14).
+ * Implementations must be atomic: two concurrent calls with the same key may not both see it
+ * as new. A store that cannot answer should throw (or reject): the request then fails closed
+ * with 503.
+ */
+export interface ReplayStore {
+  /** Records `key` for `ttlSeconds`; true if it was new, false if it was already recorded. */
+  checkAndStore(key: string, ttlSeconds: number): boolean | Promise<boolean>;
+  /** Releases resources (timers, connections). */
+  close?(): void | Promise<void>;
+}
+
+export interface MemoryReplayStoreOptions {
+  /**
+   * Most identifiers kept. Size it for (requests per second) x (proof window): the default
+   * 100 000 holds 75 s of 1 300 proofs per second. When full, the oldest entries go first.
+   */
+  max?: number;
+  clock?: () => number;
+}
+
+export interface MemoryReplayStore extends ReplayStore {
+  readonly size: number;
+  /** Identifiers dropped before they expired because the store was full. */
+  readonly evictedBeforeExpiry: number;
+  close(): void;
+}
+
+/**
+ * The single-instance default: a bounded map with expiry. Memory stays capped whatever the
+ * traffic; a cluster needs a shared store (`@fapi-guard/redis`).
+ */
+export function memoryReplayStore(options: MemoryReplayStoreOptions = {}): MemoryReplayStore {
+  const clock = options.clock ?? Date.now;
+  const entries = new BoundedCache<true>(options.max ?? 100_000);
+  let evicted = 0;
+  return {
+    get size() {
+      return entries.size;
+    },
+    get evictedBeforeExpiry() {
+      return evicted;
+    },
+    checkAndStore(key, ttlSeconds) {
+      const now = clock();
+      if (entries.has(key, now)) return false;
+      evicted += entries.set(key, true, now + ttlSeconds * 1000, now);
+      return true;
+    },
+    close() {
+      entries.clear();
+    },
+  };
+}
