@@ -1,0 +1,41 @@
+export {
+  createAuthServer,
+  certificateJwk,
+  DEFAULT_RESOURCES,
+  FAPI_ALGS,
+  RESOURCE_SCOPES,
+  type AccessTokenFormat,
+  type AuthServer,
+  type AuthServerOptions,
+  type SigningAlg,
+} from './auth-server.js';
+export {
+  obtainAccessToken,
+  introspectToken,
+  generateDpopKey,
+  type AccessTokenResult,
+  type ClientTls,
+  type FetchLike,
+  type FlowPhase,
+  type FlowStep,
+  type IntrospectTokenOptions,
+  type ObtainAccessTokenOptions,
+} from './client-flow.js';
+export {
+  DEV_FIXTURES_DIR,
+  DPOP_CLIENT_ID,
+  MTLS_CLIENT_ID,
+  RS_CLIENT_ID,
+  loadDevFixtures,
+  publicJwk,
+  type DemoUser,
+  type DevFixtures,
+} from './fixtures.js';
+export {
+  AUTH_SERVER_APP_DIR,
+  AUTH_SERVER_MAIN,
+  ensureAuthServerBuilt,
+  spawnAuthServer,
+  type SpawnAuthServerOptions,
+  type SpawnedAuthServer,
+} from './spawn.js';
