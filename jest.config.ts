@@ -13,7 +13,10 @@ function project(displayName: string, roots: string[]): Config {
     moduleNameMapper: {
       '^(\\.{1,2}/.*)\\.js$': '$1',
       ...Object.fromEntries(
-        WORKSPACES.map((name) => [`^@fapi-guard/${name}$`, `<rootDir>/packages/${name}/src/index.ts`]),
+        WORKSPACES.map((name) => [
+          `^@fapi-guard/${name}$`,
+          `<rootDir>/packages/${name}/src/index.ts`,
+        ]),
       ),
     },
     transform: {
