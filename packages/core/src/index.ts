@@ -25,3 +25,5 @@ export type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 export type { CertificateInput } from './mtls/certificate.js';
 export type { HeaderInput, HeadersLike } from './headers.js';
 export { renderChallenge } from './challenge.js';
+export { fromNodeRequest } from './node-request.js';
+export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js';
