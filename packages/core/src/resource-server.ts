@@ -119,11 +119,15 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     resourceMetadata: config.resourceMetadataUrl,
   };
 
-  async function verifyToken(token: string, ath: string, nowMs: number): Promise<CachedToken> {
+  /** The verified token from the cache (no await on the hot path), or undefined. */
+  function cachedToken(ath: string, nowMs: number): CachedToken | undefined {
     const cached = tokenCache?.get(ath, nowMs);
-    if (cached && cached.generation === config.issuers.get(cached.issuer)?.generation) {
-      return cached;
-    }
+    return cached && cached.generation === config.issuers.get(cached.issuer)?.generation
+      ? cached
+      : undefined;
+  }
+
+  async function verifyToken(token: string, ath: string, nowMs: number): Promise<CachedToken> {
     const verified = await verifyJwtAccessToken(token, jwtPolicy, nowMs / 1000);
     if (tokenCache) {
       const expiresAt = Math.min(
@@ -144,7 +148,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     responseHeaders: Record<string, string>,
   ): Promise<Omit<Principal, 'interactionId' | 'responseHeaders'>> {
     const ath = sha256Base64url(credentials.token);
-    const { claims, issuer } = await verifyToken(credentials.token, ath, nowMs);
+    const { claims, issuer } =
+      cachedToken(ath, nowMs) ?? (await verifyToken(credentials.token, ath, nowMs));
     const kind = bindingKind(claims.cnf, credentials.scheme, config);
     if (requirements.binding && requirements.binding !== kind) {
       throw new FapiError('ERR_FAPI_BINDING_REQUIRED');
@@ -198,10 +203,15 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return error;
   }
 
-  function emit(event: DecisionEvent): void {
+  function emit(
+    request: RequestLike,
+    interactionId: string,
+    event: Omit<DecisionEvent, 'method' | 'path' | 'interactionId'>,
+  ): void {
     if (!config.onDecision) return;
+    const path = pathOf(String(request.url));
     try {
-      config.onDecision(event);
+      config.onDecision({ method: request.method, path, interactionId, ...event });
     } catch {
       // An audit hook must not change the decision.
     }
@@ -213,7 +223,6 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       const headers = normalizeHeaders(request.headers);
       const interactionId = interactionIdOf(headers);
       const url = String(request.url);
-      const base = { method: request.method, path: pathOf(url), interactionId };
       let scheme: AuthScheme | undefined;
       try {
         const credentials = extractCredentials(headers, url, request.body);
@@ -234,8 +243,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           interactionId,
           responseHeaders,
         };
-        emit({
-          ...base,
+        emit(request, interactionId, {
           outcome: 'allow',
           status: 200,
           clientId: principal.clientId,
@@ -253,8 +261,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           error.scheme = scheme;
         }
         reject(error, interactionId, started);
-        emit({
-          ...base,
+        emit(request, interactionId, {
           outcome: 'deny',
           status: error.status,
           code: error.code,

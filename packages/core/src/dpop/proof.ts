@@ -132,7 +132,8 @@ export async function verifyDpopProof(
   const ttlS = policy.maxAgeS + 2 * policy.clockToleranceS;
   let fresh: boolean;
   try {
-    fresh = await policy.replayStore.checkAndStore(replayKey, ttlS);
+    const answer = policy.replayStore.checkAndStore(replayKey, ttlS);
+    fresh = typeof answer === 'boolean' ? answer : await answer;
   } catch (cause) {
     throw new FapiError('ERR_FAPI_STORE_UNAVAILABLE', { cause });
   }

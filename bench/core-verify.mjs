@@ -1,0 +1,91 @@
+// Core verifier micro-benchmark. Run after `npm run build`: `node bench/core-verify.mjs`.
+// Prints, in one run: the ES256 `crypto.verify` floor, `verify` for a DPoP request whose access
+// token is already cached (warm: one proof signature per request), and with a new token each
+// request (cold: token + proof signatures). Every request carries its own pre-generated proof.
+import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import { createResourceServer, memoryReplayStore } from '../packages/core/dist/index.js';
+import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testing/dist/index.js';
+
+const N = Number(process.env.BENCH_N ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const NOW_S = 1_800_000_000;
+const URL = 'https://api.bank.test/accounts';
+
+const authority = await createTestAuthority({ issuer: 'https://as.bank.test', audience: 'https://api.bank.test', algorithms: ['ES256'] });
+const dpopKey = await createDpopKey('ES256');
+const mint = (i) => authority.mintAccessToken({ now: NOW_S, cnf: { jkt: dpopKey.jkt }, claims: { jti: `t${i}` } });
+const proof = (token, i) => dpopProof({ key: dpopKey, htm: 'GET', htu: URL, accessToken: token, iat: NOW_S, jti: `p${i}` });
+
+process.stdout.write(`generating ${N} proofs and ${N} tokens... `);
+const warmToken = await mint('warm');
+const warm = [];
+const cold = [];
+for (let i = 0; i < N; i += 1) {
+  warm.push(await proof(warmToken, `w${i}`));
+  const token = await mint(i);
+  cold.push({ token, proof: await proof(token, `c${i}`) });
+}
+console.log('done');
+
+function server() {
+  return createResourceServer({
+    issuer: 'https://as.bank.test',
+    audience: 'https://api.bank.test',
+    jwks: authority.jwks(),
+    clock: () => NOW_S * 1000,
+    dpop: { replayStore: memoryReplayStore({ max: 4 * N, clock: () => NOW_S * 1000 }) },
+    tokenCache: { max: 4 * N },
+  });
+}
+const request = (token, dpop) => ({ method: 'GET', url: URL, headers: { authorization: `DPoP ${token}`, dpop } });
+
+// The floor: one ES256 signature verification with an already imported KeyObject.
+const key = createPublicKey({ key: dpopKey.publicJwk, format: 'jwk' });
+const floorInputs = warm.map((jws) => {
+  const [h, p, s] = jws.split('.');
+  return [Buffer.from(`${h}.${p}`), Buffer.from(s, 'base64url')];
+});
+function floor() {
+  const start = process.hrtime.bigint();
+  for (const [data, sig] of floorInputs) {
+    if (!cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)) throw new Error('bad');
+  }
+  return Number(process.hrtime.bigint() - start) / 1000 / N;
+}
+
+async function warmPath() {
+  const rs = server();
+  await rs.verify(request(warmToken, await proof(warmToken, 'prime')));
+  const start = process.hrtime.bigint();
+  for (const dpop of warm) await rs.verify(request(warmToken, dpop));
+  const us = Number(process.hrtime.bigint() - start) / 1000 / N;
+  await rs.close();
+  return us;
+}
+
+async function coldPath() {
+  const rs = server();
+  const start = process.hrtime.bigint();
+  for (const { token, proof: dpop } of cold) await rs.verify(request(token, dpop));
+  const us = Number(process.hrtime.bigint() - start) / 1000 / N;
+  await rs.close();
+  return us;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const results = { floor: [], warm: [], cold: [] };
+for (let round = 0; round < ROUNDS; round += 1) {
+  results.floor.push(floor());
+  results.warm.push(await warmPath());
+  results.cold.push(await coldPath());
+}
+const f = median(results.floor);
+const w = median(results.warm);
+const c = median(results.cold);
+const rss = Math.round(process.memoryUsage().rss / 1048576);
+console.log(`\nnode ${process.version}, ${N} requests x ${ROUNDS} rounds (median), RSS ${rss} MiB\n`);
+console.log('| path | µs/op | ops/s | vs floor | target |');
+console.log('|---|---:|---:|---:|---|');
+console.log(`| ES256 crypto.verify floor | ${f.toFixed(1)} | ${Math.round(1e6 / f)} | 1.00x | |`);
+console.log(`| verify, DPoP, token cached (warm) | ${w.toFixed(1)} | ${Math.round(1e6 / w)} | ${(w / f).toFixed(2)}x | <= 1.30x floor: ${w / f <= 1.3 ? 'met' : 'MISSED'} |`);
+console.log(`| verify, DPoP, new token (cold) | ${c.toFixed(1)} | ${Math.round(1e6 / c)} | ${(c / f).toFixed(2)}x | <= 1.30x two verifications (${(2.6).toFixed(2)}x floor): ${c / (2 * f) <= 1.3 ? 'met' : 'MISSED'} |`);
