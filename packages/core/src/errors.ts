@@ -89,6 +89,10 @@ export const ERROR_CODES = {
     description: 'The access token lacks a required claim or has an invalid one',
   },
   ERR_FAPI_TOKEN_INACTIVE: { kind: 'token', description: 'The access token is not active' },
+  ERR_FAPI_INTROSPECTION_RESPONSE_INVALID: {
+    kind: 'token',
+    description: 'The token introspection response could not be verified',
+  },
   ERR_FAPI_TOKEN_NOT_SENDER_CONSTRAINED: {
     kind: 'token',
     description: 'The access token is not sender-constrained',

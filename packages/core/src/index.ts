@@ -27,3 +27,4 @@ export type { HeaderInput, HeadersLike } from './headers.js';
 export { renderChallenge } from './challenge.js';
 export { fromNodeRequest } from './node-request.js';
 export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js';
+export type { IntrospectionAuth, IntrospectionOptions } from './access-token/introspection.js';

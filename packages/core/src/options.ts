@@ -5,13 +5,14 @@ import {
   type KeyResolver,
   type RemoteJwksOptions,
 } from './access-token/keys.js';
-import type { AuthScheme } from './errors.js';
+import { FapiError, type AuthScheme } from './errors.js';
 import { hmacNonces, type NonceSource } from './dpop/nonce.js';
 import { randomSecret } from './lib/crypto.js';
 import { addressMatcher } from './mtls/ip.js';
 import type { CertificateHeaderPolicy } from './mtls/certificate.js';
 import { memoryReplayStore, type ReplayStore } from './replay-store.js';
 import type { DecisionEvent } from './decision.js';
+import type { IntrospectionOptions } from './access-token/introspection.js';
 
 /** JWS algorithms FAPI 2.0 allows (SP 5.4.1). `Ed25519` is the fully-specified EdDSA name. */
 export type FapiAlgorithm = 'PS256' | 'ES256' | 'EdDSA' | 'Ed25519';
@@ -100,6 +101,11 @@ export interface ResourceServerOptions {
   onDecision?: (event: DecisionEvent) => void;
   /** Listed in the RFC 9728 metadata. */
   scopesSupported?: readonly string[];
+  /**
+   * Opaque access tokens are introspected (RFC 7662). A token that looks like a JWT (three
+   * dot-separated parts) still goes to JWT validation, so both kinds can be accepted.
+   */
+  introspection?: IntrospectionOptions;
 }
 
 /** Options after validation, with every default applied. */
@@ -131,6 +137,7 @@ export interface ResolvedOptions {
   scopesSupported: readonly string[] | undefined;
   /** Challenge schemes offered, DPoP first. */
   schemes: readonly AuthScheme[];
+  introspection: (IntrospectionOptions & { issuer: string }) | undefined;
 }
 
 function fail(option: string, message: string): never {
@@ -171,12 +178,20 @@ function jwksUrl(option: string, value: string | URL): URL {
   return url;
 }
 
+/** For issuers whose tokens are only introspected: every JWT is refused for want of a key. */
+const NO_KEYS: KeyResolver = {
+  generation: 0,
+  getKey: () => Promise.reject(new FapiError('ERR_FAPI_TOKEN_KEY_NOT_FOUND')),
+};
+
 function keyResolver(
   option: string,
   source: { jwks?: JSONWebKeySet; jwksUri?: string | URL; keys?: KeyResolver },
   remote: RemoteJwksOptions,
+  keysOptional: boolean,
 ): KeyResolver {
   const given = [source.jwks, source.jwksUri, source.keys].filter((v) => v !== undefined).length;
+  if (given === 0 && keysOptional) return NO_KEYS;
   if (given !== 1) fail(option, 'exactly one of jwks, jwksUri or keys is required');
   if (source.keys) return source.keys;
   if (source.jwksUri !== undefined)
@@ -196,6 +211,7 @@ function issuers(
   options: ResourceServerOptions,
   remote: RemoteJwksOptions,
 ): Map<string, KeyResolver> {
+  const keysOptional = options.introspection !== undefined && !options.introspection.jwtResponse;
   const list = Array.isArray(options.issuer) ? options.issuer : [options.issuer];
   if (list.length === 0) fail('issuer', 'at least one issuer is required');
   const map = new Map<string, KeyResolver>();
@@ -203,10 +219,10 @@ function issuers(
   for (const entry of list as Array<string | IssuerOptions>) {
     if (typeof entry === 'string') {
       if (!entry) fail('issuer', 'must be a non-empty string');
-      shared ??= keyResolver('options', options, remote);
+      shared ??= keyResolver('options', options, remote, keysOptional);
       map.set(entry, shared);
     } else if (typeof entry === 'object' && entry !== null && typeof entry.issuer === 'string') {
-      map.set(entry.issuer, keyResolver(`issuer[${entry.issuer}]`, entry, remote));
+      map.set(entry.issuer, keyResolver(`issuer[${entry.issuer}]`, entry, remote, keysOptional));
     } else {
       fail('issuer', 'must be a string, an { issuer, jwks | jwksUri | keys } object, or a list');
     }
@@ -330,8 +346,10 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
   if (dpop) schemes.push('DPoP');
   if (mtls || senderConstraint === 'optional') schemes.push('Bearer');
 
+  const issuerMap = issuers(options, remote);
   return {
-    issuers: issuers(options, remote),
+    issuers: issuerMap,
+    introspection: introspectionOptions(options.introspection, issuerMap),
     audiences,
     algorithms: new Set(algorithms),
     senderConstraint,
@@ -348,4 +366,42 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     scopesSupported: options.scopesSupported,
     schemes,
   };
+}
+
+function introspectionOptions(
+  value: IntrospectionOptions | undefined,
+  issuerMap: ReadonlyMap<string, KeyResolver>,
+): ResolvedOptions['introspection'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) fail('introspection', 'must be an object');
+  jwksUrl('introspection.endpoint', value.endpoint);
+  if (typeof value.clientId !== 'string' || !value.clientId) {
+    fail('introspection.clientId', 'must be a non-empty string');
+  }
+  const method = value.auth?.method;
+  if (method === 'private_key_jwt') {
+    const { key, alg } = value.auth as { key: Record<string, unknown>; alg?: string };
+    if (typeof key !== 'object' || key === null || typeof key.d !== 'string') {
+      fail('introspection.auth.key', 'must be a private JWK');
+    }
+    if (!SUPPORTED_ALGORITHMS.includes(String(alg ?? key.alg))) {
+      fail('introspection.auth.alg', 'must be PS256, ES256 or EdDSA (or set key.alg)');
+    }
+  } else if (method === 'client_secret_basic') {
+    if (!(value.auth as { secret?: unknown }).secret)
+      fail('introspection.auth.secret', 'is required');
+  } else if (method !== 'tls_client_auth') {
+    fail(
+      'introspection.auth.method',
+      "must be 'private_key_jwt', 'tls_client_auth' or 'client_secret_basic'",
+    );
+  }
+  const issuer = value.issuer ?? (issuerMap.size === 1 ? [...issuerMap.keys()][0] : undefined);
+  if (issuer === undefined || !issuerMap.has(issuer)) {
+    fail('introspection.issuer', 'must name one of the configured issuers');
+  }
+  if (value.jwtResponse && issuerMap.get(issuer) === NO_KEYS) {
+    fail('introspection.jwtResponse', "needs the issuer's keys (jwks, jwksUri or keys)");
+  }
+  return { ...value, issuer };
 }

@@ -1,6 +1,7 @@
 import type { AccessTokenClaims } from './access-token/claims.js';
 import { grantedScopes } from './access-token/claims.js';
 import { verifyJwtAccessToken, type JwtAccessTokenPolicy } from './access-token/jwt.js';
+import { createIntrospector } from './access-token/introspection.js';
 import { renderChallenge, type ChallengePolicy } from './challenge.js';
 import type { DecisionEvent } from './decision.js';
 import { normalizeHtu } from './dpop/htu.js';
@@ -112,6 +113,16 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     nonces: config.dpop.nonces,
     keyCache: new BoundedCache<PublicKey>(10_000),
   };
+  const introspector =
+    config.introspection &&
+    createIntrospector(config.introspection, {
+      issuer: config.introspection.issuer,
+      keys: config.issuers.get(config.introspection.issuer),
+      audiences: config.audiences,
+      algorithms: config.algorithms,
+      clockToleranceS: config.clockToleranceS,
+      clock: config.clock,
+    });
   const challengePolicy: ChallengePolicy = {
     schemes: config.schemes,
     dpopAlgorithms: config.dpop?.algorithms ?? [],
@@ -148,8 +159,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     responseHeaders: Record<string, string>,
   ): Promise<Omit<Principal, 'interactionId' | 'responseHeaders'>> {
     const ath = sha256Base64url(credentials.token);
+    const { token } = credentials;
     const { claims, issuer } =
-      cachedToken(ath, nowMs) ?? (await verifyToken(credentials.token, ath, nowMs));
+      cachedToken(ath, nowMs) ??
+      (introspector && !looksLikeJwt(token)
+        ? await introspector.introspect(token, ath)
+        : await verifyToken(token, ath, nowMs));
     const kind = bindingKind(claims.cnf, credentials.scheme, config);
     if (requirements.binding && requirements.binding !== kind) {
       throw new FapiError('ERR_FAPI_BINDING_REQUIRED');
@@ -333,4 +348,9 @@ function requestHtu(url: string | URL, publicUrl: URL | undefined): string {
 function pathOf(url: string): string {
   const withoutOrigin = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '');
   return withoutOrigin.split(/[?#]/, 1)[0] || '/';
+}
+
+/** Three dot-separated parts: JWT validation; anything else is an opaque token. */
+function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
 }

@@ -1,0 +1,425 @@
+/** Opaque tokens by introspection (RFC 7662, RFC 9701; RS-INT-01..04, SPEC N23/N24). */
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { jwtVerify, importJWK, type JWK } from 'jose';
+import {
+  createClientCertificate,
+  createSigningKey,
+  signJwt,
+  type SigningKey,
+} from '@fapi-guard/testing';
+import {
+  createResourceServer,
+  type IntrospectionOptions,
+  type ResourceServer,
+} from '../src/index.js';
+import {
+  AUDIENCE,
+  createKit,
+  expectRejection,
+  ISSUER,
+  NOW_S,
+  RESOURCE_URL,
+  type Kit,
+} from './fixture.js';
+
+type Mode =
+  | 'ok'
+  | 'error'
+  | 'hang'
+  | 'garbage'
+  | 'unsigned'
+  | 'bad-typ'
+  | 'bad-aud'
+  | 'bad-iss'
+  | 'bad-signature';
+
+interface IntrospectionServer {
+  url: string;
+  calls: number;
+  mode: Mode;
+  lastAuth: { assertion?: Record<string, unknown>; basic?: string; accept?: string };
+  tokens: Map<string, Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+let kit: Kit;
+let rsKey: SigningKey;
+let endpoint: IntrospectionServer;
+
+/** A local AS introspection endpoint that checks private_key_jwt and can sign its answers. */
+async function startIntrospection(): Promise<IntrospectionServer> {
+  const state = {
+    calls: 0,
+    mode: 'ok' as Mode,
+    lastAuth: {},
+    tokens: new Map(),
+  } as IntrospectionServer;
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer(async (req, res) => {
+    state.calls += 1;
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    if (state.mode === 'hang') return;
+    if (state.mode === 'error') return res.writeHead(500).end('oops');
+    if (state.mode === 'garbage')
+      return res.writeHead(200, { 'content-type': 'application/json' }).end('<html>');
+    const form = new URLSearchParams(body);
+    state.lastAuth = { accept: req.headers.accept, basic: req.headers.authorization };
+    const assertion = form.get('client_assertion');
+    if (assertion) {
+      const { payload } = await jwtVerify(
+        assertion,
+        await importJWK(rsKey.publicJwk as JWK, 'PS256'),
+        { audience: ISSUER, issuer: 'rs-client', currentDate: new Date(NOW_S * 1000) },
+      ).catch(() => ({ payload: undefined }));
+      if (!payload) return res.writeHead(401).end('{"error":"invalid_client"}');
+      state.lastAuth.assertion = payload;
+    }
+    const data = state.tokens.get(form.get('token') ?? '') ?? { active: false };
+    if (!req.headers.accept?.includes('token-introspection+jwt') || state.mode === 'unsigned') {
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+    }
+    const key = kit.authority.key('PS256');
+    const header = {
+      alg: 'PS256',
+      kid: key.kid,
+      typ: state.mode === 'bad-typ' ? 'JWT' : 'token-introspection+jwt',
+    };
+    const claims = {
+      iss: state.mode === 'bad-iss' ? 'https://evil.test' : ISSUER,
+      aud: state.mode === 'bad-aud' ? 'someone-else' : 'rs-client',
+      iat: NOW_S,
+      token_introspection: data,
+    };
+    const jwt = signJwt(
+      header,
+      claims,
+      state.mode === 'bad-signature'
+        ? (await createSigningKey('PS256')).privateKey
+        : key.privateKey,
+    );
+    res.writeHead(200, { 'content-type': 'application/token-introspection+jwt' }).end(jwt);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/introspect`;
+  state.close = () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+function opaque(data: Record<string, unknown>): string {
+  const token = randomBytes(32).toString('base64url');
+  endpoint.tokens.set(token, {
+    active: true,
+    iss: ISSUER,
+    aud: AUDIENCE,
+    client_id: 'client-1',
+    sub: 'user-9',
+    scope: 'accounts',
+    exp: NOW_S + 300,
+    iat: NOW_S,
+    token_type: 'DPoP',
+    ...data,
+  });
+  return token;
+}
+
+function server(
+  introspection: Partial<IntrospectionOptions> = {},
+  extra: Record<string, unknown> = {},
+): ResourceServer {
+  return createResourceServer({
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    jwks: kit.authority.jwks(),
+    clock: () => kit.clock.now,
+    introspection: {
+      endpoint: endpoint.url,
+      clientId: 'rs-client',
+      auth: { method: 'private_key_jwt', key: rsKey.privateJwk as never, alg: 'PS256' },
+      timeoutMs: 300,
+      ...introspection,
+    },
+    ...extra,
+  });
+}
+
+beforeAll(async () => {
+  kit = await createKit();
+  rsKey = await createSigningKey('PS256', { kid: 'rs-key' });
+});
+beforeEach(async () => {
+  endpoint = await startIntrospection();
+});
+afterEach(() => endpoint.close());
+
+describe('opaque DPoP- and mTLS-bound tokens', () => {
+  test('an active DPoP-bound opaque token with its proof passes (RS-INT-02)', async () => {
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt } });
+    const principal = await server().verify(await kit.dpopRequest({ token }), {
+      scopes: ['accounts'],
+    });
+    expect(principal).toMatchObject({
+      subject: 'user-9',
+      clientId: 'client-1',
+      binding: { kind: 'dpop', jkt: kit.dpopKey.jkt },
+    });
+    expect(endpoint.lastAuth.assertion).toMatchObject({
+      iss: 'rs-client',
+      sub: 'rs-client',
+      aud: ISSUER,
+    });
+    expect(endpoint.lastAuth.accept).toBe('application/json');
+  });
+
+  test('the RS, not the AS, checks the DPoP binding of an introspected token (RS-INT-02, N45)', async () => {
+    const token = opaque({ cnf: { jkt: 'A'.repeat(43) } });
+    await expectRejection(server(), await kit.dpopRequest({ token }), {
+      status: 401,
+      code: 'ERR_FAPI_DPOP_KEY_BINDING',
+      error: 'invalid_token',
+      scheme: 'DPoP',
+    });
+  });
+
+  test('an opaque mTLS-bound token needs its certificate', async () => {
+    const cert = await createClientCertificate();
+    const token = opaque({ cnf: { 'x5t#S256': cert.x5tS256 }, token_type: 'Bearer' });
+    const request = {
+      method: 'GET',
+      url: RESOURCE_URL,
+      headers: { authorization: `Bearer ${token}` },
+    };
+    await expect(
+      server().verify({ ...request, clientCertificate: cert.der }),
+    ).resolves.toMatchObject({ binding: { kind: 'mtls' } });
+    await expectRejection(server(), request, {
+      status: 401,
+      code: 'ERR_FAPI_MTLS_NO_CERTIFICATE',
+      error: 'invalid_token',
+      scheme: 'Bearer',
+    });
+  });
+
+  test('one resource server accepts JWT and opaque tokens side by side', async () => {
+    const rs = server();
+    await expect(rs.verify(await kit.dpopRequest())).resolves.toMatchObject({ subject: 'user-1' });
+    await expect(
+      rs.verify(await kit.dpopRequest({ token: opaque({ cnf: { jkt: kit.dpopKey.jkt } }) })),
+    ).resolves.toMatchObject({ subject: 'user-9' });
+    expect(endpoint.calls).toBe(1);
+  });
+});
+
+describe('introspection responses that must be refused', () => {
+  const TOKEN = { status: 401, error: 'invalid_token', scheme: 'DPoP' } as const;
+  test.each<[string, Record<string, unknown>, string]>([
+    ['N23 revoked token: active false (RS-GEN-03)', { active: false }, 'ERR_FAPI_TOKEN_INACTIVE'],
+    ['active as a string', { active: 'true' }, 'ERR_FAPI_TOKEN_INACTIVE'],
+    [
+      'audience of another RS (RS-INT-01)',
+      { aud: 'https://other.test' },
+      'ERR_FAPI_TOKEN_AUDIENCE',
+    ],
+    ['no audience (RS-INT-01)', { aud: undefined }, 'ERR_FAPI_TOKEN_AUDIENCE'],
+    ['expired (RS-INT-01)', { exp: NOW_S - 60 }, 'ERR_FAPI_TOKEN_EXPIRED'],
+    ['no exp', { exp: undefined }, 'ERR_FAPI_TOKEN_CLAIM_INVALID'],
+    ['another issuer', { iss: 'https://evil.test' }, 'ERR_FAPI_TOKEN_ISSUER'],
+    [
+      'DPoP-bound but token_type Bearer (RS-INT-02)',
+      { token_type: 'Bearer' },
+      'ERR_FAPI_TOKEN_CLAIM_INVALID',
+    ],
+    ['scope insufficient (RS-GEN-04)', { scope: 'openid' }, 'ERR_FAPI_INSUFFICIENT_SCOPE'],
+  ])('%s', async (_name, data, code) => {
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt }, ...data });
+    const expected =
+      code === 'ERR_FAPI_INSUFFICIENT_SCOPE'
+        ? { status: 403, code, error: 'insufficient_scope', scheme: 'DPoP' as const }
+        : { ...TOKEN, code };
+    await expectRejection(server(), await kit.dpopRequest({ token }), expected, {
+      scopes: ['accounts'],
+    });
+  });
+
+  test('a token the AS does not know is inactive', async () => {
+    await expectRejection(server(), await kit.dpopRequest({ token: 'unknown-opaque-token' }), {
+      ...TOKEN,
+      code: 'ERR_FAPI_TOKEN_INACTIVE',
+    });
+  });
+});
+
+describe('signed introspection responses (RFC 9701, RS-INT-03)', () => {
+  test('a signed response is requested, verified and used', async () => {
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt } });
+    await expect(
+      server({ jwtResponse: true }).verify(await kit.dpopRequest({ token })),
+    ).resolves.toMatchObject({ subject: 'user-9' });
+    expect(endpoint.lastAuth.accept).toBe('application/token-introspection+jwt');
+  });
+
+  test.each<[Mode]>([['unsigned'], ['bad-typ'], ['bad-aud'], ['bad-iss'], ['bad-signature']])(
+    'N24 response %s is refused',
+    async (mode) => {
+      endpoint.mode = mode;
+      const token = opaque({ cnf: { jkt: kit.dpopKey.jkt } });
+      await expectRejection(server({ jwtResponse: true }), await kit.dpopRequest({ token }), {
+        status: 401,
+        code: 'ERR_FAPI_INTROSPECTION_RESPONSE_INVALID',
+        error: 'invalid_token',
+        scheme: 'DPoP',
+      });
+    },
+  );
+});
+
+describe('caching and failures (RS-INT-04)', () => {
+  test('results are cached per token: one call for many requests', async () => {
+    const rs = server();
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt } });
+    for (let i = 0; i < 5; i += 1) await rs.verify(await kit.dpopRequest({ token }));
+    expect(endpoint.calls).toBe(1);
+  });
+
+  test('concurrent requests for one uncached token make one call', async () => {
+    const rs = server();
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt } });
+    const requests = await Promise.all(
+      Array.from({ length: 10 }, () => kit.dpopRequest({ token })),
+    );
+    await Promise.all(requests.map((r) => rs.verify(r)));
+    expect(endpoint.calls).toBe(1);
+  });
+
+  test('a cached result is not used past maxTtlSeconds: revocation is seen then', async () => {
+    const rs = server({ cache: { maxTtlSeconds: 30 } });
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt } });
+    await rs.verify(await kit.dpopRequest({ token }));
+    endpoint.tokens.set(token, { active: false });
+    kit.clock.now += 31_000;
+    try {
+      await expectRejection(
+        rs,
+        await kit.dpopRequest({ token, proof: { iat: kit.clock.now / 1000 } }),
+        { status: 401, code: 'ERR_FAPI_TOKEN_INACTIVE' },
+      );
+    } finally {
+      kit.clock.now = NOW_S * 1000;
+    }
+  });
+
+  test('a cached result never outlives the token exp', async () => {
+    const rs = server();
+    const token = opaque({ cnf: { jkt: kit.dpopKey.jkt }, exp: NOW_S + 10 });
+    await rs.verify(await kit.dpopRequest({ token }));
+    kit.clock.now += 16_000;
+    try {
+      await expectRejection(
+        rs,
+        await kit.dpopRequest({ token, proof: { iat: kit.clock.now / 1000 } }),
+        { status: 401, code: 'ERR_FAPI_TOKEN_EXPIRED' },
+      );
+    } finally {
+      kit.clock.now = NOW_S * 1000;
+    }
+  });
+
+  test.each<[Mode]>([['error'], ['garbage'], ['hang']])(
+    'endpoint in mode %s gives 503 within the timeout, no challenge',
+    async (mode) => {
+      endpoint.mode = mode;
+      const started = Date.now();
+      const error = await expectRejection(server(), await kit.dpopRequest({ token: opaque({}) }), {
+        status: 503,
+        code: 'ERR_FAPI_INTROSPECTION_UNAVAILABLE',
+      });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(error.headers['www-authenticate']).toBeUndefined();
+    },
+  );
+
+  test('after a failure, requests within the backoff get 503 without calling again (no retry storm)', async () => {
+    endpoint.mode = 'error';
+    const rs = server({ failureBackoffMs: 10_000 });
+    for (let i = 0; i < 10; i += 1) {
+      await expectRejection(rs, await kit.dpopRequest({ token: opaque({}) }), {
+        status: 503,
+        code: 'ERR_FAPI_INTROSPECTION_UNAVAILABLE',
+      });
+    }
+    expect(endpoint.calls).toBe(1);
+  });
+
+  test('wrong client credentials at the AS give 503, not a client-facing 401', async () => {
+    const wrong = await createSigningKey('PS256');
+    const rs = server({
+      auth: { method: 'private_key_jwt', key: wrong.privateJwk as never, alg: 'PS256' },
+    });
+    await expectRejection(
+      rs,
+      await kit.dpopRequest({ token: opaque({ cnf: { jkt: kit.dpopKey.jkt } }) }),
+      { status: 503, code: 'ERR_FAPI_INTROSPECTION_UNAVAILABLE' },
+    );
+  });
+
+  test('client_secret_basic sends HTTP Basic credentials', async () => {
+    const rs = server({ auth: { method: 'client_secret_basic', secret: 's3cret' } });
+    await rs.verify(await kit.dpopRequest({ token: opaque({ cnf: { jkt: kit.dpopKey.jkt } }) }));
+    expect(endpoint.lastAuth.basic).toBe(
+      `Basic ${Buffer.from('rs-client:s3cret').toString('base64')}`,
+    );
+  });
+});
+
+describe('introspection options', () => {
+  test.each<[string, Partial<IntrospectionOptions>, RegExp]>([
+    [
+      'http endpoint off loopback',
+      { endpoint: 'http://as.test/introspect' },
+      /introspection.endpoint/,
+    ],
+    [
+      'public key as client key',
+      {
+        auth: {
+          method: 'private_key_jwt',
+          key: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b' } as never,
+        },
+      },
+      /introspection.auth.key/,
+    ],
+    ['unknown auth method', { auth: { method: 'none' } as never }, /introspection.auth.method/],
+    ['unknown issuer', { issuer: 'https://other.test' }, /introspection.issuer/],
+  ])('%s', (_name, override, message) => {
+    expect(() => server(override)).toThrow(message);
+  });
+
+  test('no JWKS is needed when only opaque tokens are introspected', async () => {
+    const rs = createResourceServer({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clock: () => kit.clock.now,
+      introspection: {
+        endpoint: endpoint.url,
+        clientId: 'rs-client',
+        auth: { method: 'private_key_jwt', key: rsKey.privateJwk as never, alg: 'PS256' },
+      },
+    });
+    await expect(
+      rs.verify(await kit.dpopRequest({ token: opaque({ cnf: { jkt: kit.dpopKey.jkt } }) })),
+    ).resolves.toBeTruthy();
+    await expectRejection(rs, await kit.dpopRequest(), {
+      status: 401,
+      code: 'ERR_FAPI_TOKEN_KEY_NOT_FOUND',
+    });
+  });
+});
