@@ -29,9 +29,20 @@ export function base64urlEncode(data: Uint8Array | string): string {
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
-/** Strict base64url decode: returns undefined for any character outside the alphabet. */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * Strict base64url decode (RFC 4648 §5, no padding): undefined for any character outside the
+ * alphabet and for non-canonical input whose last character carries unused bits, so every
+ * byte sequence has exactly one accepted spelling.
+ */
 export function base64urlDecode(text: string): Uint8Array | undefined {
-  if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
+  const tail = text.length % 4;
+  if (tail === 1 || !BASE64URL.test(text)) return undefined;
+  if (tail !== 0) {
+    const last = ALPHABET.indexOf(text[text.length - 1] as string);
+    if ((last & (tail === 2 ? 0x0f : 0x03)) !== 0) return undefined;
+  }
   return Buffer.from(text, 'base64url');
 }
 
