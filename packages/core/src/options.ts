@@ -1,23 +1,25 @@
 import type { JSONWebKeySet } from 'jose';
-import {
-  localJwks,
-  remoteJwks,
-  type KeyResolver,
-  type RemoteJwksOptions,
-} from './access-token/keys.js';
-import { FapiError, type AuthScheme } from './errors.js';
-import { hmacNonces, type NonceSource } from './dpop/nonce.js';
-import { randomSecret } from './lib/crypto.js';
-import { addressMatcher } from './mtls/ip.js';
-import type { CertificateHeaderPolicy } from './mtls/certificate.js';
-import { memoryReplayStore, type ReplayStore } from './replay-store.js';
-import type { DecisionEvent } from './decision.js';
 import type { IntrospectionOptions } from './access-token/introspection.js';
+import { NO_KEYS, resolveIssuers } from './access-token/issuers.js';
+import type { KeyResolver, RemoteJwksOptions } from './access-token/keys.js';
+import type { DecisionEvent } from './decision.js';
+import { hmacNonces, type NonceSource } from './dpop/nonce.js';
+import type { AuthScheme } from './errors.js';
+import { randomSecret } from './lib/crypto.js';
+import {
+  algorithmList,
+  fail,
+  httpsUrl,
+  seconds,
+  SUPPORTED_ALGORITHMS,
+} from './lib/option-checks.js';
+import type { CertificateHeaderPolicy } from './mtls/certificate.js';
+import { addressMatcher } from './mtls/ip.js';
+import { memoryReplayStore, type ReplayStore } from './replay-store.js';
 
 /** JWS algorithms FAPI 2.0 allows (SP 5.4.1). `Ed25519` is the fully-specified EdDSA name. */
 export type FapiAlgorithm = 'PS256' | 'ES256' | 'EdDSA' | 'Ed25519';
 export const FAPI_ALGORITHMS: readonly FapiAlgorithm[] = ['PS256', 'ES256', 'EdDSA'];
-const SUPPORTED_ALGORITHMS: readonly string[] = ['PS256', 'ES256', 'EdDSA', 'Ed25519'];
 
 /** A trusted authorization server and where its keys come from. */
 export interface IssuerOptions {
@@ -140,96 +142,6 @@ export interface ResolvedOptions {
   introspection: (IntrospectionOptions & { issuer: string }) | undefined;
 }
 
-function fail(option: string, message: string): never {
-  throw new TypeError(`${option}: ${message}`);
-}
-
-function seconds(option: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    fail(option, `must be a number of seconds from 0 to ${max}`);
-  }
-  return value;
-}
-
-function algorithmList(option: string, value: unknown, fallback: readonly string[]): string[] {
-  if (value === undefined) return [...fallback];
-  if (!Array.isArray(value) || value.length === 0) fail(option, 'must be a non-empty array');
-  for (const alg of value) {
-    if (!SUPPORTED_ALGORITHMS.includes(alg)) {
-      fail(option, `"${String(alg)}" is not a FAPI 2.0 algorithm (PS256, ES256, EdDSA, Ed25519)`);
-    }
-  }
-  return [...value];
-}
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-function jwksUrl(option: string, value: string | URL): URL {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    fail(option, 'must be an absolute URL');
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
-    fail(option, 'must use https (SP 5.4.2); plain http is allowed only for loopback hosts');
-  }
-  return url;
-}
-
-/** For issuers whose tokens are only introspected: every JWT is refused for want of a key. */
-const NO_KEYS: KeyResolver = {
-  generation: 0,
-  getKey: () => Promise.reject(new FapiError('ERR_FAPI_TOKEN_KEY_NOT_FOUND')),
-};
-
-function keyResolver(
-  option: string,
-  source: { jwks?: JSONWebKeySet; jwksUri?: string | URL; keys?: KeyResolver },
-  remote: RemoteJwksOptions,
-  keysOptional: boolean,
-): KeyResolver {
-  const given = [source.jwks, source.jwksUri, source.keys].filter((v) => v !== undefined).length;
-  if (given === 0 && keysOptional) return NO_KEYS;
-  if (given !== 1) fail(option, 'exactly one of jwks, jwksUri or keys is required');
-  if (source.keys) return source.keys;
-  if (source.jwksUri !== undefined)
-    return remoteJwks(jwksUrl(`${option}.jwksUri`, source.jwksUri), remote);
-  const jwks = source.jwks as JSONWebKeySet;
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
-    fail(`${option}.jwks`, 'must be a JWK Set ({ keys: [...] })');
-  }
-  try {
-    return localJwks(jwks);
-  } catch {
-    fail(`${option}.jwks`, 'is not a valid JWK Set');
-  }
-}
-
-function issuers(
-  options: ResourceServerOptions,
-  remote: RemoteJwksOptions,
-): Map<string, KeyResolver> {
-  const keysOptional = options.introspection !== undefined && !options.introspection.jwtResponse;
-  const list = Array.isArray(options.issuer) ? options.issuer : [options.issuer];
-  if (list.length === 0) fail('issuer', 'at least one issuer is required');
-  const map = new Map<string, KeyResolver>();
-  let shared: KeyResolver | undefined;
-  for (const entry of list as Array<string | IssuerOptions>) {
-    if (typeof entry === 'string') {
-      if (!entry) fail('issuer', 'must be a non-empty string');
-      shared ??= keyResolver('options', options, remote, keysOptional);
-      map.set(entry, shared);
-    } else if (typeof entry === 'object' && entry !== null && typeof entry.issuer === 'string') {
-      map.set(entry.issuer, keyResolver(`issuer[${entry.issuer}]`, entry, remote, keysOptional));
-    } else {
-      fail('issuer', 'must be a string, an { issuer, jwks | jwksUri | keys } object, or a list');
-    }
-  }
-  return map;
-}
-
 function nonceSource(value: DpopOptions['nonce']): NonceSource | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return hmacNonces({ secret: randomSecret() });
@@ -346,7 +258,7 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
   if (dpop) schemes.push('DPoP');
   if (mtls || senderConstraint === 'optional') schemes.push('Bearer');
 
-  const issuerMap = issuers(options, remote);
+  const issuerMap = resolveIssuers(options, remote);
   return {
     issuers: issuerMap,
     introspection: introspectionOptions(options.introspection, issuerMap),
@@ -374,7 +286,7 @@ function introspectionOptions(
 ): ResolvedOptions['introspection'] {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null) fail('introspection', 'must be an object');
-  jwksUrl('introspection.endpoint', value.endpoint);
+  httpsUrl('introspection.endpoint', value.endpoint);
   if (typeof value.clientId !== 'string' || !value.clientId) {
     fail('introspection.clientId', 'must be a non-empty string');
   }
