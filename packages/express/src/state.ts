@@ -1,0 +1,23 @@
+import type { Requirements, ResourceServer } from '@fapi-guard/core';
+import type { Request } from 'express';
+
+/** What `fapiGuard()` leaves on a request for the requirement helpers. */
+export interface GuardState {
+  resourceServer: ResourceServer;
+  /** Whether to use Express's proxy-resolved protocol and host. */
+  trustProxy: boolean;
+  /** The requirements the request was verified with, once it was. */
+  verified?: Requirements;
+}
+
+const STATE = Symbol.for('@fapi-guard/express.state');
+
+type WithState = Request & { [STATE]?: GuardState };
+
+export function guardStateOf(req: Request): GuardState | undefined {
+  return (req as WithState)[STATE];
+}
+
+export function setGuardState(req: Request, state: GuardState): void {
+  (req as WithState)[STATE] = state;
+}

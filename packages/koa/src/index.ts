@@ -1,0 +1,27 @@
+/**
+ * @fapi-guard/koa — FAPI 2.0 resource-server middleware for Koa 2 and 3: one
+ * `fapiGuard(options)` per app, route helpers stating what each route needs, and an error
+ * handler rendering RFC 6750 / RFC 9449 rejections as JSON. All protocol decisions are core's.
+ *
+ * @packageDocumentation
+ */
+import type { Principal } from '@fapi-guard/core';
+
+export { fapiGuard, type FapiGuardMiddleware, type FapiGuardOptions } from './guard.js';
+export {
+  requireScopes,
+  requireAnyScope,
+  dpopBound,
+  mtlsBound,
+  type FapiRequirementMiddleware,
+} from './require.js';
+export { fapiErrorHandler } from './error-handler.js';
+export { toRequestLike } from './request.js';
+export { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The verified caller, set by a fapi-guard route helper. */
+    fapi?: Principal;
+  }
+}

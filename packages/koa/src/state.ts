@@ -1,0 +1,23 @@
+import type { Requirements, ResourceServer } from '@fapi-guard/core';
+import type { ParameterizedContext } from 'koa';
+
+/** What `fapiGuard()` leaves on a context for the requirement helpers. */
+export interface GuardState {
+  resourceServer: ResourceServer;
+  /** Whether to use Koa's proxy-resolved protocol and host. */
+  trustProxy: boolean;
+  /** The requirements the request was verified with, once it was. */
+  verified?: Requirements;
+}
+
+const STATE = Symbol.for('@fapi-guard/koa.state');
+
+type WithState = ParameterizedContext & { [STATE]?: GuardState };
+
+export function guardStateOf(ctx: ParameterizedContext): GuardState | undefined {
+  return (ctx as WithState)[STATE];
+}
+
+export function setGuardState(ctx: ParameterizedContext, state: GuardState): void {
+  (ctx as WithState)[STATE] = state;
+}

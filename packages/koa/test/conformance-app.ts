@@ -1,0 +1,46 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Principal } from '@fapi-guard/core';
+import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import type Koa from 'koa';
+import type { ParameterizedContext } from 'koa';
+import {
+  fapiErrorHandler,
+  fapiGuard,
+  mtlsBound,
+  requireAnyScope,
+  requireScopes,
+} from '../src/index.js';
+
+/** The JSON every guarded conformance route answers with. */
+function principalJson(principal: Principal | undefined) {
+  const { subject, clientId, scopes, binding } = principal as Principal;
+  return { subject, clientId, scopes, binding };
+}
+
+const answer = (status: number) => (ctx: ParameterizedContext) => {
+  ctx.status = status;
+  ctx.body = principalJson(ctx.state.fapi);
+};
+
+/** The conformance app of @fapi-guard/testing, on the given Koa major version. */
+export function makeKoaApp(KoaClass: typeof Koa): MakeConformanceApp {
+  return async ({ fapi, tls }) => {
+    const app = new KoaClass();
+    app.silent = true;
+    const guard = fapiGuard(fapi);
+    const router = new Router();
+    router.get('/accounts', requireScopes('accounts'), answer(200));
+    router.post('/payments', requireScopes('payments').dpopBound(), answer(201));
+    router.get('/mtls', mtlsBound(), answer(200));
+    router.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
+    router.get('/public', (ctx) => {
+      ctx.body = { ok: true };
+    });
+    app.use(fapiErrorHandler());
+    app.use(bodyParser({ enableTypes: ['form', 'json'] }));
+    app.use(guard);
+    app.use(router.routes());
+    return startConformanceServer(app.callback(), tls, () => guard.close());
+  };
+}

@@ -1,0 +1,20 @@
+import type { ConformanceCase } from '../types.js';
+import { acceptCases } from './accept.js';
+import { accessTokenCases } from './access-token.js';
+import { credentialCases } from './credentials.js';
+import { dpopCases } from './dpop.js';
+import { mtlsCases } from './mtls.js';
+
+/**
+ * The conformance table every adapter runs: SPEC.md §2 N01–N22 and N25–N55 over HTTP (same
+ * status, `error`, challenge scheme and core code as core's own vector tests), the "must not be
+ * rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
+ * through `Client-Cert`, and an unguarded route.
+ */
+export const conformanceCases: ConformanceCase[] = [
+  ...credentialCases,
+  ...accessTokenCases,
+  ...dpopCases,
+  ...mtlsCases,
+  ...acceptCases,
+];

@@ -1,0 +1,86 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ConformanceRequest, ConformanceResponse } from './types.js';
+
+const TIMEOUT_MS = 10_000;
+
+/**
+ * Sends `request` to `baseUrl` with node:http(s), headers exactly as given: raw name/value pairs,
+ * so repeated fields stay separate lines and names keep their case. No connection reuse.
+ */
+export function sendRequest(
+  baseUrl: string,
+  request: ConformanceRequest,
+  tls: { ca?: string } = {},
+): Promise<ConformanceResponse> {
+  const url = new URL(request.path, baseUrl);
+  const raw: string[] = [];
+  const names = new Set<string>();
+  for (const [name, value] of Object.entries(request.headers)) {
+    names.add(name.toLowerCase());
+    for (const item of Array.isArray(value) ? value : [value]) raw.push(name, item);
+  }
+  // Raw header arrays bypass Node's defaults, so Host and Content-Length are added here.
+  if (!names.has('host')) raw.push('host', url.host);
+  let body: string | undefined;
+  if (typeof request.body === 'string') {
+    body = request.body;
+  } else if (request.body !== undefined) {
+    body = new URLSearchParams(request.body).toString();
+    if (!names.has('content-type')) raw.push('content-type', 'application/x-www-form-urlencoded');
+  }
+  if (body !== undefined && !names.has('content-length')) {
+    raw.push('content-length', String(Buffer.byteLength(body)));
+  }
+  const options = {
+    host: url.hostname,
+    port: url.port,
+    method: request.method,
+    path: `${url.pathname}${url.search}`,
+    headers: raw,
+    agent: false as const,
+    timeout: TIMEOUT_MS,
+  };
+  return new Promise((resolve, reject) => {
+    const onResponse = (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => resolve(toResponse(response, Buffer.concat(chunks).toString())));
+    };
+    const outgoing =
+      url.protocol === 'https:'
+        ? httpsRequest(
+            {
+              ...options,
+              ...(tls.ca ? { ca: tls.ca } : {}),
+              ...(request.cert ? { cert: request.cert.certPem, key: request.cert.keyPem } : {}),
+            },
+            onResponse,
+          )
+        : httpRequest(options, onResponse);
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer in ${TIMEOUT_MS} ms`)));
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+function toResponse(response: IncomingMessage, text: string): ConformanceResponse {
+  const rawHeaders: Record<string, string[]> = {};
+  for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
+    const name = (response.rawHeaders[i] as string).toLowerCase();
+    (rawHeaders[name] ??= []).push(response.rawHeaders[i + 1] as string);
+  }
+  const headers = Object.fromEntries(
+    Object.entries(rawHeaders).map(([name, values]) => [name, values.join(', ')]),
+  );
+  let json: unknown;
+  if (/^application\/(?:[\w.+-]+\+)?json\b/i.test(headers['content-type'] ?? '')) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { status: response.statusCode ?? 0, headers, rawHeaders, text, json };
+}

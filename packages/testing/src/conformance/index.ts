@@ -1,0 +1,24 @@
+export { conformanceCases } from './cases/index.js';
+export { runConformanceSuite, type ConformanceSuiteOptions } from './suite.js';
+export { startConformanceServer } from './server.js';
+export { sendRequest } from './http.js';
+export { assertConformance } from './assert.js';
+export { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
+export {
+  CONFORMANCE_AUDIENCE,
+  CONFORMANCE_ISSUER,
+  CONFORMANCE_NOW_S,
+  CONFORMANCE_PUBLIC_URL,
+} from './kit.js';
+export type {
+  ConformanceApp,
+  ConformanceAppOptions,
+  ConformanceCase,
+  ConformanceExpectation,
+  ConformanceKit,
+  ConformanceRequest,
+  ConformanceResponse,
+  ConformanceServer,
+  DpopRequestOptions,
+  MakeConformanceApp,
+} from './types.js';

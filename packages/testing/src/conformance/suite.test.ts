@@ -1,0 +1,109 @@
+/**
+ * The conformance suite run against a reference app made of core and node:http alone, so the
+ * table is known to hold without any framework; and the checks every response gets.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  createResourceServer,
+  fromNodeRequest,
+  isFapiError,
+  type Requirements,
+} from '@fapi-guard/core';
+import { assertConformance } from './assert.js';
+import { startConformanceServer } from './server.js';
+import { runConformanceSuite } from './suite.js';
+import type { ConformanceResponse, MakeConformanceApp } from './types.js';
+
+const ROUTES: Record<string, [Requirements, number]> = {
+  'GET /accounts': [{ scopes: ['accounts'] }, 200],
+  'POST /payments': [{ scopes: ['payments'], binding: 'dpop' }, 201],
+  'GET /mtls': [{ binding: 'mtls' }, 200],
+  'GET /any': [{ anyScope: ['admin', 'accounts'] }, 200],
+};
+
+const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
+  const rs = createResourceServer(fapi);
+  const json = (res: ServerResponse, status: number, headers: object, body: unknown) =>
+    res
+      .writeHead(status, { ...headers, 'content-type': 'application/json' })
+      .end(JSON.stringify(body));
+  const listener = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (req.method === 'GET' && path === '/public') return json(res, 200, {}, { ok: true });
+    const route = ROUTES[`${req.method} ${path}`];
+    if (!route) return json(res, 404, {}, {});
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const form = /^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '');
+    const body = form ? Object.fromEntries(new URLSearchParams(text)) : undefined;
+    try {
+      const principal = await rs.verify(fromNodeRequest(req, { body }), route[0]);
+      const { subject, clientId, scopes, binding } = principal;
+      json(res, route[1], principal.responseHeaders, { subject, clientId, scopes, binding });
+    } catch (error) {
+      if (!isFapiError(error)) throw error;
+      json(res, error.status, error.headers, error.body());
+    }
+  };
+  return startConformanceServer(
+    (req, res) => void listener(req, res),
+    tls,
+    () => rs.close(),
+  );
+};
+
+describe('reference app (core + node:http)', () => {
+  runConformanceSuite(makeReferenceApp);
+});
+
+describe('assertConformance', () => {
+  const request = {
+    method: 'GET',
+    path: '/accounts',
+    headers: { authorization: `DPoP ${'t'.repeat(40)}` },
+  };
+  const rejection = (change: Partial<ConformanceResponse> = {}): ConformanceResponse => {
+    const body = { error: 'invalid_token', error_description: 'The access token expired' };
+    return {
+      status: 401,
+      headers: {
+        date: 'Fri, 15 Jan 2027 08:00:00 GMT',
+        'cache-control': 'no-store',
+        'x-fapi-interaction-id': '2b4c52a8-2b8e-4a71-9e33-4c7cba3c3a53',
+        'content-type': 'application/json',
+        'www-authenticate': 'DPoP error="invalid_token", algs="PS256 ES256 EdDSA", Bearer',
+      },
+      rawHeaders: {},
+      text: JSON.stringify(body),
+      json: body,
+      ...change,
+    };
+  };
+  const expected = { status: 401, error: 'invalid_token', scheme: 'DPoP' } as const;
+
+  test('passes a well-formed rejection', () => {
+    expect(() => assertConformance(rejection(), request, expected)).not.toThrow();
+  });
+
+  test.each<[string, Partial<ConformanceResponse>]>([
+    ['the token echoed in the body', { text: `{"error":"invalid_token","t":"${'t'.repeat(40)}"}` }],
+    ['a stack trace', { text: 'Error: x\n    at verify (/app/src/x.ts:1:2)' }],
+    ['an HTML body', { headers: { ...rejection().headers, 'content-type': 'text/html' } }],
+    ['no Date header', { headers: { ...rejection().headers, date: '' } }],
+    [
+      'a DPoP challenge without algs',
+      { headers: { ...rejection().headers, 'www-authenticate': 'DPoP error="invalid_token"' } },
+    ],
+    [
+      'the error in the wrong scheme',
+      {
+        headers: {
+          ...rejection().headers,
+          'www-authenticate': 'Bearer error="invalid_token", DPoP algs="PS256 ES256 EdDSA"',
+        },
+      },
+    ],
+  ])('fails a rejection with %s', (_name, change) => {
+    expect(() => assertConformance(rejection(change), request, expected)).toThrow();
+  });
+});
