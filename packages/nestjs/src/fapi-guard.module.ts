@@ -1,0 +1,82 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import {
+  createResourceServer,
+  memoryReplayStore,
+  type ReplayStore,
+  type ResourceServer,
+} from '@fapi-guard/core';
+import { FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER } from './fapi.constants.js';
+import { FapiExceptionFilter } from './fapi-exception.filter.js';
+import {
+  ConfigurableModuleClass,
+  FAPI_GUARD_MODULE_OPTIONS,
+  type FapiGuardModuleOptions,
+} from './fapi-guard.module-definition.js';
+
+/** Replay stores this module made (and so closes); stores given to it belong to the caller. */
+const ownedStores = new WeakSet<ReplayStore>();
+
+/**
+ * Makes the application a FAPI 2.0 resource server. Builds core's verifier once from the
+ * options (validated at startup: a misconfiguration fails the bootstrap with a TypeError naming
+ * the option), provides the DPoP replay store, registers `FapiExceptionFilter` and, with
+ * `global: true`, `FapiGuard` for every route. Global module: import it once, in the root module.
+ * On shutdown it closes the verifier and the default replay store.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     FapiGuardModule.forRoot({
+ *       issuer: 'https://as.bank.example',
+ *       audience: 'https://api.bank.example',
+ *       jwksUri: 'https://as.bank.example/jwks',
+ *       publicUrl: 'https://api.bank.example',
+ *       global: true,
+ *     }),
+ *   ],
+ *   controllers: [AccountsController],
+ * })
+ * class AppModule {}
+ * ```
+ */
+@Module({
+  providers: [
+    {
+      provide: FAPI_REPLAY_STORE,
+      inject: [FAPI_GUARD_MODULE_OPTIONS],
+      useFactory: (options: FapiGuardModuleOptions): ReplayStore => {
+        const given = options.dpop ? options.dpop.replayStore : undefined;
+        if (given) return given;
+        const store = memoryReplayStore(options.clock ? { clock: options.clock } : {});
+        ownedStores.add(store);
+        return store;
+      },
+    },
+    {
+      provide: FAPI_RESOURCE_SERVER,
+      inject: [FAPI_GUARD_MODULE_OPTIONS, FAPI_REPLAY_STORE],
+      useFactory: (options: FapiGuardModuleOptions, replayStore: ReplayStore): ResourceServer =>
+        createResourceServer(
+          options.dpop === false ? options : { ...options, dpop: { ...options.dpop, replayStore } },
+        ),
+    },
+    { provide: APP_FILTER, useClass: FapiExceptionFilter },
+  ],
+  exports: [FAPI_GUARD_MODULE_OPTIONS, FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER],
+})
+export class FapiGuardModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+  constructor(
+    @Inject(FAPI_RESOURCE_SERVER) private readonly resourceServer: ResourceServer,
+    @Inject(FAPI_REPLAY_STORE) private readonly replayStore: ReplayStore,
+  ) {
+    super();
+  }
+
+  /** Closes the verifier, then the replay store if this module created it. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.resourceServer.close();
+    if (ownedStores.delete(this.replayStore)) await this.replayStore.close?.();
+  }
+}

@@ -1,0 +1,190 @@
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+  type HttpException,
+} from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import {
+  isFapiError,
+  type FapiError,
+  type Principal,
+  type RequestLike,
+  type Requirements,
+  type ResourceServer,
+} from '@fapi-guard/core';
+import { FAPI_RESOURCE_SERVER } from './fapi.constants.js';
+import { FapiHttpException } from './fapi-http.exception.js';
+import type { FapiRequest } from './fapi-principal.decorator.js';
+import { fromPlatformRequest } from './platform-request.util.js';
+import { DpopBound, Public, RequireAnyScope, RequireScopes } from './route-policy.decorator.js';
+
+interface Verified {
+  principal: Principal;
+  key: string;
+}
+
+/**
+ * Requests already verified, so a route guarded twice (global guard plus `@UseGuards`) does not
+ * present the same DPoP proof twice and fail as a replay.
+ */
+const verifiedRequests = new WeakMap<object, Verified>();
+
+/**
+ * Lets a request through when core's verifier accepts its access token (and DPoP proof or TLS
+ * client certificate) for the route's requirements; otherwise throws a `FapiHttpException`
+ * that `FapiExceptionFilter` renders with RFC 6750 / RFC 9449 headers.
+ *
+ * On success the principal is attached as `request.fapi` (see `@FapiPrincipal()`) and core's
+ * success headers (`x-fapi-interaction-id`, `Cache-Control: no-store`, a rotated `DPoP-Nonce`)
+ * are set on the response before the handler runs, so they are also present when the handler
+ * itself fails. `@Public()` routes are skipped entirely. Non-HTTP contexts are denied unless
+ * `getRequest` is overridden.
+ *
+ * Extend it and override the protected hooks; register the subclass with `@UseGuards()` or as
+ * `APP_GUARD` (with the module's `global` left off).
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * class AuditedFapiGuard extends FapiGuard {
+ *   protected override onPrincipal(principal: Principal) {
+ *     audit.info({ client: principal.clientId, interaction: principal.interactionId });
+ *     return principal.claims.acr === 'urn:bank:sca';
+ *   }
+ * }
+ * ```
+ */
+@Injectable()
+export class FapiGuard implements CanActivate {
+  constructor(
+    protected readonly reflector: Reflector,
+    @Inject(FAPI_RESOURCE_SERVER) protected readonly resourceServer: ResourceServer,
+    @Optional() protected readonly adapterHost?: HttpAdapterHost,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.isPublic(context)) return true;
+    const request = this.getRequest(context);
+    if (!request) return false;
+    const requirements = this.getRequirements(context);
+    const principal = await this.verify(context, request, requirements);
+    request.fapi = principal;
+    this.setResponseHeaders(context, principal.responseHeaders);
+    return this.onPrincipal(principal, context);
+  }
+
+  /** Whether `@Public()` applies, the handler's setting beating the class's. */
+  protected isPublic(context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) === true
+    );
+  }
+
+  /**
+   * What the route needs of the token, from `@RequireScopes`, `@RequireAnyScope`, `@DpopBound`
+   * and `@MtlsBound`; for each, the handler's decorator replaces the class's.
+   */
+  protected getRequirements(context: ExecutionContext): Requirements {
+    const targets = [context.getHandler(), context.getClass()];
+    const scopes = this.reflector.getAllAndOverride<readonly string[] | undefined>(
+      RequireScopes.KEY,
+      targets,
+    );
+    const anyScope = this.reflector.getAllAndOverride<readonly string[] | undefined>(
+      RequireAnyScope.KEY,
+      targets,
+    );
+    const binding = this.reflector.getAllAndOverride<Requirements['binding']>(
+      DpopBound.KEY,
+      targets,
+    );
+    return {
+      ...(scopes && { scopes }),
+      ...(anyScope && { anyScope }),
+      ...(binding && { binding }),
+    };
+  }
+
+  /**
+   * The platform request the principal is attached to; `undefined` denies the request. Default:
+   * the HTTP request for `http` contexts (override for GraphQL and other transports).
+   */
+  protected getRequest(context: ExecutionContext): (object & FapiRequest) | undefined {
+    return context.getType() === 'http' ? context.switchToHttp().getRequest<object>() : undefined;
+  }
+
+  /** The platform response the success headers go to; `undefined` skips them. */
+  protected getResponse(context: ExecutionContext): object | undefined {
+    return context.getType() === 'http' ? context.switchToHttp().getResponse<object>() : undefined;
+  }
+
+  /**
+   * The request as core sees it. Default: core's `fromNodeRequest` on the underlying Node
+   * request (Express `req`, Fastify `request.raw`) with the original URL, the parsed body, and
+   * the scheme and host the platform resolved (forwarded headers only under its trust-proxy
+   * setting). Override to pass `peerAddress` from elsewhere or to read a certificate another way.
+   */
+  protected toRequestLike(context: ExecutionContext): RequestLike {
+    return fromPlatformRequest(this.getRequest(context) as object);
+  }
+
+  /**
+   * Called once the token passed, after `request.fapi` and the success headers are set. Return
+   * `false` (Nest answers 403) or throw to refuse anyway; the default allows.
+   */
+  protected onPrincipal(
+    _principal: Principal,
+    _context: ExecutionContext,
+  ): boolean | Promise<boolean> {
+    return true;
+  }
+
+  /** The exception thrown for a rejection. Default: `new FapiHttpException(error)`. */
+  protected toException(error: FapiError): HttpException {
+    return new FapiHttpException(error);
+  }
+
+  private async verify(
+    context: ExecutionContext,
+    request: object,
+    requirements: Requirements,
+  ): Promise<Principal> {
+    const key = JSON.stringify(requirements);
+    const previous = verifiedRequests.get(request);
+    if (previous?.key === key) return previous.principal;
+    try {
+      const principal = await this.resourceServer.verify(this.toRequestLike(context), requirements);
+      verifiedRequests.set(request, { principal, key });
+      return principal;
+    } catch (error) {
+      if (!isFapiError(error)) throw error;
+      // Also on the response now, so a catch-all filter of the application that renders the
+      // exception before FapiExceptionFilter can still send the challenge.
+      this.setResponseHeaders(context, error.headers);
+      throw this.toException(error);
+    }
+  }
+
+  private setResponseHeaders(context: ExecutionContext, headers: Record<string, string>): void {
+    const response = this.getResponse(context);
+    if (!response) return;
+    const adapter = this.adapterHost?.httpAdapter;
+    for (const [name, value] of Object.entries(headers)) {
+      if (adapter) adapter.setHeader(response, name, value);
+      else setHeaderDirectly(response, name, value);
+    }
+  }
+}
+
+/** Without an HTTP adapter (a hand-made context): Express/Fastify `header()`, else Node's. */
+function setHeaderDirectly(response: object, name: string, value: string): void {
+  const target = response as {
+    header?: (name: string, value: string) => unknown;
+    setHeader?: (name: string, value: string) => unknown;
+  };
+  if (typeof target.header === 'function') target.header(name, value);
+  else target.setHeader?.(name, value);
+}

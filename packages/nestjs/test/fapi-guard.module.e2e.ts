@@ -1,0 +1,366 @@
+import {
+  Catch,
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  UseFilters,
+  UseGuards,
+  type ArgumentsHost,
+  type ExceptionFilter,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
+import { APP_FILTER, BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { jest } from '@jest/globals';
+import request from 'supertest';
+import { memoryReplayStore, type ReplayStore } from '@fapi-guard/core';
+import {
+  FAPI_REPLAY_STORE,
+  FAPI_RESOURCE_SERVER,
+  FapiGuard,
+  FapiGuardModule,
+  FapiHttpException,
+  FapiPrincipal,
+  Public,
+  RequireScopes,
+  type FapiGuardModuleOptions,
+  type Principal,
+  type Requirements,
+  type ResourceServer,
+} from '../src/index.js';
+import {
+  AUDIENCE,
+  createApp,
+  dpopHeaders,
+  fapiOptions,
+  INTERACTION_ID,
+  ISSUER,
+  PLATFORMS,
+  startApp,
+  type Platform,
+} from './fixture.js';
+
+@Controller('open')
+class UnguardedController {
+  @Get()
+  index() {
+    return { ok: true };
+  }
+}
+
+@UseGuards(FapiGuard)
+@Controller('guarded')
+class GuardedController {
+  @RequireScopes('accounts')
+  @Get()
+  index(@FapiPrincipal('subject') subject: string) {
+    return { subject };
+  }
+}
+
+/** A recording store, to see which store the verifier uses. */
+function recordingStore(): ReplayStore & { keys: string[]; closed: number } {
+  const inner = memoryReplayStore();
+  const store = {
+    keys: [] as string[],
+    closed: 0,
+    checkAndStore(key: string, ttl: number) {
+      store.keys.push(key);
+      return inner.checkAndStore(key, ttl);
+    },
+    close() {
+      store.closed += 1;
+    },
+  };
+  return store;
+}
+
+const CONFIG = Symbol('CONFIG');
+
+@Module({
+  providers: [{ provide: CONFIG, useFactory: () => fapiOptions() }],
+  exports: [CONFIG],
+})
+class ConfigModule {}
+
+@Catch(FapiHttpException)
+class TeapotFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  catch(exception: FapiHttpException, host: ArgumentsHost) {
+    const { httpAdapter } = this.adapterHost;
+    const response: unknown = host.switchToHttp().getResponse();
+    const interactionId = exception.fapiError.interactionId ?? '';
+    httpAdapter.setHeader(response, 'x-fapi-interaction-id', interactionId);
+    httpAdapter.reply(response, { mine: exception.fapiError.code }, 418);
+  }
+}
+
+@UseFilters(TeapotFilter)
+@Controller('filtered')
+class FilteredController {
+  @Get()
+  index() {
+    return { ok: true };
+  }
+}
+
+@Injectable()
+class StrictGuard extends FapiGuard {
+  seen: string[] = [];
+
+  protected override getRequirements(context: ExecutionContext): Requirements {
+    return { ...super.getRequirements(context), scopes: ['accounts'] };
+  }
+
+  protected override onPrincipal(principal: Principal): boolean {
+    this.seen.push(principal.interactionId);
+    return principal.clientId === 'client-1';
+  }
+}
+
+@UseGuards(StrictGuard)
+@Controller('strict')
+class StrictController {
+  @Get()
+  index() {
+    return { ok: true };
+  }
+}
+
+async function forRoot(global: boolean, overrides: Partial<FapiGuardModuleOptions> = {}) {
+  return FapiGuardModule.forRoot({ ...(await fapiOptions(overrides)), global });
+}
+
+describe.each(PLATFORMS)('FapiGuardModule on %s', (platform: Platform) => {
+  const apps: INestApplication[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  async function start(...args: Parameters<typeof createApp>): Promise<INestApplication> {
+    const app = await createApp(...args);
+    apps.push(app);
+    return app;
+  }
+
+  it('forRootAsync builds the verifier from a factory with imports and inject', async () => {
+    const app = await start(platform, {
+      imports: [
+        FapiGuardModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [CONFIG],
+          useFactory: (config: FapiGuardModuleOptions) => config,
+          global: true,
+        }),
+      ],
+      controllers: [UnguardedController],
+    });
+    expect((await request(app.getHttpServer()).get('/open')).status).toBe(401);
+    const ok = await request(app.getHttpServer())
+      .get('/open')
+      .set(await dpopHeaders('GET', '/open'));
+    expect(ok.status).toBe(200);
+  });
+
+  it('without global, guards only what @UseGuards(FapiGuard) marks, from another module', async () => {
+    @Module({ controllers: [UnguardedController, GuardedController] })
+    class FeatureModule {}
+    const app = await start(platform, { imports: [await forRoot(false), FeatureModule] });
+    expect((await request(app.getHttpServer()).get('/open')).status).toBe(200);
+    const refused = await request(app.getHttpServer()).get('/guarded');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^DPoP algs=/);
+    const ok = await request(app.getHttpServer())
+      .get('/guarded')
+      .set(await dpopHeaders('GET', '/guarded'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ subject: 'user-1' });
+  });
+
+  it('with global, guards every route (secure by default)', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [UnguardedController],
+    });
+    expect((await request(app.getHttpServer()).get('/open')).status).toBe(401);
+  });
+
+  it('verifies once when the global guard and @UseGuards(FapiGuard) both apply', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [GuardedController],
+    });
+    const res = await request(app.getHttpServer())
+      .get('/guarded')
+      .set(await dpopHeaders('GET', '/guarded'));
+    expect(res.status).toBe(200);
+  });
+
+  it('runs a subclass with overridden hooks', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(false)],
+      controllers: [StrictController],
+    });
+    const refused = await request(app.getHttpServer())
+      .get('/strict')
+      .set(await dpopHeaders('GET', '/strict', { scope: 'payments' }));
+    expect(refused.status).toBe(403);
+    expect(refused.headers['www-authenticate']).toContain('scope="accounts"');
+    const otherClient = await request(app.getHttpServer())
+      .get('/strict')
+      .set(await dpopHeaders('GET', '/strict', { claims: { client_id: 'client-2' } }))
+      .set('x-fapi-interaction-id', INTERACTION_ID);
+    expect(otherClient.status).toBe(403);
+    expect(otherClient.headers['x-fapi-interaction-id']).toBe(INTERACTION_ID);
+    const ok = await request(app.getHttpServer())
+      .get('/strict')
+      .set(await dpopHeaders('GET', '/strict'));
+    expect(ok.status).toBe(200);
+  });
+
+  it('lets a @UseFilters filter for FapiHttpException replace the module filter', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [FilteredController],
+    });
+    const res = await request(app.getHttpServer())
+      .get('/filtered')
+      .set('x-fapi-interaction-id', INTERACTION_ID);
+    expect(res.status).toBe(418);
+    expect(res.body).toEqual({ mine: 'ERR_FAPI_NO_CREDENTIALS' });
+    expect(res.headers['x-fapi-interaction-id']).toBe(INTERACTION_ID);
+  });
+
+  it('lets app.useGlobalFilters() replace the module filter', async () => {
+    const app = await start(
+      platform,
+      { imports: [await forRoot(true)], controllers: [UnguardedController] },
+      (nest) => nest.useGlobalFilters(new TeapotFilter(nest.get(HttpAdapterHost))),
+    );
+    const res = await request(app.getHttpServer()).get('/open');
+    expect(res.status).toBe(418);
+    expect(res.body).toEqual({ mine: 'ERR_FAPI_NO_CREDENTIALS' });
+  });
+
+  it('lets an APP_FILTER from a module imported after FapiGuardModule replace the module filter', async () => {
+    @Module({ providers: [{ provide: APP_FILTER, useClass: TeapotFilter }] })
+    class FiltersModule {}
+    const app = await start(platform, {
+      imports: [await forRoot(true), FiltersModule],
+      controllers: [UnguardedController],
+    });
+    const res = await request(app.getHttpServer()).get('/open');
+    expect(res.status).toBe(418);
+  });
+
+  it('keeps the challenge when a catch-all filter of the application renders the rejection', async () => {
+    @Catch()
+    class CatchAllFilter extends BaseExceptionFilter {}
+    const app = await start(
+      platform,
+      { imports: [await forRoot(true)], controllers: [UnguardedController] },
+      (nest) => nest.useGlobalFilters(new CatchAllFilter(nest.get(HttpAdapterHost).httpAdapter)),
+    );
+    const res = await request(app.getHttpServer())
+      .get('/open')
+      .set('x-fapi-interaction-id', INTERACTION_ID);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toMatch(/^DPoP algs=/);
+    expect(res.headers['x-fapi-interaction-id']).toBe(INTERACTION_ID);
+    expect(res.body).toEqual({
+      error: 'unauthorized',
+      error_description: 'Authentication required',
+    });
+  });
+
+  it('uses a replay store given in the options and leaves it open on shutdown', async () => {
+    const store = recordingStore();
+    const app = await createApp(platform, {
+      imports: [await forRoot(true, { dpop: { replayStore: store } })],
+      controllers: [UnguardedController],
+    });
+    expect(app.get(FAPI_REPLAY_STORE)).toBe(store);
+    const headers = await dpopHeaders('GET', '/open');
+    expect((await request(app.getHttpServer()).get('/open').set(headers)).status).toBe(200);
+    expect((await request(app.getHttpServer()).get('/open').set(headers)).status).toBe(401);
+    expect(store.keys).toHaveLength(2);
+    await app.close();
+    expect(store.closed).toBe(0);
+  });
+
+  it('uses an overridden FAPI_REPLAY_STORE provider', async () => {
+    const store = recordingStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [await forRoot(true)],
+      controllers: [UnguardedController],
+    })
+      .overrideProvider(FAPI_REPLAY_STORE)
+      .useValue(store)
+      .compile();
+    const app = await startApp(platform, moduleRef);
+    const ok = await request(app.getHttpServer())
+      .get('/open')
+      .set(await dpopHeaders('GET', '/open'));
+    expect(ok.status).toBe(200);
+    expect(store.keys).toHaveLength(1);
+    await app.close();
+    expect(store.closed).toBe(0);
+  });
+
+  it('closes the verifier and the default replay store on shutdown', async () => {
+    const app = await createApp(platform, {
+      imports: [await forRoot(true)],
+      controllers: [UnguardedController],
+    });
+    const store = app.get<ReplayStore>(FAPI_REPLAY_STORE);
+    const verifier = app.get<ResourceServer>(FAPI_RESOURCE_SERVER);
+    const storeClose = jest.spyOn(store, 'close');
+    const verifierClose = jest.spyOn(verifier, 'close');
+    await app.close();
+    expect(verifierClose).toHaveBeenCalledTimes(1);
+    expect(storeClose).toHaveBeenCalledTimes(1);
+  });
+
+  it('exposes the verifier for RFC 9728 metadata', async () => {
+    @Public()
+    @Controller()
+    class MetadataController {
+      constructor(
+        @((await import('@nestjs/common')).Inject(FAPI_RESOURCE_SERVER))
+        private readonly verifier: ResourceServer,
+      ) {}
+
+      @Get('.well-known/oauth-protected-resource')
+      metadata() {
+        return this.verifier.metadata();
+      }
+    }
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [MetadataController],
+    });
+    const res = await request(app.getHttpServer()).get('/.well-known/oauth-protected-resource');
+    expect(res.status).toBe(200);
+    expect(res.body.resource).toBe(AUDIENCE);
+  });
+});
+
+describe('FapiGuardModule options', () => {
+  it('fails the bootstrap with a TypeError naming a bad option', async () => {
+    const compile = Test.createTestingModule({
+      imports: [FapiGuardModule.forRoot({ issuer: ISSUER, audience: [], jwks: { keys: [] } })],
+    }).compile();
+    await expect(compile).rejects.toThrow(/audience/);
+  });
+
+  it('does not pass the global extra to core', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [await forRoot(true)],
+    }).compile();
+    const { FAPI_GUARD_MODULE_OPTIONS } = await import('../src/index.js');
+    expect(moduleRef.get(FAPI_GUARD_MODULE_OPTIONS)).not.toHaveProperty('global');
+    await moduleRef.close();
+  });
+});
