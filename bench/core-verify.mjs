@@ -11,10 +11,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const NOW_S = 1_800_000_000;
 const URL = 'https://api.bank.test/accounts';
 
-const authority = await createTestAuthority({ issuer: 'https://as.bank.test', audience: 'https://api.bank.test', algorithms: ['ES256'] });
+const authority = await createTestAuthority({
+  issuer: 'https://as.bank.test',
+  audience: 'https://api.bank.test',
+  algorithms: ['ES256'],
+});
 const dpopKey = await createDpopKey('ES256');
-const mint = (i) => authority.mintAccessToken({ now: NOW_S, cnf: { jkt: dpopKey.jkt }, claims: { jti: `t${i}` } });
-const proof = (token, i) => dpopProof({ key: dpopKey, htm: 'GET', htu: URL, accessToken: token, iat: NOW_S, jti: `p${i}` });
+const mint = (i) =>
+  authority.mintAccessToken({ now: NOW_S, cnf: { jkt: dpopKey.jkt }, claims: { jti: `t${i}` } });
+const proof = (token, i) =>
+  dpopProof({ key: dpopKey, htm: 'GET', htu: URL, accessToken: token, iat: NOW_S, jti: `p${i}` });
 
 process.stdout.write(`generating ${N} proofs and ${N} tokens... `);
 const warmToken = await mint('warm');
@@ -37,7 +43,11 @@ function server() {
     tokenCache: { max: 4 * N },
   });
 }
-const request = (token, dpop) => ({ method: 'GET', url: URL, headers: { authorization: `DPoP ${token}`, dpop } });
+const request = (token, dpop) => ({
+  method: 'GET',
+  url: URL,
+  headers: { authorization: `DPoP ${token}`, dpop },
+});
 
 // The floor: one ES256 signature verification with an already imported KeyObject.
 const key = createPublicKey({ key: dpopKey.publicJwk, format: 'jwk' });
@@ -48,7 +58,8 @@ const floorInputs = warm.map((jws) => {
 function floor() {
   const start = process.hrtime.bigint();
   for (const [data, sig] of floorInputs) {
-    if (!cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig)) throw new Error('bad');
+    if (!cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig))
+      throw new Error('bad');
   }
   return Number(process.hrtime.bigint() - start) / 1000 / N;
 }
@@ -83,9 +94,15 @@ const f = median(results.floor);
 const w = median(results.warm);
 const c = median(results.cold);
 const rss = Math.round(process.memoryUsage().rss / 1048576);
-console.log(`\nnode ${process.version}, ${N} requests x ${ROUNDS} rounds (median), RSS ${rss} MiB\n`);
+console.log(
+  `\nnode ${process.version}, ${N} requests x ${ROUNDS} rounds (median), RSS ${rss} MiB\n`,
+);
 console.log('| path | µs/op | ops/s | vs floor | target |');
 console.log('|---|---:|---:|---:|---|');
 console.log(`| ES256 crypto.verify floor | ${f.toFixed(1)} | ${Math.round(1e6 / f)} | 1.00x | |`);
-console.log(`| verify, DPoP, token cached (warm) | ${w.toFixed(1)} | ${Math.round(1e6 / w)} | ${(w / f).toFixed(2)}x | <= 1.30x floor: ${w / f <= 1.3 ? 'met' : 'MISSED'} |`);
-console.log(`| verify, DPoP, new token (cold) | ${c.toFixed(1)} | ${Math.round(1e6 / c)} | ${(c / f).toFixed(2)}x | <= 1.30x two verifications (${(2.6).toFixed(2)}x floor): ${c / (2 * f) <= 1.3 ? 'met' : 'MISSED'} |`);
+console.log(
+  `| verify, DPoP, token cached (warm) | ${w.toFixed(1)} | ${Math.round(1e6 / w)} | ${(w / f).toFixed(2)}x | <= 1.30x floor: ${w / f <= 1.3 ? 'met' : 'MISSED'} |`,
+);
+console.log(
+  `| verify, DPoP, new token (cold) | ${c.toFixed(1)} | ${Math.round(1e6 / c)} | ${(c / f).toFixed(2)}x | <= 1.30x two verifications (${(2.6).toFixed(2)}x floor): ${c / (2 * f) <= 1.3 ? 'met' : 'MISSED'} |`,
+);
