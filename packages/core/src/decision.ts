@@ -11,9 +11,10 @@ export interface DecisionEvent {
   code?: FapiErrorCode;
   /** RFC 6750 / 9449 `error` value (deny only, when there is one). */
   error?: string;
-  method: string;
-  /** Request path without query string. */
-  path: string;
+  /** Request method (absent for `authorize` decisions, which see no request). */
+  method?: string;
+  /** Request path without query string (absent for `authorize` decisions). */
+  path?: string;
   clientId?: string;
   subject?: string;
   issuer?: string;

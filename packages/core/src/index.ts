@@ -10,6 +10,7 @@ export type {
 export { FAPI_ALGORITHMS } from './options.js';
 export { ERROR_CODES, FapiError, isFapiError } from './errors.js';
 export type { AuthScheme, FapiErrorBody, FapiErrorCode, OAuthError } from './errors.js';
+export { assertScopes, mergeRequirements } from './scopes.js';
 export type { Requirements } from './scopes.js';
 export type { DecisionEvent } from './decision.js';
 export type { AccessTokenClaims } from './access-token/claims.js';

@@ -23,7 +23,11 @@ export interface FromNodeRequestOptions {
   host?: string | undefined;
   /** The original request target (Express `req.originalUrl`, Koa `ctx.originalUrl`). */
   url?: string | undefined;
-  /** The parsed body, if the framework parsed one. */
+  /**
+   * The parsed body, if the framework parsed one. Passed on only for
+   * `application/x-www-form-urlencoded` requests: RFC 6750 §2.2 defines body tokens for that
+   * media type alone, so an `access_token` member of a JSON body is ordinary data.
+   */
   body?: unknown;
 }
 
@@ -49,7 +53,7 @@ export function fromNodeRequest(
     headers: req.headersDistinct ?? req.rawHeaders ?? req.headers,
     clientCertificate: peerCertificate(socket),
     peerAddress: socket?.remoteAddress,
-    body: options.body,
+    body: isForm(req.headers['content-type']) ? options.body : undefined,
   };
 }
 
@@ -61,4 +65,9 @@ function peerCertificate(socket: NodeRequestLike['socket']): Uint8Array | undefi
   if (!socket?.encrypted || typeof socket.getPeerCertificate !== 'function') return undefined;
   const raw = socket.getPeerCertificate(true)?.raw;
   return raw && raw.length > 0 ? raw : undefined;
+}
+
+function isForm(contentType: string | string[] | undefined): boolean {
+  const value = firstHeader(contentType);
+  return value !== undefined && /^application\/x-www-form-urlencoded\s*(;|$)/i.test(value);
 }

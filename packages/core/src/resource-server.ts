@@ -19,7 +19,7 @@ import {
 } from './mtls/certificate.js';
 import { resolveOptions, type ResolvedOptions, type ResourceServerOptions } from './options.js';
 import { buildMetadata, type ProtectedResourceMetadata, type MetadataExtras } from './metadata.js';
-import { checkScopes, type Requirements } from './scopes.js';
+import { checkBinding, checkScopes, type Requirements } from './scopes.js';
 
 /** A request as any framework can describe it. */
 export interface RequestLike {
@@ -65,6 +65,13 @@ export interface ResourceServer {
    * ready for the wire. Never rejects with anything else.
    */
   verify(request: RequestLike, requirements?: Requirements): Promise<Principal>;
+  /**
+   * Checks further route requirements against a principal `verify` already returned (for
+   * middleware that declares requirements in several places), without verifying the token or
+   * the proof again. Throws a {@link FapiError} ready for the wire, challenging in the
+   * principal's scheme.
+   */
+  authorize(principal: Principal, requirements: Requirements): void;
   /** RFC 9728 protected resource metadata for this configuration. */
   metadata(extras?: MetadataExtras): ProtectedResourceMetadata;
   /** Releases timers and the default replay store. */
@@ -166,9 +173,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         ? await introspector.introspect(token, ath)
         : await verifyToken(token, ath, nowMs));
     const kind = bindingKind(claims.cnf, credentials.scheme, config);
-    if (requirements.binding && requirements.binding !== kind) {
-      throw new FapiError('ERR_FAPI_BINDING_REQUIRED');
-    }
+    // The route's binding first: a token bound the wrong way costs no proof verification.
+    checkBinding(kind, requirements);
     let binding: Binding;
     if (kind === 'dpop') {
       const proof = await verifyDpopProof(
@@ -197,6 +203,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     } else {
       binding = { kind };
     }
+    // Scopes only once possession is proven (SPEC §7 order).
     const scopes = grantedScopes(claims);
     checkScopes(scopes, requirements);
     return { subject: claims.sub, clientId: claims.client_id, issuer, scopes, claims, binding };
@@ -219,14 +226,14 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
 
   function emit(
-    request: RequestLike,
+    request: RequestLike | undefined,
     interactionId: string,
     event: Omit<DecisionEvent, 'method' | 'path' | 'interactionId'>,
   ): void {
     if (!config.onDecision) return;
-    const path = pathOf(String(request.url));
+    const where = request && { method: request.method, path: pathOf(String(request.url)) };
     try {
-      config.onDecision({ method: request.method, path, interactionId, ...event });
+      config.onDecision({ ...where, interactionId, ...event });
     } catch {
       // An audit hook must not change the decision.
     }
@@ -282,6 +289,28 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           code: error.code,
           ...(error.error ? { error: error.error } : {}),
           latencyMs: config.clock() - started,
+        });
+        throw error;
+      }
+    },
+    authorize(principal, requirements) {
+      try {
+        checkBinding(principal.binding.kind, requirements);
+        checkScopes(principal.scopes, requirements);
+      } catch (caught) {
+        const error = caught as FapiError;
+        error.scheme = principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer';
+        reject(error, principal.interactionId, config.clock());
+        emit(undefined, principal.interactionId, {
+          outcome: 'deny',
+          status: error.status,
+          code: error.code,
+          ...(error.error ? { error: error.error } : {}),
+          clientId: principal.clientId,
+          subject: principal.subject,
+          issuer: principal.issuer,
+          binding: principal.binding.kind,
+          latencyMs: 0,
         });
         throw error;
       }

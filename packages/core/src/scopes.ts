@@ -24,3 +24,55 @@ export function checkScopes(granted: readonly string[], requirements: Requiremen
     throw new FapiError('ERR_FAPI_INSUFFICIENT_SCOPE', { scope: anyScope });
   }
 }
+
+/**
+ * Two route declarations combined into one: every scope of both, the one `anyScope` list, the
+ * one binding. Throws a TypeError (a route set-up error) for two different `anyScope` lists or
+ * two different bindings.
+ */
+export function mergeRequirements(a: Requirements, b: Requirements): Requirements {
+  const scopes = [...new Set([...(a.scopes ?? []), ...(b.scopes ?? [])])];
+  if (a.anyScope && b.anyScope && !sameSet(a.anyScope, b.anyScope)) {
+    throw new TypeError('fapi-guard: a route can require only one anyScope list');
+  }
+  if (a.binding && b.binding && a.binding !== b.binding) {
+    throw new TypeError('fapi-guard: a route cannot require both DPoP and mTLS binding');
+  }
+  const anyScope = a.anyScope ?? b.anyScope;
+  const binding = a.binding ?? b.binding;
+  return {
+    ...(scopes.length > 0 ? { scopes } : {}),
+    ...(anyScope ? { anyScope: [...anyScope] } : {}),
+    ...(binding ? { binding } : {}),
+  };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value) => b.includes(value));
+}
+
+/** The route's binding requirement against the token's binding (RFC 8705 / RFC 9449 routes). */
+export function checkBinding(
+  binding: 'dpop' | 'mtls' | 'bearer',
+  requirements: Requirements,
+): void {
+  if (requirements.binding && requirements.binding !== binding) {
+    throw new FapiError('ERR_FAPI_BINDING_REQUIRED');
+  }
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/**
+ * Checks route scope declarations once, at set-up: each a scope token (RFC 6749 §3.3), at least
+ * `min` of them. Throws a TypeError naming `helper`.
+ */
+export function assertScopes(helper: string, scopes: readonly unknown[], min = 0): string[] {
+  if (scopes.length < min) throw new TypeError(`${helper}: name at least ${min} scope`);
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
+      throw new TypeError(`${helper}: "${String(scope)}" is not a scope token (RFC 6749 §3.3)`);
+    }
+  }
+  return scopes as string[];
+}

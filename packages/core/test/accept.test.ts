@@ -454,3 +454,53 @@ describe('protected resource metadata (RFC 9728)', () => {
     });
   });
 });
+
+describe('authorize: more requirements on an already verified principal', () => {
+  test('passes when the principal meets them, without touching the proof again', async () => {
+    const k = await createKit();
+    const principal = await k.rs.verify(await k.dpopRequest());
+    expect(() =>
+      k.rs.authorize(principal, { scopes: ['payments'], binding: 'dpop' }),
+    ).not.toThrow();
+  });
+
+  test('refuses with a ready challenge in the principal scheme, and audits it', async () => {
+    const events: DecisionEvent[] = [];
+    const k = await createKit({ onDecision: (e) => events.push(e) });
+    const principal = await k.rs.verify(await k.dpopRequest());
+    let error: unknown;
+    try {
+      k.rs.authorize(principal, { scopes: ['admin'] });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ status: 403, code: 'ERR_FAPI_INSUFFICIENT_SCOPE' });
+    const { headers } = error as { headers: Record<string, string> };
+    expect(headers['www-authenticate']).toMatch(
+      /^DPoP error="insufficient_scope", .*scope="admin"/,
+    );
+    expect(headers['x-fapi-interaction-id']).toBe(principal.interactionId);
+    expect(events.at(-1)).toMatchObject({
+      outcome: 'deny',
+      code: 'ERR_FAPI_INSUFFICIENT_SCOPE',
+      clientId: 'client-1',
+    });
+    expect(() => k.rs.authorize(principal, { binding: 'mtls' })).toThrow(
+      expect.objectContaining({ code: 'ERR_FAPI_BINDING_REQUIRED', status: 401 }),
+    );
+  });
+});
+
+describe('mergeRequirements', () => {
+  test('combines scopes, keeps one anyScope list and one binding', async () => {
+    const { mergeRequirements } = await import('../src/index.js');
+    expect(
+      mergeRequirements(
+        { scopes: ['a'], binding: 'dpop' },
+        { scopes: ['a', 'b'], anyScope: ['x', 'y'] },
+      ),
+    ).toEqual({ scopes: ['a', 'b'], anyScope: ['x', 'y'], binding: 'dpop' });
+    expect(() => mergeRequirements({ anyScope: ['a'] }, { anyScope: ['b'] })).toThrow(TypeError);
+    expect(() => mergeRequirements({ binding: 'dpop' }, { binding: 'mtls' })).toThrow(TypeError);
+  });
+});

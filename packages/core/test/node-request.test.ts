@@ -74,3 +74,21 @@ test('two DPoP headers are refused although req.headers joins them (RS-DPOP-02)'
     /www-authenticate: DPoP error="invalid_dpop_proof", error_description="Exactly one DPoP proof is required"/i,
   );
 });
+
+describe('form-body tokens (RS-GEN-02)', () => {
+  const req = (contentType: string | undefined) => ({
+    method: 'POST',
+    url: '/payments',
+    headers: { host: 'api.bank.test', ...(contentType ? { 'content-type': contentType } : {}) },
+  });
+  test('a parsed form body is passed on, so its access_token is refused', () => {
+    expect(
+      fromNodeRequest(req('application/x-www-form-urlencoded; charset=utf-8'), {
+        body: { access_token: 'x' },
+      }).body,
+    ).toEqual({ access_token: 'x' });
+  });
+  test.each(['application/json', 'text/plain', undefined])('a %s body is ordinary data', (type) => {
+    expect(fromNodeRequest(req(type), { body: { access_token: 'x' } }).body).toBeUndefined();
+  });
+});

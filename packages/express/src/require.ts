@@ -1,6 +1,10 @@
-import { type Principal, type Requirements } from '@fapi-guard/core';
+import {
+  assertScopes,
+  mergeRequirements,
+  type Principal,
+  type Requirements,
+} from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { coversRequirements, describeRequirements, mergeRequirements } from './lib/requirements.js';
 import { toRequestLike } from './request.js';
 import { guardStateOf } from './state.js';
 
@@ -27,10 +31,10 @@ export interface FapiRequirementHandler extends RequestHandler {
  * `principal.responseHeaders` (`Cache-Control: no-store`, `x-fapi-interaction-id`, a rotated
  * `DPoP-Nonce`) to the response, and calls `next()`; on rejection calls `next(fapiError)`.
  *
- * A request is verified once: by the first helper that runs, with all requirements chained onto
- * it. A later helper on the same request only passes if the verification already covered its
- * requirements; otherwise it fails with a TypeError (a 500), because verifying again would
- * consume the DPoP proof twice. So chain: `requireScopes('payments').dpopBound()`.
+ * A request is verified once, by the first helper that runs, with every requirement chained
+ * onto it (`requireScopes('payments').dpopBound()`). A later helper on the same request checks
+ * its own requirements against that principal (core's `authorize`) without verifying the token
+ * or the DPoP proof again, so separate helpers compose too.
  *
  * @example
  * ```ts
@@ -40,7 +44,7 @@ export interface FapiRequirementHandler extends RequestHandler {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireScopes(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler({ scopes: scopeList('requireScopes', scopes, 0) });
+  return requirementHandler({ scopes: assertScopes('requireScopes', scopes, 0) });
 }
 
 /**
@@ -53,7 +57,7 @@ export function requireScopes(...scopes: string[]): FapiRequirementHandler {
  * ```
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler({ anyScope: scopeList('requireAnyScope', scopes, 1) });
+  return requirementHandler({ anyScope: assertScopes('requireAnyScope', scopes, 1) });
 }
 
 /**
@@ -92,14 +96,21 @@ function requirementHandler(requirements: Requirements): FapiRequirementHandler 
       next(new TypeError('fapi-guard: app.use(fapiGuard(options)) must come before this route'));
       return;
     }
-    if (state.verified) {
-      if (coversRequirements(state.verified, requirements)) next();
-      else next(new TypeError(lateRequirement(state.verified, requirements)));
+    if (state.principal) {
+      // Verified by an earlier helper: check this helper's requirements only, never the proof
+      // again (it would be refused as a replay).
+      try {
+        state.resourceServer.authorize(state.principal, requirements);
+      } catch (error) {
+        next(error);
+        return;
+      }
+      next();
       return;
     }
     state.resourceServer.verify(toRequestLike(req, state.trustProxy), requirements).then(
       (principal: Principal) => {
-        state.verified = requirements;
+        state.principal = principal;
         req.fapi = principal;
         res.set(principal.responseHeaders);
         next();
@@ -111,34 +122,10 @@ function requirementHandler(requirements: Requirements): FapiRequirementHandler 
   return Object.assign(handler, {
     requirements,
     requireScopes: (...scopes: string[]) =>
-      chain({ scopes: scopeList('requireScopes', scopes, 0) }),
+      chain({ scopes: assertScopes('requireScopes', scopes, 0) }),
     requireAnyScope: (...scopes: string[]) =>
-      chain({ anyScope: scopeList('requireAnyScope', scopes, 1) }),
+      chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
     dpopBound: () => chain({ binding: 'dpop' }),
     mtlsBound: () => chain({ binding: 'mtls' }),
   });
-}
-
-function scopeList(helper: string, scopes: string[], min: number): string[] {
-  if (scopes.length < min) throw new TypeError(`${helper}: name at least ${min} scope`);
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) {
-      throw new TypeError(`${helper}: "${String(scope)}" is not a scope token (RFC 6749 §3.3)`);
-    }
-  }
-  return scopes;
-}
-
-function lateRequirement(verified: Requirements, extra: Requirements): string {
-  let example = '';
-  try {
-    example = `, e.g. ${describeRequirements(mergeRequirements(verified, extra))}`;
-  } catch {
-    // The two cannot be combined; the message says so without an example.
-  }
-  return (
-    `fapi-guard: ${describeRequirements(extra)} runs after the request was verified with ` +
-    `${describeRequirements(verified)}; chain every requirement of a route into one helper` +
-    example
-  );
 }

@@ -1,6 +1,5 @@
-import type { Requirements } from '@fapi-guard/core';
+import { assertScopes, mergeRequirements, type Requirements } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
-import { coversRequirements, describeRequirements, mergeRequirements } from './lib/requirements.js';
 import { toRequestLike } from './request.js';
 import { guardStateOf } from './state.js';
 
@@ -29,10 +28,10 @@ export interface FapiRequirementMiddleware {
  * `DPoP-Nonce`) and awaits `next()`; on rejection throws the FapiError, whose `status`,
  * `headers` and `expose` let Koa's own `onerror` answer it (or {@link fapiErrorHandler}, as JSON).
  *
- * A request is verified once: by the first helper that runs, with all requirements chained onto
- * it. A later helper on the same request only passes if the verification already covered its
- * requirements; otherwise it throws a TypeError (a 500), because verifying again would consume
- * the DPoP proof twice. So chain: `requireScopes('payments').dpopBound()`.
+ * A request is verified once, by the first middleware that runs, with every requirement chained
+ * onto it (`requireScopes('payments').dpopBound()`). A later one on the same request checks its
+ * own requirements against that principal (core's `authorize`) without verifying the token or
+ * the DPoP proof again, so separate middleware compose too.
  *
  * @example
  * ```ts
@@ -43,7 +42,7 @@ export interface FapiRequirementMiddleware {
  */
 export function requireScopes(...scopes: string[]): FapiRequirementMiddleware {
   return requirementMiddleware('requireScopes', {
-    scopes: scopeList('requireScopes', scopes, 0),
+    scopes: assertScopes('requireScopes', scopes, 0),
   });
 }
 
@@ -58,7 +57,7 @@ export function requireScopes(...scopes: string[]): FapiRequirementMiddleware {
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementMiddleware {
   return requirementMiddleware('requireAnyScope', {
-    anyScope: scopeList('requireAnyScope', scopes, 1),
+    anyScope: assertScopes('requireAnyScope', scopes, 1),
   });
 }
 
@@ -101,10 +100,9 @@ function requirementMiddleware(
   ): Promise<void> {
     const state = guardStateOf(ctx);
     if (!state) throw new TypeError('fapi-guard: app.use(fapiGuard(options)) must come first');
-    if (state.verified) {
-      if (!coversRequirements(state.verified, requirements)) {
-        throw new TypeError(lateRequirement(state.verified, requirements));
-      }
+    if (state.principal) {
+      // Verified by an earlier middleware: check these requirements only, never the proof again.
+      state.resourceServer.authorize(state.principal, requirements);
       await next();
       return;
     }
@@ -112,7 +110,7 @@ function requirementMiddleware(
       toRequestLike(ctx, state.trustProxy),
       requirements,
     );
-    state.verified = requirements;
+    state.principal = principal;
     ctx.state.fapi = principal;
     ctx.set(principal.responseHeaders);
     await next();
@@ -123,34 +121,10 @@ function requirementMiddleware(
   return Object.assign(middleware, {
     requirements,
     requireScopes: (...scopes: string[]) =>
-      chain({ scopes: scopeList('requireScopes', scopes, 0) }),
+      chain({ scopes: assertScopes('requireScopes', scopes, 0) }),
     requireAnyScope: (...scopes: string[]) =>
-      chain({ anyScope: scopeList('requireAnyScope', scopes, 1) }),
+      chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
     dpopBound: () => chain({ binding: 'dpop' }),
     mtlsBound: () => chain({ binding: 'mtls' }),
   });
-}
-
-function scopeList(helper: string, scopes: string[], min: number): string[] {
-  if (scopes.length < min) throw new TypeError(`${helper}: name at least ${min} scope`);
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)) {
-      throw new TypeError(`${helper}: "${String(scope)}" is not a scope token (RFC 6749 §3.3)`);
-    }
-  }
-  return scopes;
-}
-
-function lateRequirement(verified: Requirements, extra: Requirements): string {
-  let example = '';
-  try {
-    example = `, e.g. ${describeRequirements(mergeRequirements(verified, extra))}`;
-  } catch {
-    // The two cannot be combined; the message says so without an example.
-  }
-  return (
-    `fapi-guard: ${describeRequirements(extra)} runs after the request was verified with ` +
-    `${describeRequirements(verified)}; chain every requirement of a route into one helper` +
-    example
-  );
 }

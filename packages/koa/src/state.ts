@@ -1,4 +1,4 @@
-import type { Requirements, ResourceServer } from '@fapi-guard/core';
+import type { Principal, ResourceServer } from '@fapi-guard/core';
 import type { ParameterizedContext } from 'koa';
 
 /** What `fapiGuard()` leaves on a context for the requirement helpers. */
@@ -6,8 +6,8 @@ export interface GuardState {
   resourceServer: ResourceServer;
   /** Whether to use Koa's proxy-resolved protocol and host. */
   trustProxy: boolean;
-  /** The requirements the request was verified with, once it was. */
-  verified?: Requirements;
+  /** The principal, once the request was verified. */
+  principal?: Principal;
 }
 
 const STATE = Symbol.for('@fapi-guard/koa.state');

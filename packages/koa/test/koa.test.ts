@@ -150,28 +150,38 @@ describe.each([
       await request(callback).get('/accounts').set(headers).expect(200);
     });
 
-    test('a later helper with new requirements is a set-up error (500), never a second verify', async () => {
-      const errors: unknown[] = [];
-      const catcher: Middleware = async (ctx, next) => {
-        try {
-          await next();
-        } catch (error) {
-          errors.push(error);
-          ctx.status = 500;
-        }
-      };
-      const callback = app(
-        PUBLIC,
-        (router) =>
-          router.get('/accounts', requireScopes('accounts'), mtlsBound(), (ctx) => {
-            ctx.body = {};
-          }),
-        { before: [catcher] },
+    test('a later helper checks its own requirements on the verified principal, never verifying again', async () => {
+      const callback = app(PUBLIC, (router) => {
+        router.get('/mtls-too', requireScopes('accounts'), mtlsBound(), (ctx) => {
+          ctx.body = {};
+        });
+        router.get('/admin-too', requireScopes('accounts'), requireScopes('admin'), (ctx) => {
+          ctx.body = {};
+        });
+        router.get('/payments-too', requireScopes('accounts'), requireScopes('payments'), (ctx) => {
+          ctx.body = {};
+        });
+      });
+      const mtls = await request(callback)
+        .get('/mtls-too')
+        .set(await f.dpopHeaders('https://api.bank.test/mtls-too'))
+        .expect(401);
+      expect(mtls.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
+      expect(mtls.body).toEqual({
+        error: 'invalid_token',
+        error_description: 'This resource requires a differently bound access token',
+      });
+      const admin = await request(callback)
+        .get('/admin-too')
+        .set(await f.dpopHeaders('https://api.bank.test/admin-too'))
+        .expect(403);
+      expect(admin.headers['www-authenticate']).toMatch(
+        /^DPoP error="insufficient_scope".*scope="admin"/,
       );
-      const headers = await f.dpopHeaders('https://api.bank.test/accounts');
-      await request(callback).get('/accounts').set(headers).expect(500);
-      expect(errors[0]).toBeInstanceOf(TypeError);
-      expect(String(errors[0])).toContain("requireScopes('accounts').mtlsBound()");
+      await request(callback)
+        .get('/payments-too')
+        .set(await f.dpopHeaders('https://api.bank.test/payments-too'))
+        .expect(200);
     });
 
     test('a helper without fapiGuard() is a set-up error (500)', async () => {
