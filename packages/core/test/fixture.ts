@@ -2,6 +2,7 @@ import {
   createDpopKey,
   createTestAuthority,
   dpopProof,
+  parseWwwAuthenticate,
   type DpopKey,
   type DpopProofOptions,
   type MintAccessTokenOptions,
@@ -103,36 +104,8 @@ function stripUndefined(headers: Record<string, string | string[] | undefined>) 
   >;
 }
 
-/** One challenge of a WWW-Authenticate header. */
-export interface Challenge {
-  scheme: string;
-  params: Record<string, string>;
-}
-
-/**
- * Parses a WWW-Authenticate value made of challenges with quoted auth-params (RFC 9110 §11.6.1),
- * failing on anything else, on a repeated parameter, or on a parameter before any scheme.
- */
-export function parseChallenges(header: string | undefined): Challenge[] {
-  const challenges: Challenge[] = [];
-  if (header === undefined) return challenges;
-  const item =
-    /\s*(?:,\s*)?(?:([!#$%&'*+.^_`|~0-9A-Za-z-]+)="([^"\\]*)"|([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?=\s|,|$))/y;
-  let match: RegExpExecArray | null;
-  while (item.lastIndex < header.length && (match = item.exec(header))) {
-    const [, name, value, scheme] = match;
-    if (scheme) {
-      challenges.push({ scheme, params: {} });
-      continue;
-    }
-    const current = challenges[challenges.length - 1];
-    if (!current || !name) throw new Error(`parameter before scheme: ${header}`);
-    if (name in current.params) throw new Error(`repeated parameter ${name}: ${header}`);
-    current.params[name] = value ?? '';
-  }
-  if (header.slice(item.lastIndex).trim() !== '') throw new Error(`unparseable: ${header}`);
-  return challenges;
-}
+/** Parses challenges back (the kit's parser: fails on anything malformed or repeated). */
+export const parseChallenges = parseWwwAuthenticate;
 
 export interface Expected {
   status: number;
