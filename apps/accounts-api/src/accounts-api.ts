@@ -1,0 +1,122 @@
+/**
+ * Starts the sample API: HTTPS (TLS 1.2+, FAPI cipher suites) on the configured host and port,
+ * asking every client for a certificate without validating its chain (RFC 8705 binds tokens to
+ * self-signed certificates by thumbprint), then the Nest application behind it.
+ */
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import 'reflect-metadata';
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import { fapiHeaders } from './common/fapi-headers.middleware.js';
+import { JsonLogger } from './common/json-logger.js';
+import { validationPipe } from './common/validation.pipe.js';
+import { resolveConfig, type AppConfig, type ResolvedAppConfig } from './config/app-config.js';
+import { setupOpenApi } from './openapi/openapi.js';
+import type { SharedOverrides } from './shared/shared.module.js';
+
+/**
+ * TLS 1.3 suites and the TLS 1.2 suites BCP 195 recommends (FAPI 2.0 SP 5.2.2, RS-GEN-06).
+ */
+export const FAPI_TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'DHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES256-GCM-SHA384',
+].join(':');
+
+export interface StartOptions extends SharedOverrides {
+  /** Default: JSON lines on stderr at `LOG_LEVEL`. */
+  logger?: LoggerService | false;
+}
+
+export interface RunningAccountsApi {
+  /** The public URL, e.g. https://127.0.0.1:3000 */
+  url: string;
+  config: ResolvedAppConfig;
+  app: INestApplication;
+  server: https.Server;
+  /** Stops accepting connections, closes the application (verifier, stores, agents). */
+  close(): Promise<void>;
+}
+
+function listen(server: https.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Listens first (so `PORT=0` works and the public URL carries the real port), then builds the
+ * Nest application with the resolved configuration and hands it the requests.
+ */
+export async function startAccountsApi(
+  config: AppConfig,
+  options: StartOptions = {},
+): Promise<RunningAccountsApi> {
+  let handle = (_request: IncomingMessage, response: ServerResponse): void => {
+    response.statusCode = 503;
+    response.setHeader('retry-after', '1');
+    response.end();
+  };
+  const server = https.createServer(
+    {
+      cert: config.tls.cert,
+      key: config.tls.key,
+      minVersion: 'TLSv1.2',
+      ciphers: FAPI_TLS_CIPHERS,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    (request, response) => handle(request, response),
+  );
+  const port = await listen(server, config.port, config.host);
+  const resolved = resolveConfig(config, port);
+
+  try {
+    const adapter = new ExpressAdapter();
+    // No framework banner; no ETag on answers that must not be cached anyway.
+    adapter.getInstance().disable('x-powered-by').set('etag', false);
+    const { logger = new JsonLogger(resolved.logLevels), ...overrides } = options;
+    const app = await NestFactory.create(AppModule.register(resolved, overrides), adapter, {
+      logger,
+      abortOnError: false,
+    });
+    app.use(fapiHeaders());
+    app.useGlobalPipes(validationPipe());
+    setupOpenApi(app, resolved);
+    await app.init();
+    handle = adapter.getInstance();
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: resolved.publicUrl,
+      config: resolved,
+      app,
+      server,
+      close: () =>
+        (closing ??= (async () => {
+          const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+          server.closeIdleConnections();
+          await app.close();
+          server.closeAllConnections();
+          await stopped;
+        })()),
+    };
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+}

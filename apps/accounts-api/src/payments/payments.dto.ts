@@ -1,0 +1,94 @@
+/** Request and response shapes of the domestic payment endpoints (OpenAPI schemas included). */
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsDefined,
+  IsIBAN,
+  IsISO4217CurrencyCode,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+import { AmountView } from '../accounts/accounts.dto.js';
+
+/** Positive, at most 13 integer digits and exactly two fraction digits. */
+const AMOUNT = /^(?!0+\.00$)\d{1,13}\.\d{2}$/;
+
+export class InstructedAmountDto {
+  @ApiProperty({ example: '25.00', pattern: AMOUNT.source })
+  @IsString()
+  @Matches(AMOUNT, { message: 'amount must be a positive decimal with two fraction digits' })
+  amount!: string;
+
+  @ApiProperty({ example: 'GBP', description: 'ISO 4217; must be the debtor account currency' })
+  @IsISO4217CurrencyCode()
+  currency!: string;
+}
+
+export class CreditorAccountDto {
+  @ApiProperty({ example: 'Bob Example', minLength: 1, maxLength: 70 })
+  @IsString()
+  @Length(1, 70)
+  name!: string;
+
+  @ApiProperty({ example: 'GB43FAPG20051563918204' })
+  @IsIBAN()
+  iban!: string;
+}
+
+export class CreateDomesticPaymentDto {
+  @ApiProperty({ example: 'acc-5f1c2d8e', description: 'One of the accounts the user shared' })
+  @IsString()
+  @Length(1, 64)
+  debtorAccountId!: string;
+
+  @ApiProperty({ type: InstructedAmountDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => InstructedAmountDto)
+  instructedAmount!: InstructedAmountDto;
+
+  @ApiProperty({ type: CreditorAccountDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => CreditorAccountDto)
+  creditorAccount!: CreditorAccountDto;
+
+  @ApiProperty({ example: 'Dinner', minLength: 1, maxLength: 35 })
+  @IsString()
+  @Length(1, 35)
+  reference!: string;
+}
+
+export class CreditorAccountView {
+  @ApiProperty() name!: string;
+  @ApiProperty() iban!: string;
+}
+
+export class PaymentView {
+  @ApiProperty({ example: 'pmt-1d3c0f7e-7f0a-4a53-9d55-3b1f5f3e9a10' })
+  paymentId!: string;
+
+  @ApiProperty({ enum: ['AcceptedSettlementInProcess', 'AcceptedSettlementCompleted'] })
+  status!: string;
+
+  @ApiProperty() creationDateTime!: string;
+  @ApiProperty() statusUpdateDateTime!: string;
+  @ApiProperty() debtorAccountId!: string;
+  @ApiProperty({ type: AmountView }) instructedAmount!: AmountView;
+  @ApiProperty({ type: CreditorAccountView }) creditorAccount!: CreditorAccountView;
+  @ApiProperty() reference!: string;
+}
+
+export class PaymentLinks {
+  @ApiProperty() self!: string;
+}
+
+export class PaymentResponse {
+  @ApiProperty({ type: PaymentView })
+  data!: PaymentView;
+
+  @ApiProperty({ type: PaymentLinks })
+  links!: PaymentLinks;
+}

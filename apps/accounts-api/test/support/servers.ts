@@ -1,0 +1,138 @@
+/**
+ * Child processes for the end-to-end tests: the compiled accounts API (`dist/main.js`; Nest's
+ * throttler is CommonJS requiring ESM, which Jest's VM cannot do, so the API does not run
+ * in-process) and the dev authorization server (apps/auth-server's `spawnAuthServer`).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REPO_ROOT = join(APP_DIR, '..', '..');
+const API_MAIN = join(APP_DIR, 'dist', 'main.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Sources whose changes make dist/ stale (tsc -b rebuilds the referenced projects too). */
+const SOURCE_DIRS = [
+  join(APP_DIR, 'src'),
+  join(REPO_ROOT, 'apps', 'auth-server', 'src'),
+  join(REPO_ROOT, 'packages', 'core', 'src'),
+  join(REPO_ROOT, 'packages', 'nestjs', 'src'),
+];
+const BUILD_LOCK = join(APP_DIR, 'dist', '.e2e-build.lock');
+
+/** tsc -b rewrites its build info on every build, even when no output changed. */
+const BUILD_INFO = join(APP_DIR, 'dist', 'tsconfig.tsbuildinfo');
+
+function stale(): boolean {
+  const built = existsSync(API_MAIN) && existsSync(BUILD_INFO) ? statSync(BUILD_INFO).mtimeMs : 0;
+  const authServerMain = join(REPO_ROOT, 'apps', 'auth-server', 'dist', 'main.js');
+  return (
+    !existsSync(authServerMain) ||
+    built < Math.max(...SOURCE_DIRS.filter(existsSync).map(newestSource))
+  );
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * `tsc -b apps/accounts-api` (with core, nestjs and auth-server) when dist/ is missing or older
+ * than a source file. `npm test` built everything already; this makes a bare `jest` run work.
+ * Test files run in parallel workers: a lock directory lets one of them build.
+ */
+export function ensureBuilt(): void {
+  if (!stale()) return;
+  mkdirSync(dirname(BUILD_LOCK), { recursive: true });
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      if (waited > 120_000) throw new Error(`stale build lock ${BUILD_LOCK}`);
+      sleep(100);
+    }
+  }
+  try {
+    if (!stale()) return;
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-b', join(APP_DIR, 'tsconfig.json')], {
+      stdio: 'inherit',
+    });
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
+export interface SpawnedApi {
+  url: string;
+  child: ChildProcess;
+  /** stdout lines after `api=`: the audit trail. */
+  auditLines(): Array<Record<string, unknown>>;
+  rawStdout(): string;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the API on a free port with `env` and resolves once it printed `api=<url>`. */
+export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedApi> {
+  const child = spawn(process.execPath, [API_MAIN], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'error', ...env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    let started = false;
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`accounts-api did not start in time. stderr:\n${stderr}`));
+    }, 15_000);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const url = /^api=(\S+)$/m.exec(stdout)?.[1];
+      if (url && !started) {
+        started = true;
+        clearTimeout(timer);
+        resolve({
+          url,
+          child,
+          rawStdout: () => stdout,
+          auditLines: () =>
+            stdout
+              .split('\n')
+              .filter((line) => line.startsWith('{'))
+              .map((line) => JSON.parse(line) as Record<string, unknown>),
+          stderr: () => stderr,
+          stop,
+        });
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!started)
+        reject(new Error(`accounts-api exited (${code ?? signal}) before starting:\n${stderr}`));
+    });
+  });
+}
