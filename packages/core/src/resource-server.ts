@@ -5,13 +5,13 @@ import { createIntrospector } from './access-token/introspection.js';
 import { renderChallenge, type ChallengePolicy } from './challenge.js';
 import type { DecisionEvent } from './decision.js';
 import { normalizeHtu } from './dpop/htu.js';
-import { verifyDpopProof, type DpopPolicy } from './dpop/proof.js';
+import { verifyDpopProof, type CheckedHeader, type DpopPolicy } from './dpop/proof.js';
 import { FapiError, isFapiError, type AuthScheme } from './errors.js';
 import { extractCredentials, type Credentials } from './extract.js';
 import { normalizeHeaders, type HeaderBag, type HeaderInput } from './headers.js';
 import { interactionIdOf } from './interaction-id.js';
 import { BoundedCache } from './lib/bounded-cache.js';
-import { sha256Base64url, type PublicKey } from './lib/crypto.js';
+import { sha256Base64url } from './lib/crypto.js';
 import {
   clientCertificateDer,
   verifyCertificateBinding,
@@ -78,10 +78,15 @@ export interface ResourceServer {
   close(): Promise<void>;
 }
 
-interface CachedToken {
+interface VerifiedToken {
   claims: AccessTokenClaims;
   issuer: string;
   generation: number;
+}
+
+/** A verified token as cached: keyed by the token itself, with its `ath` kept for proofs. */
+interface CachedToken extends VerifiedToken {
+  ath: string;
 }
 
 /**
@@ -118,7 +123,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     maxProofLength: 8192,
     replayStore: config.dpop.replayStore,
     nonces: config.dpop.nonces,
-    keyCache: new BoundedCache<PublicKey>(10_000),
+    headerCache: new BoundedCache<CheckedHeader>(10_000),
   };
   const introspector =
     config.introspection &&
@@ -138,21 +143,21 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   };
 
   /** The verified token from the cache (no await on the hot path), or undefined. */
-  function cachedToken(ath: string, nowMs: number): CachedToken | undefined {
-    const cached = tokenCache?.get(ath, nowMs);
+  function cachedToken(token: string, nowMs: number): CachedToken | undefined {
+    const cached = tokenCache?.get(token, nowMs);
     return cached && cached.generation === config.issuers.get(cached.issuer)?.generation
       ? cached
       : undefined;
   }
 
-  async function verifyToken(token: string, ath: string, nowMs: number): Promise<CachedToken> {
+  async function verifyToken(token: string, ath: string, nowMs: number): Promise<VerifiedToken> {
     const verified = await verifyJwtAccessToken(token, jwtPolicy, nowMs / 1000);
     if (tokenCache) {
       const expiresAt = Math.min(
         (verified.claims.exp + config.clockToleranceS) * 1000,
         nowMs + (config.tokenCache as { maxTtlS: number }).maxTtlS * 1000,
       );
-      tokenCache.set(ath, verified, expiresAt, nowMs);
+      tokenCache.set(token, { ...verified, ath }, expiresAt, nowMs);
     }
     return verified;
   }
@@ -165,10 +170,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     nowMs: number,
     responseHeaders: Record<string, string>,
   ): Promise<Omit<Principal, 'interactionId' | 'responseHeaders'>> {
-    const ath = sha256Base64url(credentials.token);
     const { token } = credentials;
+    const cached = cachedToken(token, nowMs);
+    const ath = cached?.ath ?? sha256Base64url(token);
     const { claims, issuer } =
-      cachedToken(ath, nowMs) ??
+      cached ??
       (introspector && !looksLikeJwt(token)
         ? await introspector.introspect(token, ath)
         : await verifyToken(token, ath, nowMs));

@@ -2,6 +2,7 @@ import { FapiError } from '../errors.js';
 import type { HeaderBag } from '../headers.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import {
+  base64urlDecode,
   describeKey,
   importPublicJwk,
   safeEqual,
@@ -10,7 +11,7 @@ import {
   type JwsAlgorithm,
   type PublicKey,
 } from '../lib/crypto.js';
-import { parseCompactJws } from '../lib/jws.js';
+import { decodeJsonObject, splitCompactJws } from '../lib/jws.js';
 import { jwkThumbprint } from '../lib/thumbprint.js';
 import type { ReplayStore } from '../replay-store.js';
 import { normalizeHtu } from './htu.js';
@@ -27,8 +28,11 @@ export interface DpopPolicy {
   maxProofLength: number;
   replayStore: ReplayStore;
   nonces: NonceSource | undefined;
-  /** Imported proof keys by thumbprint. */
-  keyCache: BoundedCache<PublicKey>;
+  /**
+   * Proof headers already checked, by their exact encoded segment: a client sends the same
+   * header (typ, alg, jwk) with every proof, so its checks, key import and thumbprint run once.
+   */
+  headerCache: BoundedCache<CheckedHeader>;
 }
 
 /** The request the proof must match. */
@@ -46,6 +50,13 @@ export interface VerifiedDpopProof {
   jkt: string;
   /** How the proof's nonce relates to the nonce source; undefined when nonces are off. */
   nonce: NonceState | undefined;
+}
+
+/** A proof header that passed the `typ`, `alg` and `jwk` checks. */
+export interface CheckedHeader {
+  alg: JwsAlgorithm;
+  key: PublicKey;
+  jkt: string;
 }
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -86,19 +97,14 @@ export async function verifyDpopProof(
   if (values.length > 1 || (values[0] as string).includes(',')) {
     throw new FapiError('ERR_FAPI_DPOP_PROOF_MULTIPLE');
   }
-  const jws = parseCompactJws((values[0] as string).trim(), policy.maxProofLength);
-  if (!jws) throw new FapiError('ERR_FAPI_DPOP_PROOF_MALFORMED');
-  const { header, payload } = jws;
-
-  if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') {
-    throw new FapiError('ERR_FAPI_DPOP_TYP');
-  }
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !policy.algorithms.has(alg)) {
-    throw new FapiError('ERR_FAPI_DPOP_ALG');
-  }
-  const { key, jkt } = proofKey(header.jwk, alg, policy.keyCache, nowMs);
-  if (!verifySignature(alg as JwsAlgorithm, key, jws.signingInput, jws.signature)) {
+  const segments = splitCompactJws((values[0] as string).trim(), policy.maxProofLength);
+  if (!segments) throw new FapiError('ERR_FAPI_DPOP_PROOF_MALFORMED');
+  const { alg, key, jkt } =
+    policy.headerCache.get(segments.header, nowMs) ?? checkHeader(segments.header, policy, nowMs);
+  const payload = decodeJsonObject(segments.payload);
+  const signature = base64urlDecode(segments.signature);
+  if (!payload || !signature) throw new FapiError('ERR_FAPI_DPOP_PROOF_MALFORMED');
+  if (!verifySignature(alg, key, segments.signingInput, signature)) {
     throw new FapiError('ERR_FAPI_DPOP_SIGNATURE');
   }
 
@@ -141,16 +147,27 @@ export async function verifyDpopProof(
   return { jkt, nonce };
 }
 
+/** Checks a proof header not seen before: `typ` (RS-DPOP-05), `alg` (RS-DPOP-06), `jwk`. */
+function checkHeader(encoded: string, policy: DpopPolicy, nowMs: number): CheckedHeader {
+  const header = decodeJsonObject(encoded);
+  if (!header) throw new FapiError('ERR_FAPI_DPOP_PROOF_MALFORMED');
+  if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') {
+    throw new FapiError('ERR_FAPI_DPOP_TYP');
+  }
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !policy.algorithms.has(alg)) {
+    throw new FapiError('ERR_FAPI_DPOP_ALG');
+  }
+  const checked = { alg: alg as JwsAlgorithm, ...proofKey(header.jwk, alg) };
+  policy.headerCache.set(encoded, checked, Number.POSITIVE_INFINITY, nowMs);
+  return checked;
+}
+
 /**
  * Checks the header `jwk` (RS-DPOP-07): present, public only, of the type the algorithm needs,
  * large enough; returns it imported (cached by thumbprint) with its RFC 7638 thumbprint.
  */
-function proofKey(
-  jwk: unknown,
-  alg: string,
-  cache: BoundedCache<PublicKey>,
-  nowMs: number,
-): { key: PublicKey; jkt: string } {
+function proofKey(jwk: unknown, alg: string): { key: PublicKey; jkt: string } {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
     throw new FapiError('ERR_FAPI_DPOP_JWK');
   }
@@ -160,18 +177,15 @@ function proofKey(
   }
   const jkt = jwkThumbprint(members);
   if (!jkt) throw new FapiError('ERR_FAPI_DPOP_JWK');
-  let key = cache.get(jkt, nowMs);
-  if (!key) {
-    try {
-      key = importPublicJwk(members);
-    } catch (cause) {
-      throw new FapiError('ERR_FAPI_DPOP_JWK', { cause });
-    }
-    const { modulusLength } = describeKey(key);
-    if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) {
-      throw new FapiError('ERR_FAPI_DPOP_JWK');
-    }
-    cache.set(jkt, key, Number.POSITIVE_INFINITY, nowMs);
+  let key: PublicKey;
+  try {
+    key = importPublicJwk(members);
+  } catch (cause) {
+    throw new FapiError('ERR_FAPI_DPOP_JWK', { cause });
+  }
+  const { modulusLength } = describeKey(key);
+  if (modulusLength !== undefined && modulusLength < MIN_RSA_BITS) {
+    throw new FapiError('ERR_FAPI_DPOP_JWK');
   }
   return { key, jkt };
 }
