@@ -15,8 +15,9 @@ export interface ReplayStore {
 
 export interface MemoryReplayStoreOptions {
   /**
-   * Most identifiers kept. Size it for (requests per second) x (proof window): the default
-   * 100 000 holds 75 s of 1 300 proofs per second. When full, the oldest entries go first.
+   * Most identifiers kept. Size it for (requests per second) x (proof window + 2 x tolerance,
+   * 80 s by default): the default 100 000 covers 1 250 proofs per second. When full, the oldest
+   * entries go first (`evictedBeforeExpiry` counts live ones dropped).
    */
   max?: number;
   clock?: () => number;
