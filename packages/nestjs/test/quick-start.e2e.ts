@@ -45,6 +45,10 @@ class AppModule {}
 const app = await NestFactory.create(AppModule);
 await app.listen(0, '127.0.0.1'); // every route now needs a sender-constrained token, unless @Public()
 // quick-start:end
+// Started at the top level (the README code runs verbatim): let the process exit even when a
+// -t filter skips every test here, since afterAll then never runs.
+app.getHttpServer().unref();
+jwks.unref();
 
 afterAll(async () => {
   await app.close();

@@ -40,6 +40,8 @@ export interface JwksServer {
   setDelay(ms: number): void;
   /** Stops listening and destroys every open socket, hanging ones included. */
   close(): Promise<void>;
+  /** Lets the process exit while the server listens (for servers started outside a hook). */
+  unref(): void;
 }
 
 /**
@@ -114,6 +116,9 @@ export async function startJwksServer(
     },
     setDelay(ms) {
       delayMs = ms;
+    },
+    unref() {
+      server.unref();
     },
     close() {
       for (const timer of timers) clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { assertConformance } from './assert.js';
 import { conformanceCases } from './cases/index.js';
+import { assertArbitraryHeadersRefused } from './properties.js';
 import {
   appOptions,
   CONFORMANCE_NOW_S,
@@ -37,6 +38,8 @@ const SERVER_TITLES: Record<ConformanceServer, string> = {
 export interface ConformanceSuiteOptions {
   /** The table to run; default {@link conformanceCases}. Filter it to skip rows, with a reason. */
   cases?: readonly ConformanceCase[];
+  /** Requests of the arbitrary-header property (0 turns it off). Default 60. */
+  propertyRuns?: number;
 }
 
 /**
@@ -49,6 +52,9 @@ export interface ConformanceSuiteOptions {
  * `Cache-Control: no-store` and a UUID `x-fapi-interaction-id`; rejections a JSON
  * `{ error, error_description }` body and (except 503) a parseable `WWW-Authenticate` whose DPoP
  * challenge lists `algs`; no response may repeat the credentials or show a stack trace.
+ *
+ * Last, a fast-check property sends arbitrary header values (`Authorization`, `DPoP`,
+ * `Client-Cert`) and requires a 400 or 401 with a JSON error body every time.
  *
  * It does NOT test introspection (N23, N24), HTTP message signatures (N56–N60) or TLS versions.
  *
@@ -106,6 +112,16 @@ export function runConformanceSuite(
           assertConformance(response, request, row.expect);
         });
       }
+    });
+  }
+
+  const runs = options.propertyRuns ?? 60;
+  if (runs > 0) {
+    describe('arbitrary header values (property, fast-check)', () => {
+      test('never a 5xx: always 400 or 401 with a JSON error and a parseable challenge', async () => {
+        const app = await appFor('default');
+        await assertArbitraryHeadersRefused(createKit(material, app, clock), runs);
+      }, 60_000);
     });
   }
 }
