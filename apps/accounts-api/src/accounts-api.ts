@@ -41,6 +41,11 @@ export interface StartOptions extends SharedOverrides {
 export interface RunningAccountsApi {
   /** The public URL, e.g. https://127.0.0.1:3000 */
   url: string;
+  /**
+   * Where this process listens, e.g. https://127.0.0.1:3001: the public URL unless `PUBLIC_URL`
+   * names another address (a load balancer's).
+   */
+  listenUrl: string;
   config: ResolvedAppConfig;
   app: INestApplication;
   server: https.Server;
@@ -101,8 +106,10 @@ export async function startAccountsApi(
     handle = adapter.getInstance();
 
     let closing: Promise<void> | undefined;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     return {
       url: resolved.publicUrl,
+      listenUrl: `https://${host}:${port}`,
       config: resolved,
       app,
       server,

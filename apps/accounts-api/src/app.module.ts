@@ -1,38 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
-import type { ResourceServerOptions } from '@fapi-guard/core';
 import { FapiGuardModule } from '@fapi-guard/nestjs';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { APP_CONFIG, type ResolvedAppConfig } from './config/app-config.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { PaymentsModule } from './payments/payments.module.js';
 import { AccountsApiGuard } from './security/accounts-api.guard.js';
+import { resourceServerOptions } from './security/resource-server.options.js';
 import { AuditLog } from './shared/audit-log.service.js';
 import { AuthServerFetch } from './shared/auth-server-fetch.js';
+import { DpopReplayStore } from './shared/dpop-replay-store.provider.js';
 import { SharedModule, type SharedOverrides } from './shared/shared.module.js';
-
-/** Scopes this API knows (listed in the RFC 9728 metadata). */
-export const API_SCOPES = ['accounts', 'payments'] as const;
-
-/** fapi-guard's options for this API, from the configuration. */
-export function resourceServerOptions(
-  config: ResolvedAppConfig,
-  audit: AuditLog,
-  authServer: AuthServerFetch,
-): ResourceServerOptions {
-  return {
-    issuer: config.issuer,
-    audience: config.audience,
-    jwksUri: config.jwksUri,
-    jwksOptions: { fetch: authServer.fetch },
-    publicUrl: config.publicUrl,
-    resourceMetadataUrl: `${config.publicUrl}/.well-known/oauth-protected-resource`,
-    scopesSupported: API_SCOPES,
-    dpop: config.dpopNonce ? { nonce: true } : {},
-    onDecision: (event) => audit.authorization(event),
-  };
-}
 
 /**
  * The application: fapi-guard's module (verifier, replay store, exception filter), a rate
@@ -53,7 +32,7 @@ export class AppModule {
           errorMessage: 'Too many requests: slow down',
         }),
         FapiGuardModule.forRootAsync({
-          inject: [APP_CONFIG, AuditLog, AuthServerFetch],
+          inject: [APP_CONFIG, AuditLog, AuthServerFetch, DpopReplayStore],
           useFactory: resourceServerOptions,
         }),
         DiscoveryModule,

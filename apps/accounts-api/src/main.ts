@@ -1,9 +1,10 @@
 /**
  * CLI: starts the sample accounts API (configuration from environment variables, see README).
  *
- * Prints exactly one line `api=<url>` on stdout once it listens (scripts parse it); after that,
- * stdout carries the audit trail (one JSON line per decision) and stderr Nest's own log lines.
- * SIGINT/SIGTERM close it cleanly.
+ * Once it listens it prints `listen=<url>` (the address of this process) and then exactly one
+ * line `api=<url>` (the public URL) on stdout; scripts parse them. After that, stdout carries
+ * the audit trail (one JSON line per decision) and stderr Nest's own log lines. SIGINT/SIGTERM
+ * close it cleanly.
  */
 import { startAccountsApi } from './accounts-api.js';
 import { loadConfig } from './config/app-config.js';
@@ -16,10 +17,18 @@ try {
   process.exit(2);
 }
 
-process.stdout.write(`api=${api.url}\n`);
+process.stdout.write(`listen=${api.listenUrl}\napi=${api.url}\n`);
+const { config } = api;
+const features = [
+  `issuer ${config.issuer}`,
+  `payments: ${config.paymentsBinding === 'any' ? 'DPoP or mTLS' : config.paymentsBinding}`,
+  `DPoP replay store: ${config.redis ? 'Redis' : 'memory'}`,
+  `DPoP nonces: ${config.dpopNonce ? (config.dpopNonceSecret ? 'shared secret' : 'this process') : 'off'}`,
+  ...(config.introspection ? ['opaque tokens: introspection'] : []),
+];
 console.error(
-  `[accounts-api] listening on ${api.url} (issuer ${api.config.issuer}, ` +
-    `payments: ${api.config.paymentsBinding === 'any' ? 'DPoP or mTLS' : api.config.paymentsBinding}); ` +
+  `[accounts-api] listening on ${api.listenUrl}` +
+    `${api.listenUrl === api.url ? '' : ` (public URL ${api.url})`} (${features.join(', ')}); ` +
     `docs ${api.url}/docs`,
 );
 

@@ -4,6 +4,7 @@
  * apps/auth-server, the dev authorization server on https://127.0.0.1:4000, in-memory data.
  * A bad value stops the start-up with a message naming the variable.
  */
+import type { JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -31,12 +32,45 @@ export interface AppConfig {
   paymentsBinding: PaymentsBinding;
   /** Require server-provided DPoP nonces (RFC 9449 §9). */
   dpopNonce: boolean;
+  /**
+   * Secret of the stateless nonces (`DPOP_NONCE_SECRET`): every instance sharing it accepts the
+   * others' nonces. Undefined: a random secret per process (one instance only).
+   */
+  dpopNonceSecret: string | undefined;
+  /** Shared DPoP replay store. Undefined: bounded in memory, per process. */
+  redis: RedisConfig | undefined;
+  /** Opaque access tokens by introspection (RFC 7662). Undefined: JWT access tokens only. */
+  introspection: IntrospectionConfig | undefined;
   rateLimit: { limit: number; ttlMs: number };
   /** How long a new payment stays `AcceptedSettlementInProcess`. */
   settlementDelayMs: number;
   audit: AuditSink;
   logLevels: LogLevel[];
 }
+
+/** The Redis replay store (`REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_TIMEOUT_MS`). */
+export interface RedisConfig {
+  /** redis:// or rediss:// URL; may hold a password: never log it. */
+  url: string;
+  keyPrefix: string;
+  /** Longest wait for Redis per proof; past it the request gets 503. */
+  timeoutMs: number;
+}
+
+/** Introspection of opaque access tokens at the authorization server. */
+export interface IntrospectionConfig {
+  endpoint: string;
+  clientId: string;
+  /** Private JWK of the client (private_key_jwt). */
+  key: JsonWebKey & { kid?: string; alg?: string };
+  alg: IntrospectionAlg;
+  /** Ask for signed responses (RFC 9701). */
+  jwtResponse: boolean;
+  /** Longest time an introspection result is reused; 0 disables the cache. */
+  cacheSeconds: number;
+}
+
+export type IntrospectionAlg = 'PS256' | 'ES256' | 'EdDSA';
 
 /** apps/auth-server/dev-fixtures/tls, from src/config or dist/config. */
 const DEV_TLS_DIR = fileURLToPath(
@@ -48,6 +82,22 @@ export const DEV_TLS_FILES = {
   cert: `${DEV_TLS_DIR}server.crt.pem`,
   key: `${DEV_TLS_DIR}server.key.pem`,
 } as const;
+
+/** The seeded introspection client of apps/auth-server and its private key. */
+export const DEV_INTROSPECTION_CLIENT = {
+  clientId: 'rs-client',
+  keyFile: fileURLToPath(
+    new URL(
+      '../../../auth-server/dev-fixtures/clients/rs-client.private.jwk.json',
+      import.meta.url,
+    ),
+  ),
+} as const;
+
+export const DEFAULT_REDIS_KEY_PREFIX = 'fapi:dpop:';
+/** Shortest `DPOP_NONCE_SECRET`: core wants at least 32 bytes of secret. */
+const MIN_NONCE_SECRET_LENGTH = 32;
+const INTROSPECTION_ALGS: readonly IntrospectionAlg[] = ['PS256', 'ES256', 'EdDSA'];
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -119,6 +169,101 @@ function pem(variable: string, path: string): string {
   }
 }
 
+/** A redis:// or rediss:// URL. The value is never echoed: it may carry a password. */
+function redisUrl(variable: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(variable, 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    fail(variable, 'must be a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)');
+  }
+  return value;
+}
+
+/** Settings that only mean something with another one on: refuse them alone. */
+function requires(env: NodeJS.ProcessEnv, variable: string, needed: string, on: boolean): void {
+  if (!on && text(env, variable) !== undefined) fail(variable, `has no effect without ${needed}`);
+}
+
+function redisConfig(env: NodeJS.ProcessEnv): RedisConfig | undefined {
+  const url = text(env, 'REDIS_URL');
+  requires(env, 'REDIS_KEY_PREFIX', 'REDIS_URL', url !== undefined);
+  requires(env, 'REDIS_TIMEOUT_MS', 'REDIS_URL', url !== undefined);
+  if (url === undefined) return undefined;
+  const keyPrefix = text(env, 'REDIS_KEY_PREFIX') ?? DEFAULT_REDIS_KEY_PREFIX;
+  if (!/^[\x21-\x7e]{1,100}$/.test(keyPrefix)) {
+    fail('REDIS_KEY_PREFIX', 'must be 1 to 100 visible ASCII characters');
+  }
+  return {
+    url: redisUrl('REDIS_URL', url),
+    keyPrefix,
+    timeoutMs: integer(env, 'REDIS_TIMEOUT_MS', 200, 1, 10_000),
+  };
+}
+
+function dpopNonceSecret(env: NodeJS.ProcessEnv, dpopNonce: boolean): string | undefined {
+  requires(env, 'DPOP_NONCE_SECRET', 'DPOP_NONCE=1', dpopNonce);
+  const secret = text(env, 'DPOP_NONCE_SECRET');
+  if (secret !== undefined && secret.length < MIN_NONCE_SECRET_LENGTH) {
+    fail('DPOP_NONCE_SECRET', `must be at least ${MIN_NONCE_SECRET_LENGTH} characters`);
+  }
+  return secret;
+}
+
+function privateJwk(variable: string, path: string): IntrospectionConfig['key'] {
+  let key: unknown;
+  try {
+    key = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(variable, `cannot read a JSON Web Key from ${path} (${code ?? 'not JSON'})`);
+  }
+  if (typeof key !== 'object' || key === null || typeof (key as JsonWebKey).d !== 'string') {
+    fail(variable, `${path} is not a private JWK`);
+  }
+  return key as IntrospectionConfig['key'];
+}
+
+function introspectionConfig(
+  env: NodeJS.ProcessEnv,
+  issuer: string,
+): IntrospectionConfig | undefined {
+  const on = flag(env, 'INTROSPECTION');
+  for (const variable of [
+    'AS_INTROSPECTION_URI',
+    'INTROSPECTION_CLIENT_ID',
+    'INTROSPECTION_KEY_FILE',
+    'INTROSPECTION_JWT',
+    'INTROSPECTION_CACHE_SECONDS',
+  ]) {
+    requires(env, variable, 'INTROSPECTION=1', on);
+  }
+  if (!on) return undefined;
+  const key = privateJwk(
+    'INTROSPECTION_KEY_FILE',
+    text(env, 'INTROSPECTION_KEY_FILE') ?? DEV_INTROSPECTION_CLIENT.keyFile,
+  );
+  // An RSA key without `alg` signs PS256 (FAPI 2.0); otherwise the key names its algorithm.
+  const alg = key.alg ?? (key.kty === 'RSA' ? 'PS256' : undefined);
+  if (!(INTROSPECTION_ALGS as readonly (string | undefined)[]).includes(alg)) {
+    fail('INTROSPECTION_KEY_FILE', `the key's alg must be one of ${INTROSPECTION_ALGS.join(', ')}`);
+  }
+  return {
+    endpoint: httpsUrl(
+      'AS_INTROSPECTION_URI',
+      text(env, 'AS_INTROSPECTION_URI') ?? `${issuer}/token/introspection`,
+    ),
+    clientId: text(env, 'INTROSPECTION_CLIENT_ID') ?? DEV_INTROSPECTION_CLIENT.clientId,
+    key,
+    alg: alg as IntrospectionAlg,
+    jwtResponse: flag(env, 'INTROSPECTION_JWT'),
+    cacheSeconds: integer(env, 'INTROSPECTION_CACHE_SECONDS', 60, 0, 3600),
+  };
+}
+
 /**
  * Reads the configuration from `env` (default `process.env`). Throws a TypeError naming the
  * variable when a value is invalid or a file cannot be read.
@@ -128,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const publicUrl = text(env, 'PUBLIC_URL');
   const audience = text(env, 'AUDIENCE');
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'warn');
+  const dpopNonce = flag(env, 'DPOP_NONCE');
   return {
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -146,7 +292,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ['any', 'dpop', 'mtls'],
       'any',
     ),
-    dpopNonce: flag(env, 'DPOP_NONCE'),
+    dpopNonce,
+    dpopNonceSecret: dpopNonceSecret(env, dpopNonce),
+    redis: redisConfig(env),
+    introspection: introspectionConfig(env, issuer),
     rateLimit: {
       limit: integer(env, 'RATE_LIMIT', 300, 1, 1_000_000),
       ttlMs: integer(env, 'RATE_LIMIT_WINDOW_S', 60, 1, 86_400) * 1000,

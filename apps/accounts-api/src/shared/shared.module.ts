@@ -5,6 +5,7 @@ import { BANKING_STORE, type BankingStore } from '../store/banking.store.js';
 import { MemoryBankingStore } from '../store/memory-banking.store.js';
 import { AuditLog, type AuditWriter } from './audit-log.service.js';
 import { AuthServerFetch } from './auth-server-fetch.js';
+import { DpopReplayStore } from './dpop-replay-store.provider.js';
 
 /** Replacements for tests or other deployments. */
 export interface SharedOverrides {
@@ -16,7 +17,10 @@ export interface SharedOverrides {
   audit?: AuditWriter;
 }
 
-/** Configuration, clock, data store, audit log and the AS transport, for every module. */
+/**
+ * Configuration, clock, data store, audit log, the AS transport and the DPoP replay store, for
+ * every module.
+ */
 @Global()
 @Module({})
 export class SharedModule {
@@ -32,8 +36,9 @@ export class SharedModule {
           useValue: new AuditLog(overrides.audit ?? AuditLog.writer(config.audit)),
         },
         AuthServerFetch,
+        DpopReplayStore,
       ],
-      exports: [APP_CONFIG, CLOCK, BANKING_STORE, AuditLog, AuthServerFetch],
+      exports: [APP_CONFIG, CLOCK, BANKING_STORE, AuditLog, AuthServerFetch, DpopReplayStore],
     };
   }
 }

@@ -43,6 +43,21 @@ export interface ApiClientOptions {
 export interface CallOptions {
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * Origin the request is delivered to (one instance behind a load balancer), instead of the
+   * URL's own. The DPoP proof still names the URL: the address the client uses, as a load
+   * balancer passes the request on unchanged.
+   */
+  deliverTo?: string;
+}
+
+/** `url` with the origin of `origin`: same path and query. */
+export function rebase(url: string, origin: string): string {
+  const target = new URL(url);
+  const { protocol, host } = new URL(origin);
+  target.protocol = protocol;
+  target.host = host;
+  return target.href;
 }
 
 export class ApiClient {
@@ -79,7 +94,8 @@ export class ApiClient {
           body,
           {
             ...(this.#dpop ? { DPoP: this.#dpop } : {}),
-            [oauth.customFetch]: (target, init) => this.#fetch(target, init),
+            [oauth.customFetch]: (target, init) =>
+              this.#fetch(options.deliverTo ? rebase(target, options.deliverTo) : target, init),
           },
         );
       } catch (error) {

@@ -29,6 +29,7 @@ const SOURCE_DIRS = [
   join(REPO_ROOT, 'apps', 'auth-server', 'src'),
   join(REPO_ROOT, 'packages', 'core', 'src'),
   join(REPO_ROOT, 'packages', 'nestjs', 'src'),
+  join(REPO_ROOT, 'packages', 'redis', 'src'),
 ];
 const BUILD_LOCK = join(APP_DIR, 'dist', '.e2e-build.lock');
 
@@ -77,7 +78,10 @@ export function ensureBuilt(): void {
 }
 
 export interface SpawnedApi {
+  /** The public URL (`PUBLIC_URL`, else the listen URL). */
   url: string;
+  /** Where this process listens. */
+  listenUrl: string;
   child: ChildProcess;
   /** stdout lines after `api=`: the audit trail. */
   auditLines(): Array<Record<string, unknown>>;
@@ -86,7 +90,10 @@ export interface SpawnedApi {
   stop(): Promise<void>;
 }
 
-/** Starts the API on a free port with `env` and resolves once it printed `api=<url>`. */
+/**
+ * Starts the API on a free port with `env` and resolves once it printed `listen=<url>` and
+ * `api=<url>`.
+ */
 export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedApi> {
   const child = spawn(process.execPath, [API_MAIN], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'error', ...env, NODE_OPTIONS: '' },
@@ -112,11 +119,13 @@ export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedAp
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const url = /^api=(\S+)$/m.exec(stdout)?.[1];
-      if (url && !started) {
+      const listenUrl = /^listen=(\S+)$/m.exec(stdout)?.[1];
+      if (url && listenUrl && !started) {
         started = true;
         clearTimeout(timer);
         resolve({
           url,
+          listenUrl,
           child,
           rawStdout: () => stdout,
           auditLines: () =>

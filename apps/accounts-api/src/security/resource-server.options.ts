@@ -1,0 +1,68 @@
+/**
+ * fapi-guard's options for this API, from the configuration: the trusted AS and its keys
+ * (through the transport that trusts its CA), opaque tokens by introspection when configured,
+ * the public URL (DPoP `htu` base), nonces and the replay store, and the audit hook.
+ */
+import type { DpopOptions, IntrospectionOptions, ResourceServerOptions } from '@fapi-guard/core';
+import type { ResolvedAppConfig } from '../config/app-config.js';
+import type { AuditLog } from '../shared/audit-log.service.js';
+import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
+import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
+
+/** Scopes this API knows (listed in the RFC 9728 metadata). */
+export const API_SCOPES = ['accounts', 'payments'] as const;
+
+/**
+ * DPoP options: nonces (HMAC with the shared `DPOP_NONCE_SECRET`, so every instance accepts
+ * every other's nonces, or a random per-process secret) and the replay store (Redis, or
+ * fapi-guard's in-memory default when `store` is undefined).
+ */
+function dpopOptions(config: ResolvedAppConfig, replay: DpopReplayStore): DpopOptions {
+  const nonce = config.dpopNonceSecret ? { secret: config.dpopNonceSecret } : true;
+  return {
+    ...(config.dpopNonce ? { nonce } : {}),
+    ...(replay.store ? { replayStore: replay.store } : {}),
+  };
+}
+
+/**
+ * Opaque access tokens: RFC 7662 introspection as `INTROSPECTION_CLIENT_ID` (private_key_jwt,
+ * assertion audience the issuer), over the transport that trusts the AS CA; JWTs keep working.
+ */
+function introspectionOptions(
+  config: ResolvedAppConfig,
+  authServer: AuthServerFetch,
+): IntrospectionOptions | undefined {
+  const { introspection } = config;
+  if (!introspection) return undefined;
+  return {
+    endpoint: introspection.endpoint,
+    clientId: introspection.clientId,
+    auth: { method: 'private_key_jwt', key: introspection.key, alg: introspection.alg },
+    jwtResponse: introspection.jwtResponse,
+    cache: introspection.cacheSeconds === 0 ? false : { maxTtlSeconds: introspection.cacheSeconds },
+    fetch: authServer.fetch,
+  };
+}
+
+/** fapi-guard's options for this API, from the configuration. */
+export function resourceServerOptions(
+  config: ResolvedAppConfig,
+  audit: AuditLog,
+  authServer: AuthServerFetch,
+  replay: DpopReplayStore,
+): ResourceServerOptions {
+  const introspection = introspectionOptions(config, authServer);
+  return {
+    issuer: config.issuer,
+    audience: config.audience,
+    jwksUri: config.jwksUri,
+    jwksOptions: { fetch: authServer.fetch },
+    ...(introspection ? { introspection } : {}),
+    publicUrl: config.publicUrl,
+    resourceMetadataUrl: `${config.publicUrl}/.well-known/oauth-protected-resource`,
+    scopesSupported: API_SCOPES,
+    dpop: dpopOptions(config, replay),
+    onDecision: (event) => audit.authorization(event),
+  };
+}

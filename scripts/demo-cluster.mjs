@@ -1,0 +1,419 @@
+// `npm run demo:cluster`: the accounts API beyond one machine. Starts the development
+// authorization server and TWO accounts-api instances that share Redis (the DPoP replay store)
+// and a DPoP nonce secret, both configured with one public URL (the load balancer's address),
+// then shows one request accepted by instance A, the same bytes replayed to instance B and
+// refused, and B accepting a fresh proof carrying the nonce A issued. Stops everything and exits
+// 0 (1 if an expectation failed).
+//
+// Environment: PORT_A (default 3001), PORT_B (default 3002), AUTH_SERVER_PORT (default 4000;
+// 0 = any free port for any of them), PUBLIC_URL (default https://127.0.0.1:3000, where a load
+// balancer would listen: nothing is started there), REDIS_URL (default redis://127.0.0.1:6379),
+// SKIP_BUILD=1 (use the existing dist/ folders), NO_COLOR.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { URL, fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const AS_MAIN = 'apps/auth-server/dist/main.js';
+const API_MAIN = 'apps/accounts-api/dist/main.js';
+const CLIENT_FLOW = 'apps/auth-server/dist/client-flow.js';
+const FIXTURES = 'apps/auth-server/dist/fixtures.js';
+const API_CLIENT = 'apps/accounts-api/dist/walkthrough/api-client.js';
+const PRINTER = 'apps/accounts-api/dist/walkthrough/printer.js';
+const STARTUP_TIMEOUT_MS = 30_000;
+
+const env = process.env;
+const color = process.stdout.isTTY === true && !env.NO_COLOR;
+const paint = (code) => (text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+const bold = paint('1');
+const dim = paint('2');
+const red = paint('31');
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
+const publicUrl = (env.PUBLIC_URL || 'https://127.0.0.1:3000').replace(/\/$/, '');
+/** Replay keys of this run only, removed at the end. */
+const keyPrefix = `fapi:demo:${randomUUID()}:`;
+
+/** Started children, stopped together. */
+const children = [];
+let stopping = false;
+let redis;
+
+/** Starts `node <main>` and resolves with its stdout `<key>=<value>` lines once all are there. */
+function startServer(name, main, keys, extraEnv) {
+  const child = spawn(process.execPath, [main], {
+    cwd: ROOT,
+    env: { ...env, ...extraEnv, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server = { name, child, stderr: '', stdoutLines: [] };
+  server.exited = new Promise((resolve) => child.once('exit', resolve));
+  children.push(server);
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (server.stderr += chunk));
+  return new Promise((resolve, reject) => {
+    const values = {};
+    let buffered = '';
+    let ready = false;
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      buffered += chunk;
+      let newline;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (ready) {
+          server.stdoutLines.push(line);
+          continue;
+        }
+        const key = keys.find((k) => line.startsWith(`${k}=`));
+        if (key) values[key] = line.slice(key.length + 1).trim();
+        if (keys.every((k) => values[k] !== undefined)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve({ ...values, server });
+        }
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it was ready`));
+      else if (!stopping) {
+        say(red(`\n${name} stopped unexpectedly (${code ?? signal}):`));
+        say(server.stderr.trim().split('\n').slice(-15).join('\n'));
+        void shutdown(1);
+      }
+    });
+    child.once('error', reject);
+  });
+}
+
+/** SIGTERM to every running child (SIGKILL after 5 s), remove this run's keys, then exit. */
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    children.map(async ({ child, exited }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+  if (redis) {
+    try {
+      const keys = await redis.keys(`${keyPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    } catch {
+      redis.disconnect();
+    }
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (!stopping) say(dim(`\n${signal}: stopping the servers…`));
+    void shutdown(1);
+  });
+}
+// Last resort (an exception in this script): never leave a server behind.
+process.on('exit', () => {
+  for (const { child } of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function fail(message, details) {
+  say(red(message));
+  if (details) say(details.trim().split('\n').slice(-20).join('\n'));
+  void shutdown(1);
+}
+
+/** A connected ioredis client, or undefined when Redis does not answer within a second. */
+async function connectRedis() {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redisUrl, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return client;
+  } catch {
+    client.disconnect();
+    return undefined;
+  }
+}
+
+/** The claims of a DPoP proof, decoded for display (not verified). */
+function proofClaims(proof) {
+  try {
+    return JSON.parse(Buffer.from(proof.split('.')[1], 'base64url').toString('utf8'));
+  } catch {
+    return {};
+  }
+}
+
+async function main() {
+  say(bold('fapi-guard cluster demo: two API instances, one Redis'));
+  if (!existsSync(`${ROOT}node_modules/typescript`)) {
+    fail('Dependencies are missing: run `npm install` first.');
+    return;
+  }
+  const where = new URL(redisUrl);
+  const redisAddress = `${where.hostname}:${where.port || 6379}`;
+  redis = await connectRedis();
+  if (!redis) {
+    fail(
+      `Redis not reachable at ${redisAddress} — start it with redis-server --daemonize yes ` +
+        `--port ${where.port || 6379} --save "" --appendonly no (or set REDIS_URL)`,
+    );
+    return;
+  }
+  say(`  redis       ${redisAddress} answers PING; this run's replay keys: ${keyPrefix}*`);
+
+  if (env.SKIP_BUILD !== '1') {
+    const started = performance.now();
+    process.stdout.write('  building    tsc -b tsconfig.build.json (what `npm run build` runs) … ');
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    if (build.status !== 0) {
+      say(red('failed'));
+      fail('The build failed:', `${build.stdout}${build.stderr}`);
+      return;
+    }
+    say(`done in ${seconds(started)}`);
+  }
+  for (const file of [AS_MAIN, API_MAIN, CLIENT_FLOW, FIXTURES, API_CLIENT, PRINTER]) {
+    if (!existsSync(`${ROOT}${file}`)) {
+      fail(`${file} is missing: run \`npm run build\` (or this demo without SKIP_BUILD).`);
+      return;
+    }
+  }
+
+  // Every instance: the same public URL (DPoP htu base and audience), the same nonce secret,
+  // the same Redis. This secret lives for this run only; a real cluster takes it from a vault.
+  const started = performance.now();
+  const asPort = env.AUTH_SERVER_PORT || '4000';
+  const clusterEnv = {
+    PUBLIC_URL: publicUrl,
+    DPOP_NONCE: '1',
+    DPOP_NONCE_SECRET: randomBytes(32).toString('base64url'),
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: keyPrefix,
+    LOG_LEVEL: 'error',
+  };
+  // With a fixed AS port all three start at once; with port 0 the instances wait for the issuer.
+  const knownIssuer = asPort === '0' ? undefined : `https://127.0.0.1:${asPort}`;
+  const asReady = startServer('auth-server', AS_MAIN, ['issuer'], {
+    AUTH_SERVER_PORT: asPort,
+    AUTH_SERVER_HOST: '127.0.0.1',
+    AT_FORMAT: 'jwt',
+    DPOP_NONCE: '0',
+  });
+  let as;
+  let a;
+  let b;
+  try {
+    const instances = [
+      ['A', env.PORT_A || '3001'],
+      ['B', env.PORT_B || '3002'],
+    ].map(async ([name, port]) =>
+      startServer(`accounts-api ${name}`, API_MAIN, ['listen', 'api'], {
+        ...clusterEnv,
+        PORT: port,
+        AS_ISSUER: knownIssuer ?? (await asReady).issuer,
+      }),
+    );
+    [as, a, b] = await Promise.all([asReady, ...instances]);
+  } catch (error) {
+    const failed = children.find((c) => c.child.exitCode !== null) ?? children.at(-1);
+    const busy = /EADDRINUSE/.test(failed?.stderr ?? '');
+    fail(
+      `Could not start the servers: ${error.message}`,
+      busy
+        ? 'A port is in use: stop what uses it, or choose others (PORT_A, PORT_B, AUTH_SERVER_PORT; 0 = any).'
+        : failed?.stderr,
+    );
+    return;
+  }
+  say(`  started     authorization server ${as.issuer},`);
+  say(`              instance A ${a.listen}, instance B ${b.listen} in ${seconds(started)}`);
+  say(`  public URL  ${publicUrl} on both (the load balancer's address: DPoP htu and audience)`);
+  say('  shared      REDIS_URL (replay store), DPOP_NONCE=1 with one DPOP_NONCE_SECRET');
+
+  const load = (file) => import(pathToFileURL(`${ROOT}${file}`).href);
+  const [{ generateDpopKey, obtainAccessToken }, { loadDevFixtures }, { ApiClient, rebase }] =
+    await Promise.all([load(CLIENT_FLOW), load(FIXTURES), load(API_CLIENT)]);
+  const { Printer, abbreviate, peekJwt } = await load(PRINTER);
+  const print = new Printer(say, color);
+  const fixtures = loadDevFixtures();
+  const failures = [];
+  const expect = (ok, text, failure = text) => {
+    print.verdict(ok, text);
+    if (!ok) failures.push(failure);
+    return ok;
+  };
+  const instance = (url) => (url.startsWith(a.listen) ? 'A' : url.startsWith(b.listen) ? 'B' : '?');
+  const showProof = (exchange) => {
+    const proof = proofClaims(exchange.request.headers.dpop ?? '');
+    const jti = `${String(proof.jti).slice(0, 12)}…`;
+    print.note(
+      print.dim(
+        `  ↳ instance ${instance(exchange.request.url)}; proof jti ${jti}, nonce ${proof.nonce ?? '(none)'}`,
+      ),
+    );
+    return proof;
+  };
+
+  // 1. Sign in.
+  print.heading('1. alice signs in with dpop-client; the token is for the public URL');
+  const alice = fixtures.users.find((u) => u.username === 'alice');
+  const dpopKey = await generateDpopKey('ES256');
+  const token = await obtainAccessToken({
+    issuer: as.issuer,
+    clientId: fixtures.clients.dpop.clientId,
+    clientKey: fixtures.clients.dpop.privateJwk,
+    dpopKey,
+    ca: fixtures.tls.ca,
+    scope: 'openid accounts',
+    resource: publicUrl,
+    username: alice.username,
+    password: alice.password,
+    onStep: (step) => print.flowStep(step, as.issuer),
+  });
+  const claims = token.claims ?? peekJwt(token.accessToken) ?? {};
+  print.line();
+  print.note(`access token ${abbreviate(token.accessToken)} (token_type ${token.tokenType})`);
+  print.note(print.dim(`aud ${claims.aud}, cnf.jkt ${claims.cnf?.jkt}`));
+  expect(
+    claims.aud === publicUrl && Boolean(claims.cnf?.jkt),
+    'DPoP-bound, audience the public URL: valid at every instance',
+  );
+
+  const client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca: fixtures.tls.ca });
+  const accounts = `${publicUrl}/accounts`;
+  try {
+    // 2. A request to A (nonce round trip first).
+    print.heading('2. GET /accounts, delivered to instance A');
+    print.note('The client addresses the public URL; the load balancer picks A.');
+    const before = client.exchanges.length;
+    const accepted = await client.call('GET', accounts, { deliverTo: a.listen });
+    const sent = client.exchanges.slice(before);
+    for (const exchange of sent) {
+      print.exchange(exchange, [`${exchange.response.body?.data?.length ?? 0} accounts of alice`]);
+      showProof(exchange);
+    }
+    const nonceFromA = sent[0]?.response.headers['dpop-nonce'];
+    const acceptedProof = proofClaims(accepted.request.headers.dpop ?? '');
+    expect(
+      sent.length === 2 &&
+        sent[0].response.status === 401 &&
+        accepted.response.status === 200 &&
+        acceptedProof.nonce === nonceFromA,
+      'A asked for a nonce (401 use_dpop_nonce), then accepted the proof carrying it: 200',
+      `A answered ${sent.map((x) => x.response.status).join(', ')}`,
+    );
+
+    // 3. The same bytes replayed to B.
+    print.heading('3. Attack: replay that exact request (same token, same proof) to instance B');
+    print.note('An attacker who captured step 2 sends it again; the load balancer picks B.');
+    const replay = await client.send({
+      ...accepted.request,
+      url: rebase(accepted.request.url, b.listen),
+    });
+    print.exchange(replay);
+    showProof(replay);
+    expect(
+      replay.response.status === 401 &&
+        /^DPoP error="invalid_dpop_proof"/.test(
+          replay.response.headers['www-authenticate'] ?? '',
+        ) &&
+        replay.response.body?.error_description === 'DPoP proof was already used',
+      'refused by B: 401 invalid_dpop_proof, "DPoP proof was already used" (A recorded it in Redis)',
+      `B answered the replay with ${replay.response.status}`,
+    );
+
+    // 4. A fresh proof with A's nonce, to B.
+    print.heading("4. A new request with a fresh proof, carrying A's nonce, to instance B");
+    const beforeFresh = client.exchanges.length;
+    const fresh = await client.call('GET', accounts, { deliverTo: b.listen });
+    const freshSent = client.exchanges.slice(beforeFresh);
+    print.exchange(fresh, [`${fresh.response.body?.data?.length ?? 0} accounts of alice`]);
+    const freshProof = showProof(fresh);
+    expect(
+      freshSent.length === 1 && fresh.response.status === 200 && freshProof.nonce === nonceFromA,
+      "accepted by B at once (200): B checks A's nonce with the shared DPOP_NONCE_SECRET",
+      `B answered ${freshSent.map((x) => x.response.status).join(', ')}`,
+    );
+
+    // 5. What Redis holds.
+    print.heading('5. What Redis holds');
+    const keys = await redis.keys(`${keyPrefix}*`);
+    const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
+    for (const [index, key] of keys.entries()) {
+      print.note(
+        `${key.slice(0, keyPrefix.length + 12)}…  expires in ${(ttls[index] / 1000).toFixed(1)} s`,
+      );
+    }
+    print.note(
+      print.dim(
+        'one key per accepted proof: SET <prefix><SHA-256(jkt, jti)> 1 NX PX 80000 (proof window 60 s + 2 × 10 s tolerance)',
+      ),
+    );
+    expect(keys.length === 2, `${keys.length} keys: one per accepted proof (steps 2 and 4)`);
+  } catch (error) {
+    failures.push(error.message);
+    say(red(`  the demo failed: ${error.stack ?? error}`));
+  } finally {
+    await client.close();
+  }
+
+  // Audit trails.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  print.heading('Audit trails (one JSON line per decision)');
+  for (const [name, server] of [
+    ['A', a.server],
+    ['B', b.server],
+  ]) {
+    for (const line of server.stdoutLines.filter((l) => l.startsWith('{'))) {
+      const entry = JSON.parse(line);
+      say(
+        dim(
+          `  ${name}  ${entry.outcome.padEnd(5)} ${entry.status} ${entry.method} ${entry.path}  ${entry.code ?? `${entry.subject} via ${entry.clientId}`}`,
+        ),
+      );
+    }
+  }
+
+  say('');
+  if (failures.length === 0) {
+    say(
+      "Cluster demo complete: a proof accepted by A is refused by B; A's nonce is accepted by B.",
+    );
+  } else {
+    say(red(`Cluster demo FAILED: ${failures.join('; ')}`));
+  }
+  say(dim("Stopping the servers and removing this run's Redis keys."));
+  await shutdown(failures.length === 0 ? 0 : 1);
+}
+
+main().catch((error) => fail(`demo:cluster failed: ${error.stack ?? error}`));
