@@ -1,0 +1,6 @@
+import express from 'express';
+import { PORT, ready } from './common.mjs';
+
+const app = express();
+app.get('/accounts', (_req, res) => res.json({ subject: 'nobody' }));
+ready(app.listen(PORT, '127.0.0.1'));
