@@ -14,11 +14,11 @@ import {
   requireScopes,
   type FapiGuardOptions,
 } from '../src/index.js';
-import { fixture, type Fixture } from './fixture.js';
+import { createTestFixture, type TestFixture } from '@fapi-guard/testing';
 
-let f: Fixture;
+let f: TestFixture;
 beforeAll(async () => {
-  f = await fixture();
+  f = await createTestFixture();
 });
 
 describe.each([

@@ -90,3 +90,4 @@ export {
   type DpopRequestOptions,
   type MakeConformanceApp,
 } from './conformance/index.js';
+export { createTestFixture, FIXTURE_NOW_S, type TestFixture } from './fixture.js';

@@ -1,0 +1,58 @@
+import type { ResourceServerOptions } from '@fapi-guard/core';
+import { createTestAuthority, type TestAuthority } from './authority.js';
+import { createDpopKey, dpopProof, type DpopKey } from './dpop.js';
+
+/** The fixed time of {@link createTestFixture}: 2027-01-15T08:00:00Z, in seconds. */
+export const FIXTURE_NOW_S = 1_800_000_000;
+
+/** What {@link createTestFixture} returns. */
+export interface TestFixture {
+  authority: TestAuthority;
+  dpopKey: DpopKey;
+  /** Options for `createResourceServer` or an adapter: local JWKS, fixed clock, no publicUrl. */
+  options: ResourceServerOptions;
+  /** `Authorization` and `DPoP` headers for `method htu`, with a fresh DPoP-bound token. */
+  dpopHeaders(htu: string, method?: string, scope?: string): Promise<Record<string, string>>;
+}
+
+/**
+ * The usual set-up of an adapter or application test: an ES256 test authority, a client DPoP
+ * key, matching resource-server options at a fixed clock, and ready-made DPoP headers.
+ *
+ * @example
+ * ```ts
+ * const f = await createTestFixture();
+ * app.use(fapiGuard(f.options));
+ * await request(app).get('/accounts').set(await f.dpopHeaders('http://127.0.0.1/accounts'));
+ * ```
+ */
+export async function createTestFixture(
+  options: { issuer?: string; audience?: string } = {},
+): Promise<TestFixture> {
+  const issuer = options.issuer ?? 'https://as.bank.test';
+  const audience = options.audience ?? 'https://api.bank.test';
+  const [authority, dpopKey] = await Promise.all([
+    createTestAuthority({ issuer, audience, algorithms: ['ES256'] }),
+    createDpopKey('ES256'),
+  ]);
+  return {
+    authority,
+    dpopKey,
+    options: { issuer, audience, jwks: authority.jwks(), clock: () => FIXTURE_NOW_S * 1000 },
+    async dpopHeaders(htu, method = 'GET', scope = 'accounts payments') {
+      const token = await authority.mintAccessToken({
+        now: FIXTURE_NOW_S,
+        scope,
+        cnf: { jkt: dpopKey.jkt },
+      });
+      const proof = await dpopProof({
+        key: dpopKey,
+        htm: method,
+        htu,
+        accessToken: token,
+        iat: FIXTURE_NOW_S,
+      });
+      return { authorization: `DPoP ${token}`, dpop: proof };
+    },
+  };
+}
