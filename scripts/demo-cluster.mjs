@@ -9,107 +9,34 @@
 // 0 = any free port for any of them), PUBLIC_URL (default https://127.0.0.1:3000, where a load
 // balancer would listen: nothing is started there), REDIS_URL (default redis://127.0.0.1:6379),
 // SKIP_BUILD=1 (use the existing dist/ folders), NO_COLOR.
-import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { clearTimeout, setTimeout } from 'node:timers';
-import { URL, fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { buildWorkspace, createSupervisor, createTerminal, ROOT } from './lib/supervisor.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const AS_MAIN = 'apps/auth-server/dist/main.js';
 const API_MAIN = 'apps/accounts-api/dist/main.js';
 const CLIENT_FLOW = 'apps/auth-server/dist/client-flow.js';
 const FIXTURES = 'apps/auth-server/dist/fixtures.js';
 const API_CLIENT = 'apps/accounts-api/dist/walkthrough/api-client.js';
 const PRINTER = 'apps/accounts-api/dist/walkthrough/printer.js';
-const STARTUP_TIMEOUT_MS = 30_000;
 
 const env = process.env;
-const color = process.stdout.isTTY === true && !env.NO_COLOR;
-const paint = (code) => (text) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
-const bold = paint('1');
-const dim = paint('2');
-const red = paint('31');
-const say = (line = '') => process.stdout.write(`${line}\n`);
-const seconds = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+const terminal = createTerminal();
+const { color, bold, dim, red, say, seconds } = terminal;
 
 const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
 const publicUrl = (env.PUBLIC_URL || 'https://127.0.0.1:3000').replace(/\/$/, '');
 /** Replay keys of this run only, removed at the end. */
 const keyPrefix = `fapi:demo:${randomUUID()}:`;
 
-/** Started children, stopped together. */
-const children = [];
-let stopping = false;
 let redis;
-
-/** Starts `node <main>` and resolves with its stdout `<key>=<value>` lines once all are there. */
-function startServer(name, main, keys, extraEnv) {
-  const child = spawn(process.execPath, [main], {
-    cwd: ROOT,
-    env: { ...env, ...extraEnv, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const server = { name, child, stderr: '', stdoutLines: [] };
-  server.exited = new Promise((resolve) => child.once('exit', resolve));
-  children.push(server);
-  child.stderr.setEncoding('utf8').on('data', (chunk) => (server.stderr += chunk));
-  return new Promise((resolve, reject) => {
-    const values = {};
-    let buffered = '';
-    let ready = false;
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start within ${STARTUP_TIMEOUT_MS / 1000} s`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      buffered += chunk;
-      let newline;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (ready) {
-          server.stdoutLines.push(line);
-          continue;
-        }
-        const key = keys.find((k) => line.startsWith(`${k}=`));
-        if (key) values[key] = line.slice(key.length + 1).trim();
-        if (keys.every((k) => values[k] !== undefined)) {
-          ready = true;
-          clearTimeout(timer);
-          resolve({ ...values, server });
-        }
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it was ready`));
-      else if (!stopping) {
-        say(red(`\n${name} stopped unexpectedly (${code ?? signal}):`));
-        say(server.stderr.trim().split('\n').slice(-15).join('\n'));
-        void shutdown(1);
-      }
-    });
-    child.once('error', reject);
-  });
-}
-
-/** SIGTERM to every running child (SIGKILL after 5 s), remove this run's keys, then exit. */
-async function shutdown(code) {
-  if (stopping) return;
-  stopping = true;
-  await Promise.all(
-    children.map(async ({ child, exited }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }),
-  );
-  if (redis) {
+const { children, start, shutdown, fail } = createSupervisor(terminal, {
+  signalExitCode: 1,
+  // This run's replay keys go with it.
+  async beforeExit() {
+    if (!redis) return;
     try {
       const keys = await redis.keys(`${keyPrefix}*`);
       if (keys.length > 0) await redis.del(...keys);
@@ -117,26 +44,13 @@ async function shutdown(code) {
     } catch {
       redis.disconnect();
     }
-  }
-  process.exit(code);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (!stopping) say(dim(`\n${signal}: stopping the servers…`));
-    void shutdown(1);
-  });
-}
-// Last resort (an exception in this script): never leave a server behind.
-process.on('exit', () => {
-  for (const { child } of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  },
 });
 
-function fail(message, details) {
-  say(red(message));
-  if (details) say(details.trim().split('\n').slice(-20).join('\n'));
-  void shutdown(1);
+/** Starts `node <main>` and resolves with its stdout `<key>=<value>` lines once all are there. */
+async function startServer(name, main, keys, extraEnv) {
+  const { values, server } = await start(name, main, keys, extraEnv);
+  return { ...values, server };
 }
 
 /** A connected ioredis client, or undefined when Redis does not answer within a second. */
@@ -187,26 +101,15 @@ async function main() {
   }
   say(`  redis       ${redisAddress} answers PING; this run's replay keys: ${keyPrefix}*`);
 
-  if (env.SKIP_BUILD !== '1') {
-    const started = performance.now();
-    process.stdout.write('  building    tsc -b tsconfig.build.json (what `npm run build` runs) … ');
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const build = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    if (build.status !== 0) {
-      say(red('failed'));
-      fail('The build failed:', `${build.stdout}${build.stderr}`);
-      return;
-    }
-    say(`done in ${seconds(started)}`);
-  }
-  for (const file of [AS_MAIN, API_MAIN, CLIENT_FLOW, FIXTURES, API_CLIENT, PRINTER]) {
-    if (!existsSync(`${ROOT}${file}`)) {
-      fail(`${file} is missing: run \`npm run build\` (or this demo without SKIP_BUILD).`);
-      return;
-    }
+  if (
+    !buildWorkspace(
+      terminal,
+      fail,
+      [AS_MAIN, API_MAIN, CLIENT_FLOW, FIXTURES, API_CLIENT, PRINTER],
+      'this demo',
+    )
+  ) {
+    return;
   }
 
   // Every instance: the same public URL (DPoP htu base and audience), the same nonce secret,
