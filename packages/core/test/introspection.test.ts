@@ -423,3 +423,76 @@ describe('introspection options', () => {
     });
   });
 });
+
+describe('tls_client_auth (RFC 8705 §2 client authentication)', () => {
+  test('the certificate presented by the fetch you pass authenticates the resource server', async () => {
+    const { createServer: createHttpsServer } = await import('node:https');
+    const { Agent, fetch: undiciFetch } = await import('undici');
+    const { createCertificateAuthority } = await import('@fapi-guard/testing');
+    const ca = await createCertificateAuthority();
+    const serverCert = await ca.issueServerCertificate({ hostnames: ['127.0.0.1'] });
+    const rsCert = await ca.issueClientCertificate({ subject: 'CN=rs-client' });
+    const token = randomBytes(32).toString('base64url');
+    const seen: string[] = [];
+    const https = createHttpsServer(
+      {
+        key: serverCert.keyPem,
+        cert: serverCert.certPem,
+        ca: ca.certPem,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      async (req, res) => {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate();
+        seen.push(String(peer.subject?.CN));
+        const form = new URLSearchParams(body);
+        const active = form.get('token') === token && form.get('client_id') === 'rs-client';
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify(
+              active
+                ? {
+                    active: true,
+                    iss: ISSUER,
+                    aud: AUDIENCE,
+                    client_id: 'client-1',
+                    sub: 'user-9',
+                    scope: 'accounts',
+                    exp: NOW_S + 300,
+                    cnf: { jkt: kit.dpopKey.jkt },
+                  }
+                : { active: false },
+            ),
+          );
+      },
+    );
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    const dispatcher = new Agent({
+      connect: { ca: ca.certPem, cert: rsCert.certPem, key: rsCert.keyPem },
+    });
+    try {
+      const rs = createResourceServer({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        clock: () => kit.clock.now,
+        introspection: {
+          endpoint: `https://127.0.0.1:${(https.address() as { port: number }).port}/introspect`,
+          clientId: 'rs-client',
+          auth: { method: 'tls_client_auth' },
+          fetch: ((url: string, init: object) =>
+            undiciFetch(url, { ...init, dispatcher })) as unknown as typeof fetch,
+        },
+      });
+      await expect(rs.verify(await kit.dpopRequest({ token }))).resolves.toMatchObject({
+        subject: 'user-9',
+      });
+      expect(seen).toEqual(['rs-client']);
+    } finally {
+      await dispatcher.close();
+      await new Promise((resolve) => https.close(resolve));
+    }
+  });
+});
