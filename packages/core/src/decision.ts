@@ -6,6 +6,7 @@ import type { FapiErrorCode } from './errors.js';
  */
 export interface DecisionEvent {
   outcome: 'allow' | 'deny';
+  /** The decision's status: 200 for every allow (not the handler's response), else the rejection's. */
   status: number;
   /** Stable code of the rejection (deny only). */
   code?: FapiErrorCode;

@@ -162,7 +162,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return verified;
   }
 
-  async function authorize(
+  /** Token, binding, proof or certificate, then scopes: the whole decision for one request. */
+  async function decide(
     request: RequestLike,
     headers: HeaderBag,
     credentials: Credentials,
@@ -260,14 +261,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           'x-fapi-interaction-id': interactionId,
         };
         const principal: Principal = {
-          ...(await authorize(
-            request,
-            headers,
-            credentials,
-            requirements,
-            started,
-            responseHeaders,
-          )),
+          ...(await decide(request, headers, credentials, requirements, started, responseHeaders)),
           interactionId,
           responseHeaders,
         };
