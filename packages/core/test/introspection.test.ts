@@ -449,24 +449,22 @@ describe('tls_client_auth (RFC 8705 §2 client authentication)', () => {
         seen.push(String(peer.subject?.CN));
         const form = new URLSearchParams(body);
         const active = form.get('token') === token && form.get('client_id') === 'rs-client';
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify(
-              active
-                ? {
-                    active: true,
-                    iss: ISSUER,
-                    aud: AUDIENCE,
-                    client_id: 'client-1',
-                    sub: 'user-9',
-                    scope: 'accounts',
-                    exp: NOW_S + 300,
-                    cnf: { jkt: kit.dpopKey.jkt },
-                  }
-                : { active: false },
-            ),
-          );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify(
+            active
+              ? {
+                  active: true,
+                  iss: ISSUER,
+                  aud: AUDIENCE,
+                  client_id: 'client-1',
+                  sub: 'user-9',
+                  scope: 'accounts',
+                  exp: NOW_S + 300,
+                  cnf: { jkt: kit.dpopKey.jkt },
+                }
+              : { active: false },
+          ),
+        );
       },
     );
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
