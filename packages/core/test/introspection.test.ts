@@ -45,6 +45,8 @@ interface IntrospectionServer {
 
 let kit: Kit;
 let rsKey: SigningKey;
+/** Signs the bad-signature responses; made once, since RSA key generation is slow. */
+let strangerKey: SigningKey;
 let endpoint: IntrospectionServer;
 
 /** A local AS introspection endpoint that checks private_key_jwt and can sign its answers. */
@@ -95,9 +97,7 @@ async function startIntrospection(): Promise<IntrospectionServer> {
     const jwt = signJwt(
       header,
       claims,
-      state.mode === 'bad-signature'
-        ? (await createSigningKey('PS256')).privateKey
-        : key.privateKey,
+      state.mode === 'bad-signature' ? strangerKey.privateKey : key.privateKey,
     );
     res.writeHead(200, { 'content-type': 'application/token-introspection+jwt' }).end(jwt);
   });
@@ -155,6 +155,7 @@ function server(
 beforeAll(async () => {
   kit = await createKit();
   rsKey = await createSigningKey('PS256', { kid: 'rs-key' });
+  strangerKey = await createSigningKey('PS256');
 });
 beforeEach(async () => {
   endpoint = await startIntrospection();
