@@ -5,31 +5,30 @@
  * self_signed_tls_client_auth, DPoP- or certificate-bound access tokens, PS256/ES256 only,
  * JWT (RFC 9068, typ at+jwt) or opaque access tokens with introspection.
  */
-import { X509Certificate, createPublicKey, randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import Provider, {
-  errors,
-  type ClientMetadata,
-  type Configuration,
-  type JWK as ProviderJwk,
-  type KoaContextWithOIDC,
-} from 'oidc-provider';
-import type { JWK } from 'jose';
-import { loadDevFixtures, publicJwk, type DemoUser, type DevFixtures } from './fixtures.js';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { loadDevFixtures, type DemoUser, type DevFixtures } from './fixtures.js';
 import { escapeHtml, handleInteraction, page } from './interactions.js';
+import { seededClients } from './clients.js';
+import {
+  DEFAULT_RESOURCES,
+  FAPI_ALGS,
+  RESOURCE_SCOPES,
+  type AccessTokenFormat,
+  type SigningAlg,
+} from './constants.js';
 
-export type AccessTokenFormat = 'jwt' | 'opaque';
-export type SigningAlg = 'PS256' | 'ES256';
-
-/** Algorithms the AS accepts and uses anywhere (FAPI 2.0 allows PS256, ES256, EdDSA; we keep two). */
-export const FAPI_ALGS: readonly SigningAlg[] = ['PS256', 'ES256'];
-/** Scopes a resource server served by this AS knows. */
-export const RESOURCE_SCOPES = ['accounts', 'payments'] as const;
-/** Resources accepted when the client names none / the default audience. */
-export const DEFAULT_RESOURCES = ['http://127.0.0.1:3000', 'https://127.0.0.1:3000'] as const;
+export {
+  DEFAULT_RESOURCES,
+  FAPI_ALGS,
+  RESOURCE_SCOPES,
+  type AccessTokenFormat,
+  type SigningAlg,
+} from './constants.js';
 
 export interface AuthServerOptions {
   /** TCP port; 0 picks a free one (the issuer reflects the real port). Default 4000. */
@@ -89,58 +88,7 @@ export interface AuthServer {
 const LOOPBACK_RESOURCE =
   /^https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(?:\/[^?#]*)?$/;
 
-/** Public JWK (with x5c) for a PEM certificate, as a self_signed_tls_client_auth client registers it. */
-export function certificateJwk(certPem: string): JWK {
-  const cert = new X509Certificate(certPem);
-  const jwk = createPublicKey(certPem).export({ format: 'jwk' }) as JWK;
-  return { ...jwk, x5c: [cert.raw.toString('base64')] };
-}
-
-function jwsAlg(jwk: JWK, fallback: SigningAlg): SigningAlg {
-  return (FAPI_ALGS as readonly string[]).includes(jwk.alg ?? '')
-    ? (jwk.alg as SigningAlg)
-    : fallback;
-}
-
-function seededClients(fixtures: DevFixtures, redirectUris: string[]): ClientMetadata[] {
-  const { dpop, mtls, rs } = fixtures.clients;
-  const common = {
-    redirect_uris: redirectUris,
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    id_token_signed_response_alg: 'PS256',
-  } satisfies Partial<ClientMetadata>;
-  return [
-    {
-      ...common,
-      client_id: dpop.clientId,
-      client_name: 'Demo DPoP client (private_key_jwt)',
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: jwsAlg(dpop.privateJwk, 'ES256'),
-      jwks: { keys: [publicJwk(dpop.privateJwk) as ProviderJwk] },
-      dpop_bound_access_tokens: true,
-    },
-    {
-      ...common,
-      client_id: mtls.clientId,
-      client_name: 'Demo mTLS client (self_signed_tls_client_auth)',
-      token_endpoint_auth_method: 'self_signed_tls_client_auth',
-      jwks: { keys: [certificateJwk(mtls.cert) as ProviderJwk] },
-      tls_client_certificate_bound_access_tokens: true,
-    },
-    {
-      client_id: rs.clientId,
-      client_name: 'Demo resource server (introspection)',
-      redirect_uris: [],
-      grant_types: [],
-      response_types: [],
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: jwsAlg(rs.privateJwk, 'PS256'),
-      jwks: { keys: [publicJwk(rs.privateJwk) as ProviderJwk] },
-      introspection_signed_response_alg: 'PS256',
-    },
-  ];
-}
+export { certificateJwk } from './clients.js';
 
 function peerCertificate(ctx: KoaContextWithOIDC): X509Certificate | undefined {
   const socket = ctx.req.socket as Partial<TLSSocket>;

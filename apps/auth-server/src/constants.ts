@@ -1,0 +1,10 @@
+/** Values the development authorization server and its clients share. */
+export type AccessTokenFormat = 'jwt' | 'opaque';
+export type SigningAlg = 'PS256' | 'ES256';
+
+/** Algorithms the AS accepts and uses anywhere (FAPI 2.0 allows PS256, ES256, EdDSA; we keep two). */
+export const FAPI_ALGS: readonly SigningAlg[] = ['PS256', 'ES256'];
+/** Scopes a resource server served by this AS knows. */
+export const RESOURCE_SCOPES = ['accounts', 'payments'] as const;
+/** Resources accepted when the client names none / the default audience. */
+export const DEFAULT_RESOURCES = ['http://127.0.0.1:3000', 'https://127.0.0.1:3000'] as const;
