@@ -3,33 +3,15 @@
  * two API instances sharing Redis; the replay refused by B, A's nonce accepted by B; exit 0,
  * servers stopped and the run's Redis keys removed. Without Redis: a clear message, exit 1.
  */
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ensureBuilt, REPO_ROOT } from './support/servers.js';
+import { ensureBuilt, runScript, type ScriptRun } from './support/servers.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runDemo(env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'demo-cluster.mjs')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', SKIP_BUILD: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const runDemo = (env: Record<string, string>) =>
+  runScript('demo-cluster.mjs', { SKIP_BUILD: '1', ...env });
 
 describe('npm run demo:cluster (scripts/demo-cluster.mjs)', () => {
-  let run: Run;
+  let run: ScriptRun;
   beforeAll(async () => {
     ensureBuilt();
     run = await runDemo({ PORT_A: '0', PORT_B: '0', AUTH_SERVER_PORT: '0' });

@@ -2,31 +2,12 @@
  * `npm start` without a terminal: scripts/start.mjs with WALKTHROUGH_ONLY=1 starts both servers
  * (any free ports), runs the walkthrough, prints the audit trail, stops the servers and exits 0.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { ensureBuilt, REPO_ROOT } from './support/servers.js';
+import { ensureBuilt, runScript, type ScriptRun } from './support/servers.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runStart(env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'start.mjs')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const runStart = (env: Record<string, string>) => runScript('start.mjs', env);
 
 describe('npm start (scripts/start.mjs)', () => {
-  let run: Run;
+  let run: ScriptRun;
   beforeAll(async () => {
     ensureBuilt();
     run = await runStart({

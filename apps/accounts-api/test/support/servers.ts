@@ -145,3 +145,24 @@ export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedAp
     });
   });
 }
+
+/** How a repository script run ended. */
+export interface ScriptRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node scripts/<name>` from the repository root without colours, until it exits. */
+export function runScript(name: string, env: Record<string, string>): Promise<ScriptRun> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'scripts', name)], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
