@@ -15,13 +15,13 @@ export interface ChallengePolicy {
  * Renders the `WWW-Authenticate` value for a rejection, following RFC 6750 §3, RFC 9449 §7.1 and
  * the multiple-challenge advice of RFC 9449 §7.2: no credentials means no `error` anywhere; an
  * error tied to one scheme goes into that scheme's challenge only; an ambiguous error (no
- * scheme) goes into every challenge. Returns undefined when no challenge applies (503).
+ * scheme) goes into every challenge. Returns undefined when no challenge applies (500, 503).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
  */
 export function renderChallenge(error: FapiError, policy: ChallengePolicy): string | undefined {
-  if (error.status === 503) return undefined;
+  if (error.status >= 500) return undefined;
   const schemes = [...policy.schemes];
   if (error.scheme && !schemes.includes(error.scheme)) schemes.unshift(error.scheme);
   if (error.scheme) {

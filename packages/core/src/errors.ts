@@ -19,7 +19,8 @@ export type OAuthError =
 /** The authentication schemes a resource request may use. */
 export type AuthScheme = 'Bearer' | 'DPoP';
 
-type Kind = 'request' | 'token' | 'dpop' | 'nonce' | 'scope' | 'credentials' | 'unavailable';
+type Kind =
+  'request' | 'token' | 'dpop' | 'nonce' | 'scope' | 'credentials' | 'unavailable' | 'server';
 
 interface CodeInfo {
   kind: Kind;
@@ -185,6 +186,14 @@ export const ERROR_CODES = {
     kind: 'unavailable',
     description: 'The token introspection service is temporarily unavailable',
   },
+  ERR_FAPI_MISCONFIGURED: {
+    kind: 'server',
+    description: 'The resource server is misconfigured',
+  },
+  ERR_FAPI_GUARD_NOT_MOUNTED: {
+    kind: 'server',
+    description: 'fapi-guard is not mounted before this route: add the guard middleware first',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type FapiErrorCode = keyof typeof ERROR_CODES;
@@ -197,6 +206,7 @@ const KIND_STATUS: Record<Kind, number> = {
   scope: 403,
   credentials: 401,
   unavailable: 503,
+  server: 500,
 };
 
 const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
@@ -207,7 +217,11 @@ const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
   scope: 'insufficient_scope',
   credentials: undefined,
   unavailable: undefined,
+  server: undefined,
 };
+
+/** The body `error` of rejections that have no OAuth `error` value, by status. */
+const BODY_ERROR: Record<number, string> = { 500: 'server_error', 503: 'temporarily_unavailable' };
 
 /** The JSON body adapters send with a rejection. */
 export interface FapiErrorBody {
@@ -260,7 +274,7 @@ export class FapiError extends Error {
   /** `{ error, error_description }` for the JSON response body. */
   body(): FapiErrorBody {
     return {
-      error: this.error ?? (this.status === 503 ? 'temporarily_unavailable' : 'unauthorized'),
+      error: this.error ?? BODY_ERROR[this.status] ?? 'unauthorized',
       error_description: this.description,
     };
   }

@@ -1,5 +1,11 @@
 export { createResourceServer } from './resource-server.js';
-export type { Binding, Principal, RequestLike, ResourceServer } from './resource-server.js';
+export type {
+  Binding,
+  Principal,
+  RequestAuthorization,
+  RequestLike,
+  ResourceServer,
+} from './resource-server.js';
 export type {
   DpopOptions,
   FapiAlgorithm,
@@ -10,8 +16,13 @@ export type {
 export { FAPI_ALGORITHMS } from './options.js';
 export { ERROR_CODES, FapiError, isFapiError } from './errors.js';
 export type { AuthScheme, FapiErrorBody, FapiErrorCode, OAuthError } from './errors.js';
-export { assertScopes, mergeRequirements } from './scopes.js';
-export type { Requirements } from './scopes.js';
+export {
+  assertRequirements,
+  assertScopes,
+  mergeRequirements,
+  REQUIREMENT_KEYS,
+} from './requirements.js';
+export type { Requirements } from './requirements.js';
 export type { DecisionEvent } from './decision.js';
 export type { AccessTokenClaims } from './access-token/claims.js';
 export { localJwks, remoteJwks } from './access-token/keys.js';

@@ -11,7 +11,7 @@ import { extractCredentials, type Credentials } from './extract.js';
 import { normalizeHeaders, type HeaderBag, type HeaderInput } from './headers.js';
 import { interactionIdOf } from './interaction-id.js';
 import { BoundedCache } from './lib/bounded-cache.js';
-import { sha256Base64url } from './lib/crypto.js';
+import { randomId, sha256Base64url } from './lib/crypto.js';
 import {
   clientCertificateDer,
   verifyCertificateBinding,
@@ -19,7 +19,12 @@ import {
 } from './mtls/certificate.js';
 import { resolveOptions, type ResolvedOptions, type ResourceServerOptions } from './options.js';
 import { buildMetadata, type ProtectedResourceMetadata, type MetadataExtras } from './metadata.js';
-import { checkBinding, checkScopes, type Requirements } from './scopes.js';
+import {
+  assertRequirements,
+  checkBinding,
+  checkScopes,
+  type Requirements,
+} from './requirements.js';
 
 /** A request as any framework can describe it. */
 export interface RequestLike {
@@ -57,6 +62,21 @@ export interface Principal {
   responseHeaders: Record<string, string>;
 }
 
+/**
+ * One request's authorization, the pipeline every adapter uses: the token and its binding are
+ * verified at most once per request (a DPoP proof presented twice would be refused as a
+ * replay), then each further requirement is checked against that principal.
+ */
+export interface RequestAuthorization {
+  /** Verifies the request on the first call; later calls share that result. */
+  principal(): Promise<Principal>;
+  /**
+   * The principal once `requirements` hold for it: verifies first if nothing did yet, then
+   * checks (see {@link ResourceServer.authorize}). Rejects with a FapiError only.
+   */
+  require(requirements: Requirements): Promise<Principal>;
+}
+
 /** The verifier every adapter wraps. */
 export interface ResourceServer {
   /**
@@ -72,6 +92,13 @@ export interface ResourceServer {
    * principal's scheme.
    */
   authorize(principal: Principal, requirements: Requirements): void;
+  /**
+   * The {@link RequestAuthorization} of one request, created on first use for `key` (the
+   * framework's request object) and shared by every later caller with the same key: a global
+   * guard and a route's own guard verify once between them. `describe` maps the request to a
+   * {@link RequestLike}; it runs at most once, when verification starts.
+   */
+  forRequest(key: object, describe: () => RequestLike): RequestAuthorization;
   /** RFC 9728 protected resource metadata for this configuration. */
   metadata(extras?: MetadataExtras): ProtectedResourceMetadata;
   /** Releases timers and the default replay store. */
@@ -246,15 +273,17 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     }
   }
 
-  return {
+  const authorizations = new WeakMap<object, RequestAuthorization>();
+  const server: ResourceServer = {
     async verify(request, requirements = {}) {
       const started = config.clock();
-      const headers = normalizeHeaders(request.headers);
-      const interactionId = interactionIdOf(headers);
-      const url = String(request.url);
+      let interactionId: string | undefined;
       let scheme: AuthScheme | undefined;
       try {
-        const credentials = extractCredentials(headers, url, request.body);
+        checkRequirementsShape(requirements);
+        const headers = normalizeHeaders(request.headers);
+        interactionId = interactionIdOf(headers);
+        const credentials = extractCredentials(headers, String(request.url), request.body);
         scheme = credentials.scheme;
         const responseHeaders: Record<string, string> = {
           'cache-control': 'no-store',
@@ -282,6 +311,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         if (!error.scheme && scheme && error.code !== 'ERR_FAPI_MULTIPLE_METHODS') {
           error.scheme = scheme;
         }
+        interactionId ??= randomId();
         reject(error, interactionId, started);
         emit(request, interactionId, {
           outcome: 'deny',
@@ -295,11 +325,13 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     },
     authorize(principal, requirements) {
       try {
+        checkRequirementsShape(requirements);
         checkBinding(principal.binding.kind, requirements);
         checkScopes(principal.scopes, requirements);
       } catch (caught) {
         const error = caught as FapiError;
-        error.scheme = principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer';
+        if (error.status < 500)
+          error.scheme = principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer';
         reject(error, principal.interactionId, config.clock());
         emit(undefined, principal.interactionId, {
           outcome: 'deny',
@@ -315,6 +347,32 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         throw error;
       }
     },
+    forRequest(key, describe) {
+      const existing = authorizations.get(key);
+      if (existing) return existing;
+      let verified: Promise<Principal> | undefined;
+      const authorization: RequestAuthorization = {
+        principal() {
+          if (!verified) {
+            let request: RequestLike;
+            try {
+              request = describe();
+            } catch (cause) {
+              return Promise.reject(misconfigured(cause));
+            }
+            verified = server.verify(request);
+          }
+          return verified;
+        },
+        async require(requirements) {
+          const principal = await authorization.principal();
+          server.authorize(principal, requirements);
+          return principal;
+        },
+      };
+      authorizations.set(key, authorization);
+      return authorization;
+    },
     metadata(extras) {
       return buildMetadata(config, extras);
     },
@@ -323,6 +381,21 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       if (config.dpop?.ownsReplayStore) await config.dpop.replayStore.close?.();
     },
   };
+  return server;
+}
+
+/** A set-up mistake found at request time: 500 for the client, the TypeError kept for logs. */
+function misconfigured(cause: unknown): FapiError {
+  return new FapiError('ERR_FAPI_MISCONFIGURED', { cause });
+}
+
+/** Requirements of an unknown key or shape never pass: a misconfiguration, not a skipped check. */
+function checkRequirementsShape(requirements: Requirements): void {
+  try {
+    assertRequirements('requirements', requirements);
+  } catch (cause) {
+    throw misconfigured(cause);
+  }
 }
 
 /**
@@ -370,7 +443,11 @@ function requestHtu(url: string | URL, publicUrl: URL | undefined): string {
   } else {
     htu = normalizeHtu(raw);
   }
-  if (!htu) throw new TypeError('request.url must be an absolute http(s) URL (or set publicUrl)');
+  if (!htu) {
+    throw misconfigured(
+      new TypeError('request.url must be an absolute http(s) URL (or set the publicUrl option)'),
+    );
+  }
   return htu;
 }
 
