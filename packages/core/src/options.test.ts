@@ -90,3 +90,47 @@ describe('fail closed on the unexpected', () => {
     expect(JSON.stringify(headers) + message).not.toContain('secret internal detail');
   });
 });
+
+describe('an unknown option is a TypeError naming it, never a skipped check', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['a feature this version lacks', { httpSignatures: {} }, /^httpSignatures: unknown option/],
+    ['a misspelt top-level option', { publicURL: 'https://rs.test' }, /^publicURL: unknown option/],
+    ['a misspelt dpop option', { dpop: { nonces: true } }, /^dpop\.nonces: unknown option/],
+    [
+      'a misspelt nonce option',
+      { dpop: { nonce: { secret: 'x'.repeat(32), rotate: 60 } } },
+      /^dpop\.nonce\.rotate: unknown option/,
+    ],
+    [
+      'a misspelt mtls header option',
+      { mtls: { header: { trustedProxy: ['10.0.0.1'] } } },
+      /^mtls\.header\.trustedProxy: unknown option/,
+    ],
+    ['a misspelt token cache option', { tokenCache: { maxTtl: 5 } }, /^tokenCache\.maxTtl:/],
+    ['a misspelt JWKS option', { jwksOptions: { timeout: 5 } }, /^jwksOptions\.timeout:/],
+    [
+      'a misspelt issuer option',
+      {
+        issuer: [{ issuer: 'https://as.test', jwks: { keys: [] }, jwks_uri: 'x' }],
+        jwks: undefined,
+      },
+      /^issuer\[https:\/\/as\.test\]\.jwks_uri:/,
+    ],
+    [
+      'a misspelt introspection option',
+      {
+        introspection: {
+          endpoint: 'https://as.test/introspect',
+          clientId: 'rs',
+          auth: { method: 'client_secret_basic', secret: 's' },
+          timeout: 5,
+        },
+      },
+      /^introspection\.timeout:/,
+    ],
+  ])('%s', (_name, extra, message) => {
+    expect(() => createResourceServer({ ...base, ...extra } as ResourceServerOptions)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(message) }),
+    );
+  });
+});

@@ -10,6 +10,7 @@ import {
   algorithmList,
   fail,
   httpsUrl,
+  knownKeys,
   seconds,
   SUPPORTED_ALGORITHMS,
 } from './lib/option-checks.js';
@@ -160,9 +161,111 @@ function nonceSource(value: DpopOptions['nonce']): NonceSource | undefined {
   });
 }
 
+/** Every key of {@link ResourceServerOptions}: anything else is refused. */
+export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
+  'issuer',
+  'audience',
+  'jwks',
+  'jwksUri',
+  'jwksOptions',
+  'algorithms',
+  'senderConstraint',
+  'dpop',
+  'mtls',
+  'clockToleranceSeconds',
+  'publicUrl',
+  'realm',
+  'resourceMetadataUrl',
+  'tokenCache',
+  'maxTokenLength',
+  'clock',
+  'onDecision',
+  'scopesSupported',
+  'introspection',
+];
+
+/** Checks that every nested option object names only known keys. */
+function assertKnownOptionKeys(options: ResourceServerOptions): void {
+  knownKeys('options', options, OPTION_KEYS);
+  const nested: Array<[string, unknown, readonly string[]]> = [
+    [
+      'jwksOptions',
+      options.jwksOptions,
+      [
+        'timeoutMs',
+        'cooldownMs',
+        'maxAgeMs',
+        'maxStaleMs',
+        'failureBackoffMs',
+        'maxBytes',
+        'fetch',
+      ],
+    ],
+    [
+      'dpop',
+      options.dpop,
+      [
+        'algorithms',
+        'maxAgeSeconds',
+        'clockToleranceSeconds',
+        'nonce',
+        'replayStore',
+        'maxJtiLength',
+      ],
+    ],
+    ['mtls', options.mtls, ['header']],
+    [
+      'mtls.header',
+      options.mtls ? options.mtls.header : undefined,
+      ['name', 'format', 'trustedProxies'],
+    ],
+    ['tokenCache', options.tokenCache, ['max', 'maxTtlSeconds']],
+    [
+      'introspection',
+      options.introspection,
+      [
+        'endpoint',
+        'clientId',
+        'auth',
+        'jwtResponse',
+        'issuer',
+        'timeoutMs',
+        'cache',
+        'failureBackoffMs',
+        'fetch',
+      ],
+    ],
+    ['introspection.auth', options.introspection?.auth, ['method', 'key', 'alg', 'secret']],
+    ['introspection.cache', options.introspection?.cache, ['max', 'maxTtlSeconds']],
+  ];
+  const nonce = options.dpop ? options.dpop.nonce : undefined;
+  if (
+    typeof nonce === 'object' &&
+    nonce !== null &&
+    typeof (nonce as NonceSource).current !== 'function'
+  ) {
+    nested.push(['dpop.nonce', nonce, ['secret', 'rotateSeconds']]);
+  }
+  for (const entry of Array.isArray(options.issuer) ? options.issuer : [options.issuer]) {
+    if (typeof entry === 'object' && entry !== null) {
+      nested.push([
+        `issuer[${String(entry.issuer)}]`,
+        entry,
+        ['issuer', 'jwks', 'jwksUri', 'keys'],
+      ]);
+    }
+  }
+  for (const [option, value, known] of nested) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      knownKeys(option, value, known);
+    }
+  }
+}
+
 /** Validates options once, at creation, with messages naming the option. */
 export function resolveOptions(options: ResourceServerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  assertKnownOptionKeys(options);
   const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') fail('clock', 'must be a function returning milliseconds');
   const remote: RemoteJwksOptions = { ...options.jwksOptions, clock };

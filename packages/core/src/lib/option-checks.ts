@@ -7,6 +7,21 @@ export function fail(option: string, message: string): never {
   throw new TypeError(`${option}: ${message}`);
 }
 
+/**
+ * Refuses keys that are not in `known`: a misspelt option (or one of a feature this version
+ * does not have) must fail at set-up, not turn a check off.
+ */
+export function knownKeys(option: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      fail(
+        option === 'options' ? key : `${option}.${key}`,
+        `unknown option (known: ${known.join(', ')})`,
+      );
+    }
+  }
+}
+
 export function seconds(option: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
