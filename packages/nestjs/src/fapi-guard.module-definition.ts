@@ -21,6 +21,9 @@ const definition = new ConfigurableModuleBuilder<FapiGuardModuleOptions>({
 })
   .setClassMethodName('forRoot')
   .setExtras<FapiGuardModuleExtras>({ global: false }, (module, extras) => {
+    if (typeof extras.global !== 'boolean') {
+      throw new TypeError('FapiGuardModule: global must be a boolean');
+    }
     const guard: Provider[] = extras.global ? [{ provide: APP_GUARD, useClass: FapiGuard }] : [];
     return {
       ...module,
@@ -31,6 +34,43 @@ const definition = new ConfigurableModuleBuilder<FapiGuardModuleOptions>({
     };
   })
   .build();
+
+/** The keys `forRootAsync()` takes: Nest's async module keys and the `global` extra. */
+const ASYNC_OPTION_KEYS: readonly string[] = [
+  'imports',
+  'inject',
+  'useFactory',
+  'useClass',
+  'useExisting',
+  'provideInjectionTokensFrom',
+  'global',
+];
+
+/**
+ * @internal Checks the argument of `forRootAsync()`, whose unknown keys Nest would otherwise
+ * drop silently (a `gloabl: true` would leave every route unguarded): a TypeError names the key.
+ * The options the factory returns are core's to check.
+ */
+export function assertAsyncOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('FapiGuardModule.forRootAsync(): options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!ASYNC_OPTION_KEYS.includes(key)) {
+      throw new TypeError(
+        `FapiGuardModule.forRootAsync(): unknown option "${key}" (known: ${ASYNC_OPTION_KEYS.join(', ')})`,
+      );
+    }
+  }
+  const given = ['useFactory', 'useClass', 'useExisting'].filter(
+    (key) => (options as Record<string, unknown>)[key] !== undefined,
+  );
+  if (given.length !== 1) {
+    throw new TypeError(
+      'FapiGuardModule.forRootAsync(): give exactly one of useFactory, useClass, useExisting',
+    );
+  }
+}
 
 /** @internal The base class `FapiGuardModule` extends (gives `forRoot` and `forRootAsync`). */
 export const ConfigurableModuleClass = definition.ConfigurableModuleClass;

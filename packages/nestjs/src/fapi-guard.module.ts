@@ -1,5 +1,5 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import {
   createResourceServer,
   memoryReplayStore,
@@ -9,10 +9,13 @@ import {
 import { FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER } from './fapi.constants.js';
 import { FapiExceptionFilter } from './fapi-exception.filter.js';
 import {
+  assertAsyncOptions,
   ConfigurableModuleClass,
   FAPI_GUARD_MODULE_OPTIONS,
+  type FapiGuardModuleAsyncOptions,
   type FapiGuardModuleOptions,
 } from './fapi-guard.module-definition.js';
+import { FapiRouteExplorer } from './fapi-route.explorer.js';
 
 /** Replay stores this module made (and so closes); stores given to it belong to the caller. */
 const ownedStores = new WeakSet<ReplayStore>();
@@ -22,7 +25,9 @@ const ownedStores = new WeakSet<ReplayStore>();
  * options (validated at startup: a misconfiguration fails the bootstrap with a TypeError naming
  * the option), provides the DPoP replay store, registers `FapiExceptionFilter` and, with
  * `global: true`, `FapiGuard` for every route. Global module: import it once, in the root module.
- * On shutdown it closes the verifier and the default replay store.
+ * When the application starts it checks every route: a handler using a
+ * fapi-guard decorator that no FapiGuard protects, or that is `@Public()`, fails the bootstrap
+ * with an Error naming it. On shutdown it closes the verifier and the default replay store.
  *
  * @example
  * ```ts
@@ -42,6 +47,7 @@ const ownedStores = new WeakSet<ReplayStore>();
  * ```
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: FAPI_REPLAY_STORE,
@@ -63,6 +69,7 @@ const ownedStores = new WeakSet<ReplayStore>();
         ),
     },
     { provide: APP_FILTER, useClass: FapiExceptionFilter },
+    FapiRouteExplorer,
   ],
   exports: [FAPI_GUARD_MODULE_OPTIONS, FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER],
 })
@@ -72,6 +79,24 @@ export class FapiGuardModule extends ConfigurableModuleClass implements OnApplic
     @Inject(FAPI_REPLAY_STORE) private readonly replayStore: ReplayStore,
   ) {
     super();
+  }
+
+  /**
+   * The module with options from a factory (`useFactory` and `inject`, or a factory class with
+   * `useClass`/`useExisting`), plus `global`. An unknown key is a TypeError naming it.
+   *
+   * @example
+   * ```ts
+   * FapiGuardModule.forRootAsync({
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => config.getOrThrow('fapi'),
+   *   global: true,
+   * });
+   * ```
+   */
+  static override forRootAsync(options: FapiGuardModuleAsyncOptions): DynamicModule {
+    assertAsyncOptions(options);
+    return super.forRootAsync(options);
   }
 
   /** Closes the verifier, then the replay store if this module created it. */

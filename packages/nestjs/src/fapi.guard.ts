@@ -19,18 +19,7 @@ import { FAPI_RESOURCE_SERVER } from './fapi.constants.js';
 import { FapiHttpException } from './fapi-http.exception.js';
 import type { FapiRequest } from './fapi-principal.decorator.js';
 import { fromPlatformRequest } from './platform-request.util.js';
-import { DpopBound, Public, RequireAnyScope, RequireScopes } from './route-policy.decorator.js';
-
-interface Verified {
-  principal: Principal;
-  key: string;
-}
-
-/**
- * Requests already verified, so a route guarded twice (global guard plus `@UseGuards`) does not
- * present the same DPoP proof twice and fail as a replay.
- */
-const verifiedRequests = new WeakMap<object, Verified>();
+import { isPublicRoute, routeRequirements } from './route-policy.decorator.js';
 
 /**
  * Lets a request through when core's verifier accepts its access token (and DPoP proof or TLS
@@ -42,6 +31,11 @@ const verifiedRequests = new WeakMap<object, Verified>();
  * are set on the response before the handler runs, so they are also present when the handler
  * itself fails. `@Public()` routes are skipped entirely. Non-HTTP contexts are denied unless
  * `getRequest` is overridden.
+ *
+ * Several FapiGuards on one route (the module's global guard plus a `@UseGuards` subclass)
+ * share one verification through core's `forRequest`: the token and its DPoP proof or
+ * certificate are checked once per request, then each guard's own requirements are checked
+ * against that principal (403 `insufficient_scope` when a later guard asks for more).
  *
  * Extend it and override the protected hooks; register the subclass with `@UseGuards()` or as
  * `APP_GUARD` (with the module's `global` left off).
@@ -70,7 +64,7 @@ export class FapiGuard implements CanActivate {
     const request = this.getRequest(context);
     if (!request) return false;
     const requirements = this.getRequirements(context);
-    const principal = await this.verify(context, request, requirements);
+    const principal = await this.authorize(context, request, requirements);
     request.fapi = principal;
     this.setResponseHeaders(context, principal.responseHeaders);
     return this.onPrincipal(principal, context);
@@ -78,9 +72,7 @@ export class FapiGuard implements CanActivate {
 
   /** Whether `@Public()` applies, the handler's setting beating the class's. */
   protected isPublic(context: ExecutionContext): boolean {
-    return (
-      this.reflector.getAllAndOverride(Public, [context.getHandler(), context.getClass()]) === true
-    );
+    return isPublicRoute(this.reflector, context.getHandler(), context.getClass());
   }
 
   /**
@@ -88,24 +80,7 @@ export class FapiGuard implements CanActivate {
    * and `@MtlsBound`; for each, the handler's decorator replaces the class's.
    */
   protected getRequirements(context: ExecutionContext): Requirements {
-    const targets = [context.getHandler(), context.getClass()];
-    const scopes = this.reflector.getAllAndOverride<readonly string[] | undefined>(
-      RequireScopes.KEY,
-      targets,
-    );
-    const anyScope = this.reflector.getAllAndOverride<readonly string[] | undefined>(
-      RequireAnyScope.KEY,
-      targets,
-    );
-    const binding = this.reflector.getAllAndOverride<Requirements['binding']>(
-      DpopBound.KEY,
-      targets,
-    );
-    return {
-      ...(scopes && { scopes }),
-      ...(anyScope && { anyScope }),
-      ...(binding && { binding }),
-    };
+    return routeRequirements(this.reflector, context.getHandler(), context.getClass());
   }
 
   /**
@@ -147,18 +122,20 @@ export class FapiGuard implements CanActivate {
     return new FapiHttpException(error);
   }
 
-  private async verify(
+  /**
+   * Core's pipeline for this request: the token and its binding are verified once per platform
+   * request (whichever FapiGuard runs first), then `requirements` are checked against that
+   * principal, so a second guard adding requirements never presents the DPoP proof again.
+   */
+  private async authorize(
     context: ExecutionContext,
     request: object,
     requirements: Requirements,
   ): Promise<Principal> {
-    const key = JSON.stringify(requirements);
-    const previous = verifiedRequests.get(request);
-    if (previous?.key === key) return previous.principal;
     try {
-      const principal = await this.resourceServer.verify(this.toRequestLike(context), requirements);
-      verifiedRequests.set(request, { principal, key });
-      return principal;
+      return await this.resourceServer
+        .forRequest(request, () => this.toRequestLike(context))
+        .require(requirements);
     } catch (error) {
       if (!isFapiError(error)) throw error;
       // Also on the response now, so a catch-all filter of the application that renders the

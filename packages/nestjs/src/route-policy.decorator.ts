@@ -1,5 +1,6 @@
 import type { CustomDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { assertScopes, type Requirements } from '@fapi-guard/core';
 
 /**
  * A decorator factory that also carries the metadata `KEY`, so `Reflector#get`,
@@ -9,17 +10,9 @@ export type FapiRouteDecorator<TArgs extends unknown[]> = ((...args: TArgs) => C
   readonly KEY: string;
 };
 
-/** RFC 6749 §3.3 `scope-token`: printable ASCII except space, `"` and `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
+/** The scopes of `@decorator(...scopes)`, checked by core's scope rule (RFC 6749 §3.3). */
 function scopeList(decorator: string, scopes: string[]): readonly string[] {
-  if (scopes.length === 0) throw new TypeError(`@${decorator}(): name at least one scope`);
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
-      throw new TypeError(`@${decorator}(): ${JSON.stringify(scope)} is not a scope token`);
-    }
-  }
-  return Object.freeze([...scopes]);
+  return Object.freeze([...assertScopes(`@${decorator}()`, scopes, 1)]);
 }
 
 const ScopesMetadata = Reflector.createDecorator<readonly string[]>({ key: 'fapi-guard:scopes' });
@@ -93,3 +86,39 @@ export const Public = Reflector.createDecorator<boolean, boolean>({
   key: 'fapi-guard:public',
   transform: (value) => value !== false,
 });
+
+/** The metadata keys of the decorators that state a route requirement. */
+export const REQUIREMENT_METADATA: ReadonlyMap<string, string> = new Map([
+  [ScopesMetadata.KEY, '@RequireScopes'],
+  [AnyScopeMetadata.KEY, '@RequireAnyScope'],
+  [BindingMetadata.KEY, '@DpopBound/@MtlsBound'],
+]);
+
+/**
+ * @internal The requirements a route's decorators state, the handler's decorator replacing the
+ * class's one key at a time. The startup check runs them through core's `assertRequirements`
+ * once per route; core checks them again on every `authorize`.
+ */
+export function routeRequirements(
+  reflector: Reflector,
+  handler: object,
+  controller: object,
+): Requirements {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Reflector's own target type
+  const targets = [handler, controller] as Function[];
+  const scopes = reflector.getAllAndOverride(ScopesMetadata, targets);
+  const anyScope = reflector.getAllAndOverride(AnyScopeMetadata, targets);
+  const binding = reflector.getAllAndOverride(BindingMetadata, targets);
+  return {
+    ...(scopes && { scopes }),
+    ...(anyScope && { anyScope }),
+    ...(binding && { binding }),
+  };
+}
+
+/** @internal Whether `@Public()` applies to a route, the handler's setting beating the class's. */
+export function isPublicRoute(reflector: Reflector, handler: object, controller: object): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Reflector's own target type
+  const targets = [handler, controller] as Function[];
+  return reflector.getAllAndOverride(Public, targets) === true;
+}

@@ -31,12 +31,11 @@ import {
   type ResourceServer,
 } from '../src/index.js';
 import {
-  AUDIENCE,
   createApp,
   dpopHeaders,
   fapiOptions,
+  fixture,
   INTERACTION_ID,
-  ISSUER,
   PLATFORMS,
   startApp,
   type Platform,
@@ -343,14 +342,14 @@ describe.each(PLATFORMS)('FapiGuardModule on %s', (platform: Platform) => {
     });
     const res = await request(app.getHttpServer()).get('/.well-known/oauth-protected-resource');
     expect(res.status).toBe(200);
-    expect(res.body.resource).toBe(AUDIENCE);
+    expect(res.body.resource).toBe((await fixture()).options.audience);
   });
 });
 
 describe('FapiGuardModule options', () => {
   it('fails the bootstrap with a TypeError naming a bad option', async () => {
     const compile = Test.createTestingModule({
-      imports: [FapiGuardModule.forRoot({ issuer: ISSUER, audience: [], jwks: { keys: [] } })],
+      imports: [FapiGuardModule.forRoot({ ...(await fapiOptions()), audience: [] })],
     }).compile();
     await expect(compile).rejects.toThrow(/audience/);
   });

@@ -5,84 +5,56 @@ import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  createDpopKey,
-  createTestAuthority,
-  dpopProof,
-  type DpopKey,
+  createTestFixture,
+  FIXTURE_NOW_S,
   type MintAccessTokenOptions,
-  type TestAuthority,
+  type TestFixture,
 } from '@fapi-guard/testing';
 import type { FapiGuardModuleOptions } from '../src/index.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: Array<[Platform]> = [['express'], ['fastify']];
 
-/** A fixed clock: 2027-01-15T08:00:00Z. */
-export const NOW_S = 1_800_000_000;
-export const ISSUER = 'https://as.bank.test';
-export const AUDIENCE = 'https://api.bank.test';
 /** `publicUrl`: the origin the DPoP `htu` is checked against, whatever port the test binds. */
 export const PUBLIC_URL = 'https://api.bank.test';
 export const INTERACTION_ID = '8d4f7a3e-1b2c-4d5e-9f60-718293a4b5c6';
 
-export interface Keys {
-  authority: TestAuthority;
-  dpopKey: DpopKey;
-}
+let shared: Promise<TestFixture> | undefined;
 
-let shared: Promise<Keys> | undefined;
-
-/** Keys are generated once per test file. */
-export function keys(): Promise<Keys> {
-  shared ??= (async () => ({
-    authority: await createTestAuthority({ issuer: ISSUER, audience: AUDIENCE }),
-    dpopKey: await createDpopKey('ES256'),
-  }))();
+/** The test kit's fixture (authority, DPoP key, fixed clock), made once per test file. */
+export function fixture(): Promise<TestFixture> {
+  shared ??= createTestFixture();
   return shared;
 }
 
-/** Verifier options with the fixed clock and the test authority's JWKS. */
+/** The kit's verifier options plus `publicUrl`, so proofs name {@link PUBLIC_URL}. */
 export async function fapiOptions(
   overrides: Partial<FapiGuardModuleOptions> = {},
 ): Promise<FapiGuardModuleOptions> {
-  const { authority } = await keys();
-  return {
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: authority.jwks(),
-    publicUrl: PUBLIC_URL,
-    clock: () => NOW_S * 1000,
-    ...overrides,
-  };
+  return { ...(await fixture()).options, publicUrl: PUBLIC_URL, ...overrides };
 }
 
-/** A DPoP-bound access token (scope `accounts payments` unless overridden). */
+/** A DPoP-bound access token for the kit's DPoP key (scope `accounts payments`). */
 export async function dpopToken(mint: MintAccessTokenOptions = {}): Promise<string> {
-  const { authority, dpopKey } = await keys();
+  const { authority, dpopKey } = await fixture();
   return authority.mintAccessToken({
-    now: NOW_S,
+    now: FIXTURE_NOW_S,
     cnf: { jkt: dpopKey.jkt },
     scope: 'accounts payments',
     ...mint,
   });
 }
 
-/** `Authorization` and `DPoP` headers for `method path` at the fixed time, fresh `jti` each call. */
+/**
+ * `Authorization` and `DPoP` headers for `method path` under {@link PUBLIC_URL}, with a fresh
+ * DPoP-bound token (scope `accounts payments` unless `mint` says otherwise).
+ */
 export async function dpopHeaders(
   method: string,
   path: string,
   mint: MintAccessTokenOptions = {},
-): Promise<{ authorization: string; dpop: string }> {
-  const { dpopKey } = await keys();
-  const token = await dpopToken(mint);
-  const proof = await dpopProof({
-    key: dpopKey,
-    htm: method,
-    htu: `${PUBLIC_URL}${path}`,
-    accessToken: token,
-    iat: NOW_S,
-  });
-  return { authorization: `DPoP ${token}`, dpop: proof };
+): Promise<Record<string, string>> {
+  return (await fixture()).dpopHeaders(`${PUBLIC_URL}${path}`, method, mint);
 }
 
 /** TLS server options of a Nest application that asks for (but does not verify) client certificates. */

@@ -5,6 +5,7 @@ import {
   createCertificateAuthority,
   createClientCertificate,
   dpopProof,
+  FIXTURE_NOW_S,
   type CertificateAuthority,
   type ClientCertificate,
 } from '@fapi-guard/testing';
@@ -16,7 +17,7 @@ import {
   RequireScopes,
   type Principal,
 } from '../src/index.js';
-import { dpopToken, fapiOptions, keys, listen, NOW_S, PLATFORMS, startApp } from './fixture.js';
+import { dpopToken, fapiOptions, fixture, listen, PLATFORMS, startApp } from './fixture.js';
 
 @Controller()
 class TlsController {
@@ -55,8 +56,8 @@ beforeAll(async () => {
 });
 
 async function mtlsToken(cert: ClientCertificate): Promise<string> {
-  const { authority } = await keys();
-  return authority.mintAccessToken({ now: NOW_S, cnf: { 'x5t#S256': cert.x5tS256 } });
+  const { authority } = await fixture();
+  return authority.mintAccessToken({ now: FIXTURE_NOW_S, cnf: { 'x5t#S256': cert.x5tS256 } });
 }
 
 describe.each(PLATFORMS)('mTLS and DPoP over HTTPS on %s', (platform) => {
@@ -116,7 +117,7 @@ describe.each(PLATFORMS)('mTLS and DPoP over HTTPS on %s', (platform) => {
   });
 
   it('refuses a DPoP-bound token on an @MtlsBound route, and an mTLS one on a @DpopBound route', async () => {
-    const { dpopKey } = await keys();
+    const { dpopKey } = await fixture();
     const token = await dpopToken();
     const onMtls = await request(`${origin}/mtls`, {
       dispatcher: agent(client),
@@ -127,7 +128,7 @@ describe.each(PLATFORMS)('mTLS and DPoP over HTTPS on %s', (platform) => {
           htm: 'GET',
           htu: `${origin}/mtls`,
           accessToken: token,
-          iat: NOW_S,
+          iat: FIXTURE_NOW_S,
         }),
       },
     });
@@ -142,10 +143,10 @@ describe.each(PLATFORMS)('mTLS and DPoP over HTTPS on %s', (platform) => {
   });
 
   it('rebuilds the DPoP htu with the https scheme of the TLS socket', async () => {
-    const { dpopKey } = await keys();
+    const { dpopKey } = await fixture();
     const token = await dpopToken();
     const proof = (htu: string) =>
-      dpopProof({ key: dpopKey, htm: 'GET', htu, accessToken: token, iat: NOW_S });
+      dpopProof({ key: dpopKey, htm: 'GET', htu, accessToken: token, iat: FIXTURE_NOW_S });
     const ok = await request(`${origin}/dpop`, {
       dispatcher: agent(),
       headers: { authorization: `DPoP ${token}`, dpop: await proof(`${origin}/dpop`) },

@@ -1,9 +1,8 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { dpopProof } from '@fapi-guard/testing';
 import { FapiGuardModule, RequireScopes } from '../src/index.js';
-import { dpopToken, fapiOptions, keys, listen, NOW_S, PLATFORMS, startApp } from './fixture.js';
+import { fapiOptions, fixture, listen, PLATFORMS, startApp } from './fixture.js';
 
 @Controller()
 class AccountsController {
@@ -34,16 +33,7 @@ describe.each(PLATFORMS)('request mapping on %s, without publicUrl', (platform) 
   }
 
   async function headers(htu: string) {
-    const { dpopKey } = await keys();
-    const token = await dpopToken();
-    const proof = await dpopProof({
-      key: dpopKey,
-      htm: 'GET',
-      htu,
-      accessToken: token,
-      iat: NOW_S,
-    });
-    return { authorization: `DPoP ${token}`, dpop: proof };
+    return (await fixture()).dpopHeaders(htu);
   }
 
   it('ignores X-Forwarded-* unless the platform trusts the proxy', async () => {

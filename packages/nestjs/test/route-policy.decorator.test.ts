@@ -14,13 +14,15 @@ describe('route decorators', () => {
     ['RequireScopes', () => RequireScopes()],
     ['RequireAnyScope', () => RequireAnyScope()],
   ])('@%s() without a scope throws a TypeError naming the decorator', (name, decorate) => {
-    expect(decorate).toThrow(new TypeError(`@${name}(): name at least one scope`));
+    expect(decorate).toThrow(new TypeError(`@${name}(): name at least 1 scope`));
   });
 
   it.each(['two words', '', 'quote"d', 'back\\slash'])(
     'rejects %j, which is not an RFC 6749 scope-token',
     (scope) => {
-      expect(() => RequireScopes('accounts', scope)).toThrow(TypeError);
+      expect(() => RequireScopes('accounts', scope)).toThrow(
+        new TypeError(`@RequireScopes(): "${scope}" is not a scope token (RFC 6749 §3.3)`),
+      );
     },
   );
 

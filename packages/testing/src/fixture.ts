@@ -1,5 +1,5 @@
 import type { ResourceServerOptions } from '@fapi-guard/core';
-import { createTestAuthority, type TestAuthority } from './authority.js';
+import { createTestAuthority, type MintAccessTokenOptions, type TestAuthority } from './authority.js';
 import { createDpopKey, dpopProof, type DpopKey } from './dpop.js';
 
 /** The fixed time of {@link createTestFixture}: 2027-01-15T08:00:00Z, in seconds. */
@@ -11,8 +11,15 @@ export interface TestFixture {
   dpopKey: DpopKey;
   /** Options for `createResourceServer` or an adapter: local JWKS, fixed clock, no publicUrl. */
   options: ResourceServerOptions;
-  /** `Authorization` and `DPoP` headers for `method htu`, with a fresh DPoP-bound token. */
-  dpopHeaders(htu: string, method?: string, scope?: string): Promise<Record<string, string>>;
+  /**
+   * `Authorization` and `DPoP` headers for `method htu`, with a fresh DPoP-bound token of scope
+   * `scope` (default `accounts payments`), or minted with these options (claims, scope, ...).
+   */
+  dpopHeaders(
+    htu: string,
+    method?: string,
+    scope?: string | MintAccessTokenOptions,
+  ): Promise<Record<string, string>>;
 }
 
 /**
@@ -40,10 +47,12 @@ export async function createTestFixture(
     dpopKey,
     options: { issuer, audience, jwks: authority.jwks(), clock: () => FIXTURE_NOW_S * 1000 },
     async dpopHeaders(htu, method = 'GET', scope = 'accounts payments') {
+      const mint = typeof scope === 'string' ? { scope } : scope;
       const token = await authority.mintAccessToken({
         now: FIXTURE_NOW_S,
-        scope,
+        scope: 'accounts payments',
         cnf: { jkt: dpopKey.jkt },
+        ...mint,
       });
       const proof = await dpopProof({
         key: dpopKey,
