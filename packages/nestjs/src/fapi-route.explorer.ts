@@ -1,10 +1,20 @@
 import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { GUARDS_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { APP_GUARD, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import {
+  APP_GUARD,
+  DiscoveryService,
+  MetadataScanner,
+  ModulesContainer,
+  Reflector,
+} from '@nestjs/core';
 import { assertRequirements } from '@fapi-guard/core';
 import { FapiGuard } from './fapi.guard.js';
 import { principalParameter } from './fapi-principal.decorator.js';
-import { isPublicRoute, REQUIREMENT_METADATA, routeRequirements } from './route-policy.decorator.js';
+import {
+  isPublicRoute,
+  REQUIREMENT_METADATA,
+  routeRequirements,
+} from './route-policy.decorator.js';
 
 /** How a route handler uses fapi-guard, read from its metadata. */
 interface RouteUse {
@@ -88,7 +98,10 @@ export class FapiRouteExplorer implements OnModuleInit {
       const prototype = controller.prototype as Record<string, unknown>;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[method];
-        if (typeof handler !== 'function' || this.reflector.get(PATH_METADATA, handler) === undefined) {
+        if (
+          typeof handler !== 'function' ||
+          this.reflector.get(PATH_METADATA, handler) === undefined
+        ) {
           continue;
         }
         yield this.describeRoute(controller, method, handler);
@@ -103,7 +116,10 @@ export class FapiRouteExplorer implements OnModuleInit {
       .filter(([key]) => this.reflector.getAllAndOverride(key, [handler, controller]) !== undefined)
       .map(([, decorator]) => decorator);
     if (decorators.length > 0) {
-      assertRequirements(`fapi-guard: ${name}`, routeRequirements(this.reflector, handler, controller));
+      assertRequirements(
+        `fapi-guard: ${name}`,
+        routeRequirements(this.reflector, handler, controller),
+      );
     }
     const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
       string,

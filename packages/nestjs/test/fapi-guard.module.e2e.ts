@@ -25,6 +25,8 @@ import {
   FapiPrincipal,
   Public,
   RequireScopes,
+  type FapiGuardModuleAsyncOptions,
+  type FapiGuardModuleForRootOptions,
   type FapiGuardModuleOptions,
   type Principal,
   type Requirements,
@@ -129,6 +131,52 @@ class StrictController {
   }
 }
 
+/** Adds `payments` to what the route's decorators ask for. */
+@Injectable()
+class PaymentsGuard extends FapiGuard {
+  protected override getRequirements(context: ExecutionContext): Requirements {
+    const own = super.getRequirements(context);
+    return { ...own, scopes: [...(own.scopes ?? []), 'payments'] };
+  }
+}
+
+@UseGuards(PaymentsGuard)
+@Controller('transfers')
+class TransfersController {
+  @RequireScopes('accounts')
+  @Get()
+  index(@FapiPrincipal('subject') subject: string) {
+    return { subject };
+  }
+}
+
+/** A subclass whose requirements carry a typo: it must fail closed, never skip the check. */
+@Injectable()
+class TypoGuard extends FapiGuard {
+  protected override getRequirements(): Requirements {
+    return { scope: ['accounts'] } as Requirements;
+  }
+}
+
+@UseGuards(TypoGuard)
+@Controller('typo')
+class TypoController {
+  @Get()
+  index() {
+    return { ok: true };
+  }
+}
+
+const MISCONFIGURED = {
+  error: 'server_error',
+  error_description: 'The resource server is misconfigured',
+};
+
+/** What never leaves the process in a rejection body: a stack frame or an internal message. */
+function expectNoInternals(text: string): void {
+  expect(text).not.toMatch(/stack|\bat \S+ \(|TypeError|unknown requirement/);
+}
+
 async function forRoot(global: boolean, overrides: Partial<FapiGuardModuleOptions> = {}) {
   return FapiGuardModule.forRoot({ ...(await fapiOptions(overrides)), global });
 }
@@ -195,6 +243,100 @@ describe.each(PLATFORMS)('FapiGuardModule on %s', (platform: Platform) => {
       .get('/guarded')
       .set(await dpopHeaders('GET', '/guarded'));
     expect(res.status).toBe(200);
+  });
+
+  it('verifies once when the global guard and a subclass adding a scope both apply', async () => {
+    const store = recordingStore();
+    const app = await start(platform, {
+      imports: [await forRoot(true, { dpop: { replayStore: store } })],
+      controllers: [TransfersController],
+    });
+    const ok = await request(app.getHttpServer())
+      .get('/transfers')
+      .set(await dpopHeaders('GET', '/transfers'));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ subject: 'user-1' });
+    // One proof seen by the replay store: the second guard reused the first one's verification.
+    expect(store.keys).toHaveLength(1);
+  });
+
+  it("answers 403 insufficient_scope when only the second guard's extra scope is missing", async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [TransfersController],
+    });
+    const res = await request(app.getHttpServer())
+      .get('/transfers')
+      .set(await dpopHeaders('GET', '/transfers', { scope: 'accounts' }));
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'The access token does not grant the required scope',
+    });
+    expect(res.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope"/);
+    expect(res.headers['www-authenticate']).toContain('scope="accounts payments"');
+  });
+
+  it('answers 403 from the global guard before the second guard runs', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [TransfersController],
+    });
+    const res = await request(app.getHttpServer())
+      .get('/transfers')
+      .set(await dpopHeaders('GET', '/transfers', { scope: 'payments' }));
+    expect(res.status).toBe(403);
+    expect(res.headers['www-authenticate']).toContain('scope="accounts"');
+  });
+
+  it('fails closed with 500 server_error when a subclass returns an unknown requirement', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(false)],
+      controllers: [TypoController],
+    });
+    const res = await request(app.getHttpServer())
+      .get('/typo')
+      .set(await dpopHeaders('GET', '/typo'));
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual(MISCONFIGURED);
+    expectNoInternals(res.text);
+  });
+
+  it('answers a rejection with exactly { error, error_description } and no internals', async () => {
+    const app = await start(platform, {
+      imports: [await forRoot(true)],
+      controllers: [UnguardedController],
+    });
+    const res = await request(app.getHttpServer())
+      .get('/open')
+      .set({ authorization: 'DPoP not.a.jwt', dpop: 'not.a.jwt' });
+    expect(res.status).toBe(401);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(Object.keys(res.body).sort()).toEqual(['error', 'error_description']);
+    expect(res.body.error).toBe('invalid_token');
+    expectNoInternals(res.text);
+  });
+
+  it("keeps status and body, without internals, when Nest's base filter renders the rejection", async () => {
+    const app = await start(
+      platform,
+      { imports: [await forRoot(false)], controllers: [TypoController, GuardedController] },
+      (nest) =>
+        nest.useGlobalFilters(new BaseExceptionFilter(nest.get(HttpAdapterHost).httpAdapter)),
+    );
+    const refused = await request(app.getHttpServer()).get('/guarded');
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^DPoP algs=/);
+    expect(refused.body).toEqual({
+      error: 'unauthorized',
+      error_description: 'Authentication required',
+    });
+    const misconfigured = await request(app.getHttpServer())
+      .get('/typo')
+      .set(await dpopHeaders('GET', '/typo'));
+    expect(misconfigured.status).toBe(500);
+    expect(misconfigured.body).toEqual(MISCONFIGURED);
+    expectNoInternals(misconfigured.text);
   });
 
   it('runs a subclass with overridden hooks', async () => {
@@ -352,6 +494,71 @@ describe('FapiGuardModule options', () => {
       imports: [FapiGuardModule.forRoot({ ...(await fapiOptions()), audience: [] })],
     }).compile();
     await expect(compile).rejects.toThrow(/audience/);
+  });
+
+  it.each([
+    ['gloabl', { gloabl: true }],
+    ['publicURL', { publicURL: 'https://api.bank.test' }],
+  ])('forRoot: a misspelt %s fails the bootstrap with a TypeError naming it', async (key, typo) => {
+    const options = { ...(await fapiOptions()), ...typo } as FapiGuardModuleForRootOptions;
+    const compile = Test.createTestingModule({
+      imports: [FapiGuardModule.forRoot(options)],
+    }).compile();
+    await expect(compile).rejects.toThrow(TypeError);
+    await expect(compile).rejects.toThrow(new RegExp(`^${key}: unknown option`));
+  });
+
+  it('forRoot: a global that is not a boolean is a TypeError', async () => {
+    const options = {
+      ...(await fapiOptions()),
+      global: 'yes',
+    } as unknown as FapiGuardModuleForRootOptions;
+    expect(() => FapiGuardModule.forRoot(options)).toThrow(
+      new TypeError('FapiGuardModule: global must be a boolean'),
+    );
+  });
+
+  it('forRootAsync: a misspelt gloabl is a TypeError naming it', () => {
+    const options = { useFactory: fapiOptions, gloabl: true } as FapiGuardModuleAsyncOptions;
+    expect(() => FapiGuardModule.forRootAsync(options)).toThrow(TypeError);
+    expect(() => FapiGuardModule.forRootAsync(options)).toThrow(/unknown option "gloabl"/);
+  });
+
+  it('forRootAsync: a misspelt publicURL from the factory fails the bootstrap with a TypeError naming it', async () => {
+    const compile = Test.createTestingModule({
+      imports: [
+        FapiGuardModule.forRootAsync({
+          useFactory: async () =>
+            ({
+              ...(await fapiOptions()),
+              publicURL: 'https://api.bank.test',
+            }) as FapiGuardModuleOptions,
+          global: true,
+        }),
+      ],
+    }).compile();
+    await expect(compile).rejects.toThrow(TypeError);
+    await expect(compile).rejects.toThrow(/^publicURL: unknown option/);
+  });
+
+  it('forRootAsync: global returned by the factory (instead of given next to it) is refused', async () => {
+    const compile = Test.createTestingModule({
+      imports: [
+        FapiGuardModule.forRootAsync({
+          useFactory: async () =>
+            ({ ...(await fapiOptions()), global: true }) as FapiGuardModuleOptions,
+        }),
+      ],
+    }).compile();
+    await expect(compile).rejects.toThrow(/^global: unknown option/);
+  });
+
+  it('forRootAsync: exactly one of useFactory, useClass, useExisting', () => {
+    expect(() => FapiGuardModule.forRootAsync({ global: true })).toThrow(
+      new TypeError(
+        'FapiGuardModule.forRootAsync(): give exactly one of useFactory, useClass, useExisting',
+      ),
+    );
   });
 
   it('does not pass the global extra to core', async () => {

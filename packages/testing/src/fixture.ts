@@ -1,5 +1,9 @@
 import type { ResourceServerOptions } from '@fapi-guard/core';
-import { createTestAuthority, type MintAccessTokenOptions, type TestAuthority } from './authority.js';
+import {
+  createTestAuthority,
+  type MintAccessTokenOptions,
+  type TestAuthority,
+} from './authority.js';
 import { createDpopKey, dpopProof, type DpopKey } from './dpop.js';
 
 /** The fixed time of {@link createTestFixture}: 2027-01-15T08:00:00Z, in seconds. */
