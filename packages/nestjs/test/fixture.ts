@@ -53,7 +53,7 @@ export async function dpopHeaders(
   method: string,
   path: string,
   mint: MintAccessTokenOptions = {},
-): Promise<Record<string, string>> {
+): Promise<{ authorization: string; dpop: string }> {
   return (await fixture()).dpopHeaders(`${PUBLIC_URL}${path}`, method, mint);
 }
 

@@ -23,7 +23,7 @@ export interface TestFixture {
     htu: string,
     method?: string,
     scope?: string | MintAccessTokenOptions,
-  ): Promise<Record<string, string>>;
+  ): Promise<{ authorization: string; dpop: string }>;
 }
 
 /**
