@@ -50,6 +50,7 @@ import { isPublicRoute, routeRequirements } from './route-policy.decorator.js';
  *   }
  * }
  * ```
+ * @see RFC 6750 §3 (the challenge), RFC 9449 §7 (DPoP-bound tokens), RFC 8705 §3 (mTLS)
  */
 @Injectable()
 export class FapiGuard implements CanActivate {

@@ -16,6 +16,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import {
   DpopBound,
@@ -83,11 +84,11 @@ async function forRoot(global: boolean) {
   return FapiGuardModule.forRoot({ ...(await fapiOptions()), global });
 }
 
-/** The bootstrap error of an application with `metadata`, on Express. */
-async function bootError(metadata: ModuleMetadata): Promise<Error> {
+/** The bootstrap error of an application with `metadata` on `platform`. */
+async function bootError(platform: Platform, metadata: ModuleMetadata): Promise<Error> {
   let app: INestApplication | undefined;
   try {
-    app = await createApp('express', metadata);
+    app = await createApp(platform, metadata);
   } catch (error) {
     return error as Error;
   } finally {
@@ -96,123 +97,128 @@ async function bootError(metadata: ModuleMetadata): Promise<Error> {
   throw new Error('the application started');
 }
 
-describe('startup check: fapi-guard decorators need a FapiGuard', () => {
-  it('fails the bootstrap for @RequireScopes @DpopBound on a handler no guard protects, naming it and the fix', async () => {
-    const error = await bootError({
-      imports: [await forRoot(false)],
-      controllers: [PaymentsController],
+describe.each(PLATFORMS)(
+  'startup check on %s: fapi-guard decorators need a FapiGuard',
+  (platform) => {
+    it('fails the bootstrap for @RequireScopes @DpopBound on a handler no guard protects, naming it and the fix', async () => {
+      const error = await bootError(platform, {
+        imports: [await forRoot(false)],
+        controllers: [PaymentsController],
+      });
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message).toContain(
+        'fapi-guard: PaymentsController.pay uses @RequireScopes, @DpopBound/@MtlsBound but no FapiGuard runs on it',
+      );
+      expect(error.message).toContain('global: true');
+      expect(error.message).toContain('APP_GUARD');
+      expect(error.message).toContain('@UseGuards(FapiGuard)');
     });
-    expect(error).toBeInstanceOf(Error);
-    expect(error.message).toContain(
-      'fapi-guard: PaymentsController.pay uses @RequireScopes, @DpopBound/@MtlsBound but no FapiGuard runs on it',
-    );
-    expect(error.message).toContain('global: true');
-    expect(error.message).toContain('APP_GUARD');
-    expect(error.message).toContain('@UseGuards(FapiGuard)');
-  });
 
-  it('fails the bootstrap for a @FapiPrincipal() parameter on a handler no guard protects', async () => {
-    const error = await bootError({
-      imports: [await forRoot(false)],
-      controllers: [PrincipalController],
+    it('fails the bootstrap for a @FapiPrincipal() parameter on a handler no guard protects', async () => {
+      const error = await bootError(platform, {
+        imports: [await forRoot(false)],
+        controllers: [PrincipalController],
+      });
+      expect(error.message).toMatch(
+        /^fapi-guard: PrincipalController\.me uses @FapiPrincipal\(\) but no FapiGuard runs on it/,
+      );
     });
-    expect(error.message).toMatch(
-      /^fapi-guard: PrincipalController\.me uses @FapiPrincipal\(\) but no FapiGuard runs on it/,
-    );
-  });
 
-  it('names every handler a class decorator reaches, one line each', async () => {
-    const error = await bootError({
-      imports: [await forRoot(false)],
-      controllers: [ClassDecoratedController, UndecoratedController],
+    it('names every handler a class decorator reaches, one line each', async () => {
+      const error = await bootError(platform, {
+        imports: [await forRoot(false)],
+        controllers: [ClassDecoratedController, UndecoratedController],
+      });
+      const lines = error.message.split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(
+        /^fapi-guard: ClassDecoratedController\.first uses @RequireAnyScope /,
+      );
+      expect(lines[1]).toMatch(
+        /^fapi-guard: ClassDecoratedController\.second uses @RequireAnyScope /,
+      );
     });
-    const lines = error.message.split('\n');
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^fapi-guard: ClassDecoratedController\.first uses @RequireAnyScope /);
-    expect(lines[1]).toMatch(
-      /^fapi-guard: ClassDecoratedController\.second uses @RequireAnyScope /,
-    );
-  });
 
-  it('fails NestFactory bootstrap too (app.init() rejects)', async () => {
-    const app = await NestFactory.create(
-      { module: class {}, imports: [await forRoot(false)], controllers: [PaymentsController] },
-      new ExpressAdapter(),
-      { logger: false, abortOnError: false },
-    );
-    try {
-      await expect(app.init()).rejects.toThrow(/PaymentsController\.pay/);
-    } finally {
-      await app.close();
-    }
-  });
+    it('fails NestFactory bootstrap too (app.init() rejects)', async () => {
+      const app = await NestFactory.create(
+        { module: class {}, imports: [await forRoot(false)], controllers: [PaymentsController] },
+        platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
+        { logger: false, abortOnError: false },
+      );
+      try {
+        await expect(app.init()).rejects.toThrow(/PaymentsController\.pay/);
+      } finally {
+        await app.close();
+      }
+    });
 
-  it('fails the bootstrap for @FapiPrincipal() on a @Public() handler, even under the global guard', async () => {
-    @Controller()
-    class PublicPrincipalController {
+    it('fails the bootstrap for @FapiPrincipal() on a @Public() handler, even under the global guard', async () => {
+      @Controller()
+      class PublicPrincipalController {
+        @Public()
+        @Get('health')
+        health(@FapiPrincipal() principal: Principal) {
+          return { principal };
+        }
+      }
+      const error = await bootError(platform, {
+        imports: [await forRoot(true)],
+        controllers: [PublicPrincipalController],
+      });
+      expect(error.message).toBe(
+        'fapi-guard: PublicPrincipalController.health is @Public() but uses @FapiPrincipal(): ' +
+          'a public route has no principal; remove @Public() or the decorator',
+      );
+    });
+
+    it('fails the bootstrap for a requirement decorator on a @Public() handler or class', async () => {
       @Public()
-      @Get('health')
-      health(@FapiPrincipal() principal: Principal) {
-        return { principal };
-      }
-    }
-    const error = await bootError({
-      imports: [await forRoot(true)],
-      controllers: [PublicPrincipalController],
-    });
-    expect(error.message).toBe(
-      'fapi-guard: PublicPrincipalController.health is @Public() but uses @FapiPrincipal(): ' +
-        'a public route has no principal; remove @Public() or the decorator',
-    );
-  });
+      @Controller()
+      class PublicRequirementController {
+        @MtlsBound()
+        @Get('a')
+        handler() {
+          return { ok: true };
+        }
 
-  it('fails the bootstrap for a requirement decorator on a @Public() handler or class', async () => {
-    @Public()
-    @Controller()
-    class PublicRequirementController {
-      @MtlsBound()
-      @Get('a')
-      handler() {
-        return { ok: true };
+        @Public(false)
+        @RequireScopes('accounts')
+        @Get('b')
+        protectedAgain() {
+          return { ok: true };
+        }
       }
-
-      @Public(false)
-      @RequireScopes('accounts')
-      @Get('b')
-      protectedAgain() {
-        return { ok: true };
-      }
-    }
-    const error = await bootError({
-      imports: [await forRoot(true)],
-      controllers: [PublicRequirementController],
+      const error = await bootError(platform, {
+        imports: [await forRoot(true)],
+        controllers: [PublicRequirementController],
+      });
+      expect(error.message).toBe(
+        'fapi-guard: PublicRequirementController.handler is @Public() but uses @DpopBound/@MtlsBound: ' +
+          'a public route checks no token, so the requirement would do nothing; ' +
+          'remove @Public() or the decorator',
+      );
     });
-    expect(error.message).toBe(
-      'fapi-guard: PublicRequirementController.handler is @Public() but uses @DpopBound/@MtlsBound: ' +
-        'a public route checks no token, so the requirement would do nothing; ' +
-        'remove @Public() or the decorator',
-    );
-  });
 
-  it('fails the bootstrap with a TypeError for route metadata of a bad shape', async () => {
-    @Controller()
-    class HandMadeController {
-      @SetMetadata(DpopBound.KEY, 'dpopp')
-      @Get()
-      index() {
-        return { ok: true };
+    it('fails the bootstrap with a TypeError for route metadata of a bad shape', async () => {
+      @Controller()
+      class HandMadeController {
+        @SetMetadata(DpopBound.KEY, 'dpopp')
+        @Get()
+        index() {
+          return { ok: true };
+        }
       }
-    }
-    const error = await bootError({
-      imports: [await forRoot(true)],
-      controllers: [HandMadeController],
+      const error = await bootError(platform, {
+        imports: [await forRoot(true)],
+        controllers: [HandMadeController],
+      });
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toBe(
+        "fapi-guard: HandMadeController.index: binding must be 'dpop' or 'mtls'",
+      );
     });
-    expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe(
-      "fapi-guard: HandMadeController.index: binding must be 'dpop' or 'mtls'",
-    );
-  });
-});
+  },
+);
 
 describe.each(PLATFORMS)(
   'startup check on %s: each way of protecting a route passes',
