@@ -144,14 +144,18 @@ describe('docs/requirements.md', () => {
     expect(entries.flatMap(unknownTestNames)).toEqual([]);
   });
 
-  test('every link to docs/requirements.md#… lands on a row or a heading', () => {
+  test('every link to docs/requirements.md#…, and each of its own #links, lands on a row or a heading', () => {
     const doc = readFileSync(join(ROOT, DOC), 'utf8');
     const anchors = new Set([
       ...entries.map((entry) => entry.anchor),
       ...[...doc.matchAll(/^#+ (.+)$/gm)].map(([, heading]) => headingSlug(heading ?? '')),
     ]);
     const broken = files.flatMap((file) =>
-      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/requirements\.md#([\w-]+)/g)]
+      [
+        ...readFileSync(join(ROOT, file), 'utf8').matchAll(
+          file === DOC ? /\]\(#([\w-]+)\)/g : /requirements\.md#([\w-]+)/g,
+        ),
+      ]
         .map(([, anchor]) => anchor ?? '')
         .filter((anchor) => !anchors.has(anchor))
         .map((anchor) => `${file}: #${anchor}`),
