@@ -5,7 +5,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-/** A family wildcard such as `RS-JWT-*`: cites every ID of that family. */
+/**
+ * A family wildcard such as `RS-JWT-*`: cites every ID of that family.
+ *
+ * @example
+ * FAMILY_WILDCARD.test('RS-JWT-*'); // true
+ */
 export const FAMILY_WILDCARD = /^RS-[A-Z]+-\*$/;
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -55,7 +60,13 @@ export function extractCitedIds(text: string): string[] {
   return [...ids].sort();
 }
 
-/** One entry of docs/requirements.md. */
+/**
+ * One entry of docs/requirements.md.
+ *
+ * @example
+ * const entry: RequirementEntry = parseRequirementsDoc(markdown)[0];
+ * entry.status; // 'enforced'
+ */
 export interface RequirementEntry {
   id: string;
   /** The value of the row's `<a id="…">` anchor. */
@@ -120,7 +131,13 @@ export function parseRequirementsDoc(markdown: string): RequirementEntry[] {
 const TEXT_FILE = /\.(?:ts|mts|mjs|js|md)$/;
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage', 'dev-fixtures']);
 
-/** Repository-relative paths of the text files under `dirs` (files may be listed too). */
+/**
+ * Repository-relative paths of the text files under `dirs` (files may be listed too), skipping
+ * `node_modules`, `dist`, `coverage` and `dev-fixtures`.
+ *
+ * @example
+ * listTextFiles(root, ['README.md', 'docs']); // ['README.md', 'docs/errors.md', …]
+ */
 export function listTextFiles(root: string, dirs: string[]): string[] {
   const out: string[] = [];
   const walk = (path: string): void => {
@@ -137,14 +154,26 @@ export function listTextFiles(root: string, dirs: string[]): string[] {
   return out.sort();
 }
 
-/** Whether a repository path is a test: a Jest file or a conformance case table. */
+/**
+ * Whether a repository path is a test: a Jest file or a conformance case table.
+ *
+ * @example
+ * isTestFile('packages/core/test/vectors.test.ts'); // true
+ * isTestFile('packages/core/src/extract.ts'); // false
+ */
 export function isTestFile(path: string): boolean {
   return (
     /\.(?:test|e2e)\.ts$/.test(path) || path.startsWith('packages/testing/src/conformance/cases/')
   );
 }
 
-/** For each cited ID, the files that cite it. */
+/**
+ * For each cited ID, the files that cite it.
+ *
+ * @example
+ * citationIndex(root, ['packages/core/src/extract.ts']).get('RS-GEN-01');
+ * // ['packages/core/src/extract.ts']
+ */
 export function citationIndex(root: string, files: string[]): Map<string, string[]> {
   const index = new Map<string, string[]>();
   for (const file of files) {
