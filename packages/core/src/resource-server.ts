@@ -237,7 +237,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     } else {
       binding = { kind };
     }
-    // Scopes only once possession is proven (SPEC §7 order).
+    // Scopes only once possession is proven (docs/requirements.md, "Order of checks").
     const scopes = grantedScopes(claims);
     checkScopes(scopes, requirements);
     return { subject: claims.sub, clientId: claims.client_id, issuer, scopes, claims, binding };

@@ -1,4 +1,4 @@
-/** What must pass (SPEC.md §2 "must not be rejected") and what a successful decision returns. */
+/** What must pass ("must not be rejected", docs/requirements.md) and what a decision returns. */
 import { X509Certificate } from 'node:crypto';
 import {
   createClientCertificate,
@@ -36,7 +36,7 @@ const mtlsRequest = async (k: Kit, extra: Partial<RequestLike> = {}, scheme = 'B
   ...extra,
 });
 
-describe('must not be rejected (SPEC.md §2)', () => {
+describe('must not be rejected (docs/requirements.md)', () => {
   const accepted: Array<[string, (k: Kit) => Promise<RequestLike>]> = [
     [
       'scheme in odd case: dPoP (RS-TOK-01)',

@@ -1,6 +1,6 @@
 /**
  * Property tests (fast-check), bounded in runs and time: no mutation of a valid request passes
- * unless SPEC.md says it must, arbitrary header bytes never escape the error model, and every
+ * unless docs/requirements.md says it must, arbitrary header bytes never escape the error model, and every
  * challenge parses back. Seeds are printed by fast-check on failure for replay.
  */
 import fc from 'fast-check';

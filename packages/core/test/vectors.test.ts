@@ -1,5 +1,5 @@
 /**
- * SPEC.md §2 reject vectors, one table row each: status, stable code, the `error` value and
+ * The reject vectors of docs/requirements.md, one table row each: status, stable code, the `error` value and
  * which challenge carries it. N23/N24 (introspection) are tested with the introspection client.
  */
 import {
@@ -654,7 +654,7 @@ function claims(k: Kit): Record<string, unknown> {
   };
 }
 
-describe('reject vectors (SPEC.md §2)', () => {
+describe('reject vectors (docs/requirements.md)', () => {
   test.each(vectors.map((v) => [v.name, v] as const))('%s', async (_name, vector) => {
     await expectRejection(kit.rs, await vector.request(kit), vector.expect, {
       scopes: ['payments'],

@@ -83,7 +83,7 @@ export async function createDpopKey(
 /**
  * Makes a DPoP proof JWT. Default header `{ typ: 'dpop+jwt', alg: key.alg, jwk }`, default
  * claims `{ jti, htm, htu, iat }` plus `ath` and `nonce` when asked. Every field can be
- * overridden or removed, so each malformed variant of SPEC N27–N49 can be built; `alg: 'none'`
+ * overridden or removed, so each malformed variant of N27–N49 (docs/requirements.md) can be built; `alg: 'none'`
  * in `header` gives an empty signature.
  *
  * @example

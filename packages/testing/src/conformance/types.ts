@@ -108,7 +108,7 @@ export interface ConformanceExpectation {
 export interface ConformanceCase {
   /** States the rule, e.g. "rejects a DPoP proof whose htu has a different path". */
   name: string;
-  /** SPEC.md identifiers the case proves (`N37`, `RS-DPOP-09`). */
+  /** Requirement IDs of docs/requirements.md the case proves (`N37`, `RS-DPOP-09`). */
   specIds: string[];
   /** App configuration; default `default`. */
   server?: ConformanceServer;

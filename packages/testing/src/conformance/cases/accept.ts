@@ -1,5 +1,5 @@
 /**
- * What must pass (SPEC.md §2 "must not be rejected"), the FAPI response headers, a key source
+ * What must pass ("must not be rejected" in docs/requirements.md), the FAPI response headers, a key source
  * that is down, and an unguarded route that stays unaffected.
  */
 import type { ConformanceCase, ConformanceKit, ConformanceRequest } from '../types.js';
@@ -135,7 +135,7 @@ export const acceptCases: ConformanceCase[] = [
     expect: { status: 401, error: null, headers: { 'x-fapi-interaction-id': UUID } },
   },
 
-  // Key source down: fail closed with 503, no challenge, no internals (SPEC §7).
+  // Key source down: fail closed with 503, no challenge, no internals (RS-INT-04).
   {
     name: 'answers 503 without a challenge when the JWKS is unreachable',
     specIds: ['RS-INT-04'],

@@ -6,7 +6,8 @@ import { dpopCases } from './dpop.js';
 import { mtlsCases } from './mtls.js';
 
 /**
- * The conformance table every adapter runs: SPEC.md §2 N01–N22 and N25–N55 over HTTP (same
+ * The conformance table every adapter runs, where every response is also checked for `Date`
+ * (RS-HDR-03): N01–N22 and N25–N55 of docs/requirements.md over HTTP (same
  * status, `error`, challenge scheme and core code as core's own vector tests), the "must not be
  * rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
  * through `Client-Cert`, and an unguarded route.
