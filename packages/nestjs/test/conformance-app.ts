@@ -48,6 +48,11 @@ class ConformanceController {
     return view(principal);
   }
 
+  @Get('unmarked')
+  unmarked(@FapiPrincipal() principal: Principal) {
+    return view(principal);
+  }
+
   @Public()
   @Get('public')
   open() {

@@ -3,13 +3,15 @@ import { acceptCases } from './accept.js';
 import { accessTokenCases } from './access-token.js';
 import { credentialCases } from './credentials.js';
 import { dpopCases } from './dpop.js';
+import { guardCases } from './guard.js';
 import { mtlsCases } from './mtls.js';
 
 /**
- * The conformance table every adapter runs: SPEC.md §2 N01–N22 and N25–N55 over HTTP (same
- * status, `error`, challenge scheme and core code as core's own vector tests), the "must not be
- * rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
- * through `Client-Cert`, and an unguarded route.
+ * The conformance table every adapter runs: reject vectors N01–N22 and N25–N55 of
+ * docs/requirements.md over HTTP (same status, `error`, challenge scheme and core code as core's
+ * own vector tests), the "must not be rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
+ * through `Client-Cert`, the guard on a route with no requirement of its own, and the one
+ * explicitly public route (and spellings of its path that must not be public).
  */
 export const conformanceCases: ConformanceCase[] = [
   ...credentialCases,
@@ -17,4 +19,5 @@ export const conformanceCases: ConformanceCase[] = [
   ...dpopCases,
   ...mtlsCases,
   ...acceptCases,
+  ...guardCases,
 ];
