@@ -182,6 +182,12 @@ describe.each([
       await request(a).get('/health?verbose=1').expect(200, { open: true });
     });
 
+    test('a /.well-known path can be public (a dot starting a name is no dot segment)', async () => {
+      const path = '/.well-known/oauth-protected-resource';
+      const a = app({ publicPaths: [path] }, (x) => x.get(path, (_req, res) => res.json({})));
+      await request(a).get(path).expect(200, {});
+    });
+
     test('an exact path does not open what lies under it or its other spellings', async () => {
       const a = open(['/health']);
       await request(a).get('/health/x').expect(401);

@@ -201,6 +201,16 @@ describe.each([
       await request(callback).get('/health?verbose=1').expect(200, { open: true });
     });
 
+    test('a /.well-known path can be public (a dot starting a name is no dot segment)', async () => {
+      const path = '/.well-known/oauth-protected-resource';
+      const callback = app({ publicPaths: [path] }, (router) =>
+        router.get(path, (ctx) => {
+          ctx.body = {};
+        }),
+      );
+      await request(callback).get(path).expect(200, {});
+    });
+
     test('an exact path does not open what lies under it or its other spellings', async () => {
       const callback = open(['/health']);
       await request(callback).get('/health/x').expect(401);
