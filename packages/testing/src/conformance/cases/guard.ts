@@ -35,7 +35,7 @@ export const guardCases: ConformanceCase[] = [
     name: 'guards a route with no requirement of its own: a token that is no JWT is invalid',
     specIds: ['RS-GEN-01'],
     request: async () => bearer('garbage', '/unmarked'),
-    expect: { ...TOKEN, scheme: 'Bearer' },
+    expect: { ...TOKEN, scheme: 'Bearer', code: 'ERR_FAPI_TOKEN_MALFORMED' },
   },
   {
     name: 'lets a valid DPoP request reach a route with no requirement of its own',
