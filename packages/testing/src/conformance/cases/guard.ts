@@ -57,6 +57,7 @@ export const guardCases: ConformanceCase[] = [
     expect: PUBLIC_OK,
   },
   notPublic('a dot segment leading out of it (/public/../unmarked)', '/public/../unmarked'),
+  notPublic('a dot segment leading to a scoped route (/public/../accounts)', '/public/../accounts'),
   notPublic('an encoded dot segment (/public/%2e%2e/unmarked)', '/public/%2e%2e/unmarked'),
   notPublic('its path with an encoded letter (/%70ublic)', '/%70ublic'),
   notPublic('its path in capitals (/PUBLIC)', '/PUBLIC'),
