@@ -20,7 +20,7 @@ function view(principal: Principal) {
   return { subject, clientId, scopes, binding };
 }
 
-/** The five routes every adapter's conformance app serves, with this adapter's decorators. */
+/** The six routes every adapter's conformance app serves, with this adapter's decorators. */
 @Controller()
 class ConformanceController {
   @RequireScopes('accounts')
