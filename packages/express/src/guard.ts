@@ -4,9 +4,11 @@ import {
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { setGuardState } from './state.js';
+import { compilePublicPaths } from './public-paths.js';
+import { accept, reject } from './respond.js';
+import { authorizationOf, setGuardState, type GuardState } from './state.js';
 
-/** Options of {@link fapiGuard}: core's options, plus how to treat a reverse proxy. */
+/** Options of {@link fapiGuard}: core's options, plus what only the Express adapter decides. */
 export interface FapiGuardOptions extends ResourceServerOptions {
   /**
    * Use the scheme and host Express resolved from `X-Forwarded-Proto` / `X-Forwarded-Host`
@@ -15,6 +17,20 @@ export interface FapiGuardOptions extends ResourceServerOptions {
    * Ignored for `htu` when `publicUrl` is set, which is the better choice behind a proxy.
    */
   trustProxy?: boolean;
+  /**
+   * Paths the guard lets through without a token: exact paths (`'/health'`) or prefixes written
+   * with a trailing `/*` (`'/docs/*'` matches `/docs` and `/docs/...`). Compared
+   * case-sensitively with the raw path of `req.originalUrl` (query removed). A path with a dot
+   * segment (`.`, `..`, any `%2e`) or an encoded `/` or `\` (`%2f`, `%5c`) is never public.
+   * A route helper on a public path still demands a token. Default: none.
+   */
+  publicPaths?: readonly string[];
+  /**
+   * Pass rejections on with `next(fapiError)` instead of answering them, for apps that render
+   * errors themselves (see `fapiErrorHandler`). Default `false`: the guard and the route
+   * helpers answer with status, challenge headers and a JSON body.
+   */
+  forwardErrors?: boolean;
 }
 
 /** The middleware {@link fapiGuard} returns, with the verifier it built. */
@@ -26,35 +42,61 @@ export interface FapiGuardMiddleware extends RequestHandler {
 }
 
 /**
- * Builds the FAPI 2.0 verifier once and returns middleware that makes it available to the
- * route helpers ({@link requireScopes}, {@link requireAnyScope}, {@link dpopBound},
- * {@link mtlsBound}). It verifies nothing by itself: a route without a helper stays open.
- * Options are validated here; misuse throws a TypeError naming the option.
+ * Builds the FAPI 2.0 verifier once and returns middleware that verifies every request reaching
+ * it: the access token, its DPoP proof or client certificate. A valid request continues with
+ * the principal on `req.fapi` and `principal.responseHeaders` on the response; any other is
+ * answered with the status, `WWW-Authenticate` challenge and JSON body of the rejection (or
+ * passed to `next(error)` with `forwardErrors`). Paths listed in `publicPaths` pass unverified;
+ * routes registered before the guard are not guarded at all. Route helpers
+ * ({@link requireScopes}, {@link requireAnyScope}, {@link dpopBound}, {@link mtlsBound}) add
+ * requirements without verifying again.
+ *
+ * Options are validated here; an unknown key or a bad value throws a TypeError naming it.
  *
  * @example
  * ```ts
  * app.use(express.urlencoded({ extended: false }));
- * app.use(fapiGuard({ issuer, audience, jwksUri, publicUrl: 'https://api.bank.example' }));
+ * app.use(fapiGuard({ issuer, audience, jwksUri, publicPaths: ['/health'] }));
+ * app.get('/health', (_req, res) => res.json({ ok: true }));
  * app.get('/accounts', requireScopes('accounts'), (req, res) => res.json(req.fapi));
- * app.use(fapiErrorHandler());
  * ```
  * @see https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.4
  */
 export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
-  const { trustProxy, ...fapi } = options;
-  if (trustProxy !== undefined && typeof trustProxy !== 'boolean') {
-    throw new TypeError('trustProxy: must be a boolean');
-  }
+  const { trustProxy, publicPaths, forwardErrors, ...fapi } = options;
+  assertBoolean('trustProxy', trustProxy);
+  assertBoolean('forwardErrors', forwardErrors);
+  const isPublic = compilePublicPaths(publicPaths);
   const resourceServer = createResourceServer(fapi);
-  const middleware = function fapiGuard(req: Request, _res: Response, next: NextFunction): void {
-    setGuardState(req, {
+  const middleware = function fapiGuard(req: Request, res: Response, next: NextFunction): void {
+    const state: GuardState = {
       resourceServer,
       trustProxy: trustProxy ?? Boolean(req.app.get('trust proxy')),
-    });
-    next();
+      forwardErrors: forwardErrors ?? false,
+    };
+    setGuardState(req, state);
+    if (isPublic(req.originalUrl)) {
+      next();
+      return;
+    }
+    authorizationOf(req, state)
+      .principal()
+      .then(
+        (principal) => {
+          accept(req, res, principal);
+          next();
+        },
+        (error: unknown) => reject(error, res, next, state.forwardErrors),
+      );
   };
   return Object.assign(middleware, {
     resourceServer,
     close: () => resourceServer.close(),
   });
+}
+
+function assertBoolean(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${name}: must be a boolean`);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * @fapi-guard/express — FAPI 2.0 resource-server middleware for Express 4 and 5: one
- * `fapiGuard(options)` per app, route helpers stating what each route needs, and an error
- * handler rendering RFC 6750 / RFC 9449 rejections. All protocol decisions are core's.
+ * `fapiGuard(options)` per app verifying every request after it (except `publicPaths`), route
+ * helpers adding what each route needs, rejections answered as RFC 6750 / RFC 9449 prescribe
+ * (or forwarded to an error handler). All protocol decisions are core's.
  *
  * @packageDocumentation
  */
@@ -24,7 +25,7 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The verified caller, set by a fapi-guard route helper. */
+      /** The verified caller, set by `fapiGuard()` (or a route helper on a public path). */
       fapi?: Principal;
     }
   }

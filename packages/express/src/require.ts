@@ -1,19 +1,19 @@
 import {
+  assertRequirements,
   assertScopes,
   mergeRequirements,
-  type Principal,
   type Requirements,
 } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { toRequestLike } from './request.js';
-import { guardStateOf } from './state.js';
+import { accept, guardNotMounted, reject } from './respond.js';
+import { authorizationOf, guardStateOf } from './state.js';
 
 /**
- * Route middleware that verifies the request once, with every requirement of its chain. Chain
- * further requirements onto it: `requireScopes('payments').dpopBound()`.
+ * Route middleware adding requirements to the request `fapiGuard()` verified. Chain further
+ * requirements onto it: `requireScopes('payments').dpopBound()`.
  */
 export interface FapiRequirementHandler extends RequestHandler {
-  /** What the chain requires, as passed to core's `verify`. */
+  /** What the chain requires, as checked by core's `authorize`. */
   readonly requirements: Requirements;
   /** Adds: the token grants every one of `scopes`. */
   requireScopes(...scopes: string[]): FapiRequirementHandler;
@@ -26,15 +26,17 @@ export interface FapiRequirementHandler extends RequestHandler {
 }
 
 /**
- * Requires a valid, sender-constrained access token granting every one of `scopes` (none: any
- * valid token). Verifies the request with core, puts the principal on `req.fapi`, copies
- * `principal.responseHeaders` (`Cache-Control: no-store`, `x-fapi-interaction-id`, a rotated
- * `DPoP-Nonce`) to the response, and calls `next()`; on rejection calls `next(fapiError)`.
+ * Requires the token to grant every one of `scopes` (none: any valid token), on top of what
+ * `fapiGuard()` verified. The request is verified once: by the guard, or by the first helper
+ * when the guard let a public path through (a helper always demands a token). Each helper then
+ * checks its requirements against that principal (core's `authorize`), never verifying the
+ * token or the DPoP proof again, so separate helpers compose. On success the principal is on
+ * `req.fapi`; a rejection is answered like the guard's (403 `insufficient_scope` here), or
+ * passed to `next(fapiError)` with `forwardErrors`.
  *
- * A request is verified once, by the first helper that runs, with every requirement chained
- * onto it (`requireScopes('payments').dpopBound()`). A later helper on the same request checks
- * its own requirements against that principal (core's `authorize`) without verifying the token
- * or the DPoP proof again, so separate helpers compose too.
+ * Without `fapiGuard()` before it on the request, the helper answers 500 with
+ * `ERR_FAPI_GUARD_NOT_MOUNTED` (Express cannot tell at registration, so this is found at
+ * request time). Scopes are checked here: a non-token scope throws a TypeError.
  *
  * @example
  * ```ts
@@ -44,7 +46,9 @@ export interface FapiRequirementHandler extends RequestHandler {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireScopes(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler({ scopes: assertScopes('requireScopes', scopes, 0) });
+  return requirementHandler('requireScopes', {
+    scopes: assertScopes('requireScopes', scopes, 0),
+  });
 }
 
 /**
@@ -57,7 +61,9 @@ export function requireScopes(...scopes: string[]): FapiRequirementHandler {
  * ```
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler({ anyScope: assertScopes('requireAnyScope', scopes, 1) });
+  return requirementHandler('requireAnyScope', {
+    anyScope: assertScopes('requireAnyScope', scopes, 1),
+  });
 }
 
 /**
@@ -71,7 +77,7 @@ export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
  */
 export function dpopBound(): FapiRequirementHandler {
-  return requirementHandler({ binding: 'dpop' });
+  return requirementHandler('dpopBound', { binding: 'dpop' });
 }
 
 /**
@@ -86,39 +92,29 @@ export function dpopBound(): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
  */
 export function mtlsBound(): FapiRequirementHandler {
-  return requirementHandler({ binding: 'mtls' });
+  return requirementHandler('mtlsBound', { binding: 'mtls' });
 }
 
-function requirementHandler(requirements: Requirements): FapiRequirementHandler {
+function requirementHandler(name: string, requirements: Requirements): FapiRequirementHandler {
+  assertRequirements(name, requirements);
   const handler = function fapiRequirement(req: Request, res: Response, next: NextFunction): void {
     const state = guardStateOf(req);
     if (!state) {
-      next(new TypeError('fapi-guard: app.use(fapiGuard(options)) must come before this route'));
+      guardNotMounted(res, next);
       return;
     }
-    if (state.principal) {
-      // Verified by an earlier helper: check this helper's requirements only, never the proof
-      // again (it would be refused as a replay).
-      try {
-        state.resourceServer.authorize(state.principal, requirements);
-      } catch (error) {
-        next(error);
-        return;
-      }
-      next();
-      return;
-    }
-    state.resourceServer.verify(toRequestLike(req, state.trustProxy), requirements).then(
-      (principal: Principal) => {
-        state.principal = principal;
-        req.fapi = principal;
-        res.set(principal.responseHeaders);
-        next();
-      },
-      (error: unknown) => next(error),
-    );
+    authorizationOf(req, state)
+      .require(requirements)
+      .then(
+        (principal) => {
+          accept(req, res, principal);
+          next();
+        },
+        (error: unknown) => reject(error, res, next, state.forwardErrors),
+      );
   };
-  const chain = (more: Requirements) => requirementHandler(mergeRequirements(requirements, more));
+  const chain = (more: Requirements) =>
+    requirementHandler(name, mergeRequirements(requirements, more));
   return Object.assign(handler, {
     requirements,
     requireScopes: (...scopes: string[]) =>

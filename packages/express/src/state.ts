@@ -1,13 +1,14 @@
-import type { Principal, ResourceServer } from '@fapi-guard/core';
+import type { RequestAuthorization, ResourceServer } from '@fapi-guard/core';
 import type { Request } from 'express';
+import { toRequestLike } from './request.js';
 
-/** What `fapiGuard()` leaves on a request for the requirement helpers. */
+/** What `fapiGuard()` leaves on a request for the route helpers. */
 export interface GuardState {
   resourceServer: ResourceServer;
   /** Whether to use Express's proxy-resolved protocol and host. */
   trustProxy: boolean;
-  /** The principal, once the request was verified. */
-  principal?: Principal;
+  /** Pass rejections to `next(error)` instead of answering them. */
+  forwardErrors: boolean;
 }
 
 const STATE = Symbol.for('@fapi-guard/express.state');
@@ -20,4 +21,9 @@ export function guardStateOf(req: Request): GuardState | undefined {
 
 export function setGuardState(req: Request, state: GuardState): void {
   (req as WithState)[STATE] = state;
+}
+
+/** The request's authorization in core: verified at most once, whoever asks first. */
+export function authorizationOf(req: Request, state: GuardState): RequestAuthorization {
+  return state.resourceServer.forRequest(req, () => toRequestLike(req, state.trustProxy));
 }

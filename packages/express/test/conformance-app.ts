@@ -2,13 +2,7 @@ import type { Principal } from '@fapi-guard/core';
 import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
 import type express from 'express';
 import type { Response } from 'express';
-import {
-  fapiErrorHandler,
-  fapiGuard,
-  mtlsBound,
-  requireAnyScope,
-  requireScopes,
-} from '../src/index.js';
+import { fapiGuard, mtlsBound, requireAnyScope, requireScopes } from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
 export function principalJson(principal: Principal | undefined) {
@@ -23,15 +17,15 @@ const answer = (status: number) => (req: express.Request, res: Response) =>
 export function makeExpressApp(createApp: typeof express): MakeConformanceApp {
   return async ({ fapi, tls }) => {
     const app = createApp();
-    const guard = fapiGuard(fapi);
+    const guard = fapiGuard({ ...fapi, publicPaths: ['/public'] });
     app.use(createApp.urlencoded({ extended: false }));
     app.use(guard);
     app.get('/accounts', requireScopes('accounts'), answer(200));
     app.post('/payments', requireScopes('payments').dpopBound(), answer(201));
     app.get('/mtls', mtlsBound(), answer(200));
     app.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
+    app.get('/unmarked', answer(200));
     app.get('/public', (_req, res) => res.json({ ok: true }));
-    app.use(fapiErrorHandler());
     return startConformanceServer(app, tls, () => guard.close());
   };
 }

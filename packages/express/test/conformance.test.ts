@@ -7,4 +7,4 @@ import { makeExpressApp } from './conformance-app.js';
 describe.each([
   ['express 5', makeExpressApp(express5)],
   ['express 4', makeExpressApp(express4)],
-])('%s', (_name, make) => runConformanceSuite(make));
+])('%s', (_name, make) => runConformanceSuite(make, { publicBy: 'path' }));

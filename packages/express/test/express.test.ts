@@ -1,6 +1,10 @@
-/** What the Express adapter adds to core: request mapping, helper chains, error rendering. */
-import { FapiError, isFapiError } from '@fapi-guard/core';
-import { parseWwwAuthenticate, startConformanceServer } from '@fapi-guard/testing';
+/**
+ * What the Express adapter adds to core: every request after the guard verified, public paths,
+ * helpers adding requirements, rejections answered (or forwarded), request mapping.
+ */
+import { ERROR_CODES, FapiError, isFapiError } from '@fapi-guard/core';
+import { parseWwwAuthenticate, sendRequest, startConformanceServer } from '@fapi-guard/testing';
+import { jest } from '@jest/globals';
 import express5 from 'express';
 import type { ErrorRequestHandler, Express } from 'express';
 import express4 from 'express4';
@@ -28,20 +32,31 @@ describe.each([
   const guards: Array<{ close(): Promise<void> }> = [];
   afterAll(() => Promise.all(guards.map((guard) => guard.close())));
 
+  /** An app with the guard, then `routes`, then `GET /accounts` and `GET /unmarked`. */
   function app(
     options: Partial<FapiGuardOptions> = {},
-    setup: (app: Express) => void = () => undefined,
+    routes: (app: Express) => void = () => undefined,
   ): Express {
     const a = createApp();
-    setup(a);
     const guard = fapiGuard({ ...f.options, ...options });
     guards.push(guard);
     a.use(guard);
+    routes(a);
     a.get('/accounts', requireScopes('accounts'), (req, res) => {
       res.json({ subject: req.fapi?.subject, interactionId: req.fapi?.interactionId });
     });
-    a.use(fapiErrorHandler());
+    a.get('/unmarked', (req, res) => res.json({ subject: req.fapi?.subject }));
     return a;
+  }
+
+  /** Sends `GET path` verbatim (no URL normalization) to `a` on a real server. */
+  async function rawGet(a: Express, path: string, headers: Record<string, string> = {}) {
+    const server = await startConformanceServer(a);
+    try {
+      return await sendRequest(server.url, { method: 'GET', path, headers });
+    } finally {
+      await server.close();
+    }
   }
 
   describe('trust proxy', () => {
@@ -100,13 +115,48 @@ describe.each([
       router.get('/accounts', requireScopes('accounts'), (_req, res) => res.json({ ok: true }));
       a.use(guard);
       a.use('/v1', router);
-      a.use(fapiErrorHandler());
       const headers = await f.dpopHeaders('https://api.bank.test/v1/accounts');
       await request(a).get('/v1/accounts').set(headers).expect(200);
     });
   });
 
-  describe('principal and response headers', () => {
+  describe('the guard verifies every request after it', () => {
+    test('refuses a route without any helper when the request has no token', async () => {
+      const response = await request(app()).get('/unmarked').expect(401);
+      const challenges = parseWwwAuthenticate(response.headers['www-authenticate']);
+      expect(challenges.map((c) => c.scheme).sort()).toEqual(['Bearer', 'DPoP']);
+      expect(challenges.every((c) => !('error' in c.params))).toBe(true);
+      expect(response.body).toEqual({
+        error: 'unauthorized',
+        error_description: ERROR_CODES.ERR_FAPI_NO_CREDENTIALS.description,
+      });
+    });
+
+    test('lets a valid request through to a route without any helper, with req.fapi set', async () => {
+      const a = app({ publicUrl: 'https://api.bank.test' });
+      const response = await request(a)
+        .get('/unmarked')
+        .set(await f.dpopHeaders('https://api.bank.test/unmarked'))
+        .expect(200);
+      expect(response.body).toEqual({ subject: 'user-1' });
+      expect(response.headers['cache-control']).toBe('no-store');
+    });
+
+    test('refuses a path no route matches before Express answers 404', async () => {
+      await request(app()).get('/no-such-route').expect(401);
+    });
+
+    test('does not guard routes registered before it (framework order)', async () => {
+      const a = createApp();
+      a.get('/before', (_req, res) => res.json({ open: true }));
+      const guard = fapiGuard(f.options);
+      guards.push(guard);
+      a.use(guard);
+      a.get('/after', (_req, res) => res.json({ open: true }));
+      await request(a).get('/before').expect(200, { open: true });
+      await request(a).get('/after').expect(401);
+    });
+
     test('puts the principal on req.fapi and copies its response headers', async () => {
       const a = app({ publicUrl: 'https://api.bank.test' });
       const response = await request(a)
@@ -117,34 +167,103 @@ describe.each([
       expect(response.headers['x-fapi-interaction-id']).toBe(response.body.interactionId);
       expect(response.headers['cache-control']).toBe('no-store');
     });
+  });
 
-    test('verifies once per chain: scope and binding in one verification', async () => {
-      const a = createApp();
-      const guard = fapiGuard({ ...f.options, publicUrl: 'https://api.bank.test' });
-      guards.push(guard);
-      a.use(guard);
-      a.post('/payments', requireScopes('payments').dpopBound(), (req, res) => {
-        res.status(201).json({ binding: req.fapi?.binding.kind });
+  describe('publicPaths', () => {
+    const open = (publicPaths: string[]) =>
+      app({ publicPaths }, (x) => {
+        x.get('/health', (_req, res) => res.json({ open: true }));
+        x.use('/docs', (_req, res) => res.json({ open: true }));
       });
-      a.use(fapiErrorHandler());
+
+    test('an exact path is public, with or without a query', async () => {
+      const a = open(['/health']);
+      await request(a).get('/health').expect(200, { open: true });
+      await request(a).get('/health?verbose=1').expect(200, { open: true });
+    });
+
+    test('a /.well-known path can be public (a dot starting a name is no dot segment)', async () => {
+      const path = '/.well-known/oauth-protected-resource';
+      const a = app({ publicPaths: [path] }, (x) => x.get(path, (_req, res) => res.json({})));
+      await request(a).get(path).expect(200, {});
+    });
+
+    test('an exact path does not open what lies under it or its other spellings', async () => {
+      const a = open(['/health']);
+      await request(a).get('/health/x').expect(401);
+      await request(a).get('/HEALTH').expect(401); // Express routes it, case-insensitively
+      await request(a).get('/health/').expect(401);
+    });
+
+    test('a /* prefix opens the path itself and everything under it, nothing beside it', async () => {
+      const a = open(['/docs/*']);
+      await request(a).get('/docs').expect(200, { open: true });
+      await request(a).get('/docs/guide/intro').expect(200, { open: true });
+      await request(a).get('/docsx').expect(401);
+      await request(a).get('/unmarked').expect(401);
+    });
+
+    test.each([
+      '/docs/../unmarked',
+      '/docs/./x',
+      '/docs/%2e%2e/unmarked',
+      '/docs/%2E/x',
+      '/docs/a%2e',
+      '/docs/a%2fb',
+      '/docs/a%5Cb',
+      '/docs/a\\b',
+      '/%68ealth',
+    ])('never treats %s as public', async (path) => {
+      const response = await rawGet(open(['/docs/*', '/health']), path);
+      expect(response.status).toBe(401);
+      expect(response.json).toMatchObject({ error: 'unauthorized' });
+    });
+
+    test('a helper on a public path still demands a token', async () => {
+      const a = app({ publicPaths: ['/open/*'], publicUrl: 'https://api.bank.test' }, (x) => {
+        x.get('/open/scoped', requireScopes('accounts'), (req, res) =>
+          res.json({ subject: req.fapi?.subject }),
+        );
+      });
+      const refused = await request(a).get('/open/scoped').expect(401);
+      expect(refused.headers['www-authenticate']).toMatch(/DPoP algs=/);
+      await request(a)
+        .get('/open/scoped')
+        .set(await f.dpopHeaders('https://api.bank.test/open/scoped'))
+        .expect(200, { subject: 'user-1' });
+    });
+  });
+
+  describe('route helpers add requirements', () => {
+    test('verifies once: scope and binding checked against the one principal', async () => {
+      const a = app({ publicUrl: 'https://api.bank.test' }, (x) => {
+        x.post('/payments', requireScopes('payments').dpopBound(), (req, res) => {
+          res.status(201).json({ binding: req.fapi?.binding.kind });
+        });
+      });
       const headers = await f.dpopHeaders('https://api.bank.test/payments', 'POST');
       const response = await request(a).post('/payments').set(headers).expect(201);
       expect(response.body).toEqual({ binding: 'dpop' });
     });
 
-    test('a later helper whose requirements were covered passes without verifying again', async () => {
+    test('the guard and several helpers on one request verify the DPoP proof once (no replay)', async () => {
       const a = createApp();
       const guard = fapiGuard({ ...f.options, publicUrl: 'https://api.bank.test' });
       guards.push(guard);
       a.use(guard);
-      a.use(requireScopes('accounts', 'payments').dpopBound());
-      a.get('/accounts', requireScopes('accounts'), dpopBound(), (_req, res) => res.json({}));
-      a.use(fapiErrorHandler());
+      a.use(requireScopes('accounts'));
+      a.get(
+        '/accounts',
+        requireAnyScope('payments', 'admin'),
+        dpopBound(),
+        requireScopes('payments'),
+        (_req, res) => res.json({ ok: true }),
+      );
       const headers = await f.dpopHeaders('https://api.bank.test/accounts');
-      await request(a).get('/accounts').set(headers).expect(200);
+      await request(a).get('/accounts').set(headers).expect(200, { ok: true });
     });
 
-    test('a later helper checks its own requirements on the verified principal, never verifying again', async () => {
+    test('a later helper checks its own requirements on the verified principal', async () => {
       const a = createApp();
       const guard = fapiGuard({ ...f.options, publicUrl: 'https://api.bank.test' });
       guards.push(guard);
@@ -153,10 +272,6 @@ describe.each([
       a.get('/admin-too', requireScopes('accounts'), requireScopes('admin'), (_req, res) =>
         res.json({}),
       );
-      a.get('/payments-too', requireScopes('accounts'), requireScopes('payments'), (_req, res) =>
-        res.json({}),
-      );
-      a.use(fapiErrorHandler());
       const mtls = await request(a)
         .get('/mtls-too')
         .set(await f.dpopHeaders('https://api.bank.test/mtls-too'))
@@ -164,7 +279,7 @@ describe.each([
       expect(mtls.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
       expect(mtls.body).toEqual({
         error: 'invalid_token',
-        error_description: 'This resource requires a differently bound access token',
+        error_description: ERROR_CODES.ERR_FAPI_BINDING_REQUIRED.description,
       });
       const admin = await request(a)
         .get('/admin-too')
@@ -173,64 +288,86 @@ describe.each([
       expect(admin.headers['www-authenticate']).toMatch(
         /^DPoP error="insufficient_scope".*scope="admin"/,
       );
-      await request(a)
-        .get('/payments-too')
-        .set(await f.dpopHeaders('https://api.bank.test/payments-too'))
-        .expect(200);
+      expect(admin.headers['content-type']).toMatch(/^application\/json/);
     });
 
-    test('a route helper without fapiGuard() is a set-up error (500)', async () => {
+    test('a helper without fapiGuard() answers 500 server_error as JSON, never passing', async () => {
       const a = createApp();
-      const errors: unknown[] = [];
-      a.get('/accounts', requireScopes('accounts'), (_req, res) => res.json({}));
-      a.use(((error, _req, res, _next) => {
-        errors.push(error);
-        res.status(500).end();
-      }) as ErrorRequestHandler);
-      await request(a).get('/accounts').expect(500);
-      expect(String(errors[0])).toContain('must come before this route');
+      a.get('/accounts', requireScopes('accounts'), (_req, res) => res.json({ reached: true }));
+      const response = await request(a)
+        .get('/accounts')
+        .set(await f.dpopHeaders('http://127.0.0.1/accounts'))
+        .expect(500);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual({
+        error: 'server_error',
+        error_description: ERROR_CODES.ERR_FAPI_GUARD_NOT_MOUNTED.description,
+      });
     });
   });
 
-  describe('errors', () => {
-    test('a user error handler receives the FapiError with status, headers and expose', async () => {
+  describe('rejections answer themselves', () => {
+    test('JSON with challenge and headers, no stack trace, nothing logged (NODE_ENV unset)', async () => {
+      const env = process.env['NODE_ENV'];
+      delete process.env['NODE_ENV'];
+      const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      const written = jest.spyOn(process.stderr, 'write');
+      try {
+        const a = app();
+        expect(a.get('env')).toBe('development');
+        const malformed = await request(a).get('/accounts').set('authorization', 'Bearer a$b');
+        expect(malformed.status).toBe(400);
+        expect(malformed.headers['content-type']).toMatch(/^application\/json/);
+        expect(malformed.body).toEqual({
+          error: 'invalid_request',
+          error_description: ERROR_CODES.ERR_FAPI_MALFORMED_AUTHORIZATION.description,
+        });
+        const challenges = parseWwwAuthenticate(malformed.headers['www-authenticate']);
+        expect(challenges.find((c) => c.scheme === 'Bearer')?.params.error).toBe('invalid_request');
+        expect(malformed.headers['cache-control']).toBe('no-store');
+        expect(malformed.headers['x-fapi-interaction-id']).toMatch(/^[0-9a-f-]{36}$/);
+        const unauthorized = await request(a).get('/unmarked').expect(401);
+        for (const text of [malformed.text, unauthorized.text]) {
+          expect(text).not.toMatch(/<html|<pre|\bat\s|node_modules|\.[jt]s:\d+/i);
+        }
+        expect(logged).not.toHaveBeenCalled();
+        expect(written).not.toHaveBeenCalled();
+      } finally {
+        logged.mockRestore();
+        written.mockRestore();
+        if (env === undefined) delete process.env['NODE_ENV'];
+        else process.env['NODE_ENV'] = env;
+      }
+    });
+
+    test('forwardErrors: the FapiError goes to next(error) with status, headers and expose', async () => {
       const seen: unknown[] = [];
-      const a = createApp();
-      const guard = fapiGuard(f.options);
-      guards.push(guard);
-      a.use(guard);
-      a.get('/accounts', requireScopes('accounts'), (_req, res) => res.json({}));
+      const a = app({ forwardErrors: true, publicUrl: 'https://api.bank.test' });
       a.use(((error, _req, res, _next) => {
         seen.push(error);
         res.status(418).json({ mine: true });
       }) as ErrorRequestHandler);
-      await request(a).get('/accounts').expect(418, { mine: true });
-      expect(seen[0]).toBeInstanceOf(FapiError);
-      const error = seen[0] as FapiError;
-      expect(error).toMatchObject({ status: 401, code: 'ERR_FAPI_NO_CREDENTIALS', expose: true });
-      expect(error.headers['www-authenticate']).toMatch(/^DPoP algs=/);
+      await request(a).get('/unmarked').expect(418, { mine: true });
+      await request(a)
+        .get('/accounts')
+        .set(await f.dpopHeaders('https://api.bank.test/accounts', 'GET', 'payments'))
+        .expect(418, { mine: true });
+      expect(seen).toHaveLength(2);
+      const [missing, helper] = seen as FapiError[];
+      expect(missing).toBeInstanceOf(FapiError);
+      expect(missing).toMatchObject({ status: 401, code: 'ERR_FAPI_NO_CREDENTIALS', expose: true });
+      expect(missing?.headers['www-authenticate']).toMatch(/^DPoP algs=/);
+      expect(isFapiError(helper)).toBe(true);
     });
 
-    test("Express's default handler renders the FapiError's status and challenge", async () => {
-      const a = createApp();
-      const guard = fapiGuard(f.options);
-      guards.push(guard);
-      a.use(guard);
-      a.get('/accounts', requireScopes('accounts'), (_req, res) => res.json({}));
-      const response = await request(a).get('/accounts').set('authorization', 'Bearer a$b');
-      expect(response.status).toBe(400);
-      const challenges = parseWwwAuthenticate(response.headers['www-authenticate']);
-      expect(challenges.find((c) => c.scheme === 'Bearer')?.params.error).toBe('invalid_request');
-      expect(response.headers['cache-control']).toBe('no-store');
-    });
-
-    test('fapiErrorHandler renders JSON for a FapiError and passes other errors on', async () => {
+    test('forwardErrors with fapiErrorHandler renders JSON and passes other errors on', async () => {
       const others: unknown[] = [];
-      const a = app({}, (x) =>
+      const a = app({ forwardErrors: true, publicPaths: ['/boom'] }, (x) =>
         x.get('/boom', () => {
           throw new Error('not ours');
         }),
       );
+      a.use(fapiErrorHandler());
       a.use(((error, _req, res, _next) => {
         others.push(error);
         res.status(500).json({ handled: 'by the user' });
@@ -254,10 +391,28 @@ describe('set-up errors are thrown when the middleware is built', () => {
     ['two anyScope lists', () => requireAnyScope('a').requireAnyScope('b')],
     ['requireAnyScope without scopes', () => requireAnyScope()],
     ['a scope with a space', () => requireScopes('a b')],
-    ['a bad trustProxy', () => fapiGuard({ ...f.options, trustProxy: 'yes' as never })],
     ['invalid core options', () => fapiGuard({ ...f.options, audience: [] })],
   ])('%s', (_name, build) => {
     expect(build).toThrow(TypeError);
+  });
+
+  test.each([
+    ['publicPath', { publicPath: ['/health'] }],
+    ['forwardError', { forwardError: true }],
+    ['trustProxy', { trustProxy: 'yes' }],
+    ['forwardErrors', { forwardErrors: 'true' }],
+    ['publicPaths', { publicPaths: '/health' }],
+    ['publicPaths', { publicPaths: ['health'] }],
+    ['publicPaths', { publicPaths: ['/health?x=1'] }],
+    ['publicPaths', { publicPaths: ['/a#b'] }],
+    ['publicPaths', { publicPaths: ['/a b'] }],
+    ['publicPaths', { publicPaths: ['/docs/**'] }],
+    ['publicPaths', { publicPaths: ['/docs*'] }],
+    ['publicPaths', { publicPaths: [42] }],
+  ])('a TypeError naming %s for %j', (option, extra) => {
+    expect(() => fapiGuard({ ...f.options, ...(extra as object) })).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(option) }),
+    );
   });
 
   test('chains merge their requirements', () => {

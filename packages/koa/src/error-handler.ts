@@ -1,19 +1,23 @@
 import { isFapiError } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
+import { renderFapiError } from './respond.js';
 
 /**
- * Koa middleware, mounted first, that answers a FapiError thrown downstream as RFC 6750 /
- * RFC 9449 prescribe: its status, its headers (`WWW-Authenticate`, `DPoP-Nonce`,
- * `Cache-Control: no-store`, `x-fapi-interaction-id`) and the JSON body
- * `{ error, error_description }`. Other errors are rethrown untouched.
+ * Koa middleware for apps that set `forwardErrors: true`: mounted before the guard, it answers a
+ * FapiError thrown downstream as RFC 6750 / RFC 9449 prescribe (its status, its headers
+ * `WWW-Authenticate`, `DPoP-Nonce`, `Cache-Control: no-store`, `x-fapi-interaction-id`, and the
+ * JSON body `{ error, error_description }`). Other errors are rethrown untouched.
  *
- * Without it, Koa's own `onerror` still sets the right status and headers (the error carries
- * `status`, `headers` and `expose`), but answers with a text body.
+ * Without `forwardErrors` the guard and the route helpers answer rejections themselves, and
+ * this middleware is not needed.
  *
  * @example
  * ```ts
- * app.use(fapiErrorHandler()); // before the guard and the routes
+ * app.use(fapiErrorHandler()); // outermost
+ * app.use(auditRejections); // sees every FapiError first
+ * app.use(fapiGuard({ ...options, forwardErrors: true }));
  * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export function fapiErrorHandler() {
   return async function fapiErrorHandler(ctx: ParameterizedContext, next: Next): Promise<void> {
@@ -21,9 +25,7 @@ export function fapiErrorHandler() {
       await next();
     } catch (error) {
       if (!isFapiError(error) || ctx.headerSent) throw error;
-      ctx.status = error.status;
-      ctx.set(error.headers);
-      ctx.body = error.body();
+      renderFapiError(ctx, error);
     }
   };
 }

@@ -1,12 +1,15 @@
 import {
   createResourceServer,
+  type Principal,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
-import { setGuardState } from './state.js';
+import { compilePublicPaths } from './public-paths.js';
+import { accept, reject } from './respond.js';
+import { authorizationOf, setGuardState, type GuardState } from './state.js';
 
-/** Options of {@link fapiGuard}: core's options, plus how to treat a reverse proxy. */
+/** Options of {@link fapiGuard}: core's options, plus what only the Koa adapter decides. */
 export interface FapiGuardOptions extends ResourceServerOptions {
   /**
    * Use the scheme and host Koa resolved from `X-Forwarded-Proto` / `X-Forwarded-Host`
@@ -15,6 +18,20 @@ export interface FapiGuardOptions extends ResourceServerOptions {
    * is set, which is the better choice behind a proxy.
    */
   trustProxy?: boolean;
+  /**
+   * Paths the guard lets through without a token: exact paths (`'/health'`) or prefixes written
+   * with a trailing `/*` (`'/docs/*'` matches `/docs` and `/docs/...`). Compared
+   * case-sensitively with the raw path of `ctx.originalUrl` (query removed). A path with a dot
+   * segment (`.`, `..`, any `%2e`) or an encoded `/` or `\` (`%2f`, `%5c`) is never public.
+   * A route helper on a public path still demands a token. Default: none.
+   */
+  publicPaths?: readonly string[];
+  /**
+   * Throw rejections (the FapiError, with `status`, `headers` and `expose`) for an upstream
+   * error middleware instead of answering them (see `fapiErrorHandler`). Default `false`: the
+   * guard and the route helpers answer with status, challenge headers and a JSON body.
+   */
+  forwardErrors?: boolean;
 }
 
 /** The middleware {@link fapiGuard} returns, with the verifier it built. */
@@ -27,34 +44,63 @@ export interface FapiGuardMiddleware {
 }
 
 /**
- * Builds the FAPI 2.0 verifier once and returns the named middleware `fapiGuard` that makes it
- * available to the route helpers ({@link requireScopes}, {@link requireAnyScope},
- * {@link dpopBound}, {@link mtlsBound}). It verifies nothing by itself: a route without a
- * helper stays open. Options are validated here; misuse throws a TypeError naming the option.
+ * Builds the FAPI 2.0 verifier once and returns the named middleware `fapiGuard`, which
+ * verifies every request reaching it: the access token, its DPoP proof or client certificate.
+ * A valid request continues with the principal on `ctx.state.fapi` and
+ * `principal.responseHeaders` on the response; any other is answered with the status,
+ * `WWW-Authenticate` challenge and JSON body of the rejection (or thrown with
+ * `forwardErrors`). Paths listed in `publicPaths` pass unverified; middleware mounted before
+ * the guard is not guarded at all. Route helpers ({@link requireScopes},
+ * {@link requireAnyScope}, {@link dpopBound}, {@link mtlsBound}) add requirements without
+ * verifying again.
+ *
+ * Options are validated here; an unknown key or a bad value throws a TypeError naming it.
  *
  * @example
  * ```ts
- * app.use(fapiErrorHandler());
- * app.use(fapiGuard({ issuer, audience, jwksUri, publicUrl: 'https://api.bank.example' }));
+ * app.use(bodyParser());
+ * app.use(fapiGuard({ issuer, audience, jwksUri, publicPaths: ['/health'] }));
  * router.get('/accounts', requireScopes('accounts'), (ctx) => (ctx.body = ctx.state.fapi));
+ * app.use(router.routes());
  * ```
  * @see https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.4
  */
 export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
-  const { trustProxy, ...fapi } = options;
-  if (trustProxy !== undefined && typeof trustProxy !== 'boolean') {
-    throw new TypeError('trustProxy: must be a boolean');
-  }
+  const { trustProxy, publicPaths, forwardErrors, ...fapi } = options;
+  assertBoolean('trustProxy', trustProxy);
+  assertBoolean('forwardErrors', forwardErrors);
+  const isPublic = compilePublicPaths(publicPaths);
   const resourceServer = createResourceServer(fapi);
   const middleware = async function fapiGuard(
     ctx: ParameterizedContext,
     next: Next,
   ): Promise<void> {
-    setGuardState(ctx, { resourceServer, trustProxy: trustProxy ?? ctx.app.proxy });
+    const state: GuardState = {
+      resourceServer,
+      trustProxy: trustProxy ?? ctx.app.proxy,
+      forwardErrors: forwardErrors ?? false,
+    };
+    setGuardState(ctx, state);
+    if (!isPublic(ctx.originalUrl)) {
+      let principal: Principal;
+      try {
+        principal = await authorizationOf(ctx, state).principal();
+      } catch (error) {
+        reject(ctx, error, state.forwardErrors);
+        return;
+      }
+      accept(ctx, principal);
+    }
     await next();
   };
   return Object.assign(middleware, {
     resourceServer,
     close: () => resourceServer.close(),
   });
+}
+
+function assertBoolean(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${name}: must be a boolean`);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * @fapi-guard/koa — FAPI 2.0 resource-server middleware for Koa 2 and 3: one
- * `fapiGuard(options)` per app, route helpers stating what each route needs, and an error
- * handler rendering RFC 6750 / RFC 9449 rejections as JSON. All protocol decisions are core's.
+ * `fapiGuard(options)` per app verifying every request after it (except `publicPaths`), route
+ * helpers adding what each route needs, rejections answered as RFC 6750 / RFC 9449 prescribe
+ * (or thrown for an error middleware). All protocol decisions are core's.
  *
  * @packageDocumentation
  */
@@ -21,7 +22,7 @@ export { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
 
 declare module 'koa' {
   interface DefaultState {
-    /** The verified caller, set by a fapi-guard route helper. */
+    /** The verified caller, set by `fapiGuard()` (or a route helper on a public path). */
     fapi?: Principal;
   }
 }

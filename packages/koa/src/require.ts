@@ -1,15 +1,21 @@
-import { assertScopes, mergeRequirements, type Requirements } from '@fapi-guard/core';
+import {
+  assertRequirements,
+  assertScopes,
+  mergeRequirements,
+  type Principal,
+  type Requirements,
+} from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
-import { toRequestLike } from './request.js';
-import { guardStateOf } from './state.js';
+import { accept, guardNotMounted, reject } from './respond.js';
+import { authorizationOf, guardStateOf } from './state.js';
 
 /**
- * Koa middleware that verifies the request once, with every requirement of its chain. Chain
- * further requirements onto it: `requireScopes('payments').dpopBound()`.
+ * Koa middleware adding requirements to the request `fapiGuard()` verified. Chain further
+ * requirements onto it: `requireScopes('payments').dpopBound()`.
  */
 export interface FapiRequirementMiddleware {
   (ctx: ParameterizedContext, next: Next): Promise<void>;
-  /** What the chain requires, as passed to core's `verify`. */
+  /** What the chain requires, as checked by core's `authorize`. */
   readonly requirements: Requirements;
   /** Adds: the token grants every one of `scopes`. */
   requireScopes(...scopes: string[]): FapiRequirementMiddleware;
@@ -22,16 +28,17 @@ export interface FapiRequirementMiddleware {
 }
 
 /**
- * Requires a valid, sender-constrained access token granting every one of `scopes` (none: any
- * valid token). Verifies the request with core, puts the principal on `ctx.state.fapi`, sets
- * `principal.responseHeaders` (`Cache-Control: no-store`, `x-fapi-interaction-id`, a rotated
- * `DPoP-Nonce`) and awaits `next()`; on rejection throws the FapiError, whose `status`,
- * `headers` and `expose` let Koa's own `onerror` answer it (or {@link fapiErrorHandler}, as JSON).
+ * Requires the token to grant every one of `scopes` (none: any valid token), on top of what
+ * `fapiGuard()` verified. The request is verified once: by the guard, or by the first helper
+ * when the guard let a public path through (a helper always demands a token). Each helper then
+ * checks its requirements against that principal (core's `authorize`), never verifying the
+ * token or the DPoP proof again, so separate helpers compose. On success the principal is on
+ * `ctx.state.fapi`; a rejection is answered like the guard's (403 `insufficient_scope` here),
+ * or thrown with `forwardErrors`.
  *
- * A request is verified once, by the first middleware that runs, with every requirement chained
- * onto it (`requireScopes('payments').dpopBound()`). A later one on the same request checks its
- * own requirements against that principal (core's `authorize`) without verifying the token or
- * the DPoP proof again, so separate middleware compose too.
+ * Without `fapiGuard()` before it on the request, the helper answers 500 with
+ * `ERR_FAPI_GUARD_NOT_MOUNTED` (Koa cannot tell at registration, so this is found at request
+ * time). Scopes are checked here: a non-token scope throws a TypeError.
  *
  * @example
  * ```ts
@@ -94,25 +101,24 @@ function requirementMiddleware(
   name: string,
   requirements: Requirements,
 ): FapiRequirementMiddleware {
+  assertRequirements(name, requirements);
   const middleware = async function fapiRequirement(
     ctx: ParameterizedContext,
     next: Next,
   ): Promise<void> {
     const state = guardStateOf(ctx);
-    if (!state) throw new TypeError('fapi-guard: app.use(fapiGuard(options)) must come first');
-    if (state.principal) {
-      // Verified by an earlier middleware: check these requirements only, never the proof again.
-      state.resourceServer.authorize(state.principal, requirements);
-      await next();
+    if (!state) {
+      guardNotMounted(ctx);
       return;
     }
-    const principal = await state.resourceServer.verify(
-      toRequestLike(ctx, state.trustProxy),
-      requirements,
-    );
-    state.principal = principal;
-    ctx.state.fapi = principal;
-    ctx.set(principal.responseHeaders);
+    let principal: Principal;
+    try {
+      principal = await authorizationOf(ctx, state).require(requirements);
+    } catch (error) {
+      reject(ctx, error, state.forwardErrors);
+      return;
+    }
+    accept(ctx, principal);
     await next();
   };
   Object.defineProperty(middleware, 'name', { value: name });

@@ -4,13 +4,7 @@ import type { Principal } from '@fapi-guard/core';
 import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
-import {
-  fapiErrorHandler,
-  fapiGuard,
-  mtlsBound,
-  requireAnyScope,
-  requireScopes,
-} from '../src/index.js';
+import { fapiGuard, mtlsBound, requireAnyScope, requireScopes } from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
 function principalJson(principal: Principal | undefined) {
@@ -27,17 +21,16 @@ const answer = (status: number) => (ctx: ParameterizedContext) => {
 export function makeKoaApp(KoaClass: typeof Koa): MakeConformanceApp {
   return async ({ fapi, tls }) => {
     const app = new KoaClass();
-    app.silent = true;
-    const guard = fapiGuard(fapi);
+    const guard = fapiGuard({ ...fapi, publicPaths: ['/public'] });
     const router = new Router();
     router.get('/accounts', requireScopes('accounts'), answer(200));
     router.post('/payments', requireScopes('payments').dpopBound(), answer(201));
     router.get('/mtls', mtlsBound(), answer(200));
     router.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
+    router.get('/unmarked', answer(200));
     router.get('/public', (ctx) => {
       ctx.body = { ok: true };
     });
-    app.use(fapiErrorHandler());
     app.use(bodyParser({ enableTypes: ['form', 'json'] }));
     app.use(guard);
     app.use(router.routes());

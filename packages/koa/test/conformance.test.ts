@@ -7,4 +7,4 @@ import { makeKoaApp } from './conformance-app.js';
 describe.each([
   ['koa 3', makeKoaApp(Koa3)],
   ['koa 2', makeKoaApp(Koa2)],
-])('%s', (_name, make) => runConformanceSuite(make));
+])('%s', (_name, make) => runConformanceSuite(make, { publicBy: 'path' }));

@@ -1,7 +1,11 @@
-/** What the Koa adapter adds to core: request mapping, helper chains, error rendering. */
+/**
+ * What the Koa adapter adds to core: every request after the guard verified, public paths,
+ * helpers adding requirements, rejections answered (or thrown), request mapping.
+ */
 import Router from '@koa/router';
-import { FapiError, isFapiError } from '@fapi-guard/core';
-import { parseWwwAuthenticate, startConformanceServer } from '@fapi-guard/testing';
+import { ERROR_CODES, FapiError, isFapiError } from '@fapi-guard/core';
+import { parseWwwAuthenticate, sendRequest, startConformanceServer } from '@fapi-guard/testing';
+import { jest } from '@jest/globals';
 import Koa3 from 'koa';
 import type { Middleware } from 'koa';
 import Koa2 from 'koa2';
@@ -31,22 +35,33 @@ describe.each([
   const guards: Array<{ close(): Promise<void> }> = [];
   afterAll(() => Promise.all(guards.map((guard) => guard.close())));
 
-  /** An app with `before` middleware, the guard, `routes`, and (unless false) fapiErrorHandler. */
+  /**
+   * An app with `before` middleware, (when asked) fapiErrorHandler, the guard, `after`
+   * middleware, `routes`, and `GET /unmarked` (no helper).
+   */
   function app(
     options: Partial<FapiGuardOptions>,
     routes: (router: Router) => void,
-    { errorHandler = true, before = [] as Middleware[], proxy = false } = {},
+    {
+      errorHandler = false,
+      before = [] as Middleware[],
+      after = [] as Middleware[],
+      proxy = false,
+    } = {},
   ) {
     const koa = new KoaClass();
-    koa.silent = true;
     koa.proxy = proxy;
     for (const middleware of before) koa.use(middleware);
     if (errorHandler) koa.use(fapiErrorHandler());
     const guard = fapiGuard({ ...f.options, ...options });
     guards.push(guard);
     koa.use(guard);
+    for (const middleware of after) koa.use(middleware);
     const router = new Router();
     routes(router);
+    router.get('/unmarked', (ctx) => {
+      ctx.body = { subject: ctx.state.fapi?.subject };
+    });
     koa.use(router.routes());
     return koa.callback();
   }
@@ -55,6 +70,16 @@ describe.each([
     router.get('/accounts', requireScopes('accounts'), (ctx) => {
       ctx.body = { subject: ctx.state.fapi?.subject, interactionId: ctx.state.fapi?.interactionId };
     });
+
+  /** Sends `GET path` verbatim (no URL normalization) to `callback` on a real server. */
+  async function rawGet(callback: ReturnType<typeof app>, path: string) {
+    const server = await startConformanceServer(callback);
+    try {
+      return await sendRequest(server.url, { method: 'GET', path, headers: {} });
+    } finally {
+      await server.close();
+    }
+  }
 
   describe('app.proxy', () => {
     const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.bank.test' };
@@ -116,7 +141,41 @@ describe.each([
     });
   });
 
-  describe('principal and response headers', () => {
+  describe('the guard verifies every request after it', () => {
+    test('refuses a route without any helper when the request has no token', async () => {
+      const response = await request(app({}, accounts)).get('/unmarked').expect(401);
+      const challenges = parseWwwAuthenticate(response.headers['www-authenticate']);
+      expect(challenges.map((c) => c.scheme).sort()).toEqual(['Bearer', 'DPoP']);
+      expect(challenges.every((c) => !('error' in c.params))).toBe(true);
+      expect(response.body).toEqual({
+        error: 'unauthorized',
+        error_description: ERROR_CODES.ERR_FAPI_NO_CREDENTIALS.description,
+      });
+    });
+
+    test('lets a valid request through to a route without any helper, with ctx.state.fapi', async () => {
+      const response = await request(app(PUBLIC, accounts))
+        .get('/unmarked')
+        .set(await f.dpopHeaders('https://api.bank.test/unmarked'))
+        .expect(200);
+      expect(response.body).toEqual({ subject: 'user-1' });
+      expect(response.headers['cache-control']).toBe('no-store');
+    });
+
+    test('refuses a path no route matches before Koa answers 404', async () => {
+      await request(app({}, accounts)).get('/no-such-route').expect(401);
+    });
+
+    test('does not guard middleware mounted before it (framework order)', async () => {
+      const before: Middleware = async (ctx, next) => {
+        if (ctx.path === '/before') ctx.body = { open: true };
+        else await next();
+      };
+      const callback = app({}, accounts, { before: [before] });
+      await request(callback).get('/before').expect(200, { open: true });
+      await request(callback).get('/unmarked').expect(401);
+    });
+
     test('puts the principal on ctx.state.fapi and sets its response headers', async () => {
       const callback = app(PUBLIC, accounts);
       const response = await request(callback)
@@ -127,8 +186,79 @@ describe.each([
       expect(response.headers['x-fapi-interaction-id']).toBe(response.body.interactionId);
       expect(response.headers['cache-control']).toBe('no-store');
     });
+  });
 
-    test('verifies once per chain: scope and binding in one verification', async () => {
+  describe('publicPaths', () => {
+    const openRoutes: Middleware = async (ctx, next) => {
+      if (/^\/(?:health|docs)(?:\/|$)/i.test(ctx.path)) ctx.body = { open: true };
+      else await next();
+    };
+    const open = (publicPaths: string[]) => app({ publicPaths }, accounts, { after: [openRoutes] });
+
+    test('an exact path is public, with or without a query', async () => {
+      const callback = open(['/health']);
+      await request(callback).get('/health').expect(200, { open: true });
+      await request(callback).get('/health?verbose=1').expect(200, { open: true });
+    });
+
+    test('a /.well-known path can be public (a dot starting a name is no dot segment)', async () => {
+      const path = '/.well-known/oauth-protected-resource';
+      const callback = app({ publicPaths: [path] }, (router) =>
+        router.get(path, (ctx) => {
+          ctx.body = {};
+        }),
+      );
+      await request(callback).get(path).expect(200, {});
+    });
+
+    test('an exact path does not open what lies under it or its other spellings', async () => {
+      const callback = open(['/health']);
+      await request(callback).get('/health/x').expect(401);
+      await request(callback).get('/HEALTH').expect(401);
+      await request(callback).get('/health/').expect(401);
+    });
+
+    test('a /* prefix opens the path itself and everything under it, nothing beside it', async () => {
+      const callback = open(['/docs/*']);
+      await request(callback).get('/docs').expect(200, { open: true });
+      await request(callback).get('/docs/guide/intro').expect(200, { open: true });
+      await request(callback).get('/docsx').expect(401);
+      await request(callback).get('/unmarked').expect(401);
+    });
+
+    test.each([
+      '/docs/../unmarked',
+      '/docs/./x',
+      '/docs/%2e%2e/unmarked',
+      '/docs/%2E/x',
+      '/docs/a%2e',
+      '/docs/a%2fb',
+      '/docs/a%5Cb',
+      '/docs/a\\b',
+      '/%68ealth',
+    ])('never treats %s as public', async (path) => {
+      const response = await rawGet(open(['/docs/*', '/health']), path);
+      expect(response.status).toBe(401);
+      expect(response.json).toMatchObject({ error: 'unauthorized' });
+    });
+
+    test('a helper on a public path still demands a token', async () => {
+      const callback = app({ ...PUBLIC, publicPaths: ['/open/*'] }, (router) =>
+        router.get('/open/scoped', requireScopes('accounts'), (ctx) => {
+          ctx.body = { subject: ctx.state.fapi?.subject };
+        }),
+      );
+      const refused = await request(callback).get('/open/scoped').expect(401);
+      expect(refused.headers['www-authenticate']).toMatch(/DPoP algs=/);
+      await request(callback)
+        .get('/open/scoped')
+        .set(await f.dpopHeaders('https://api.bank.test/open/scoped'))
+        .expect(200, { subject: 'user-1' });
+    });
+  });
+
+  describe('route helpers add requirements', () => {
+    test('verifies once: scope and binding checked against the one principal', async () => {
       const callback = app(PUBLIC, (router) =>
         router.post('/payments', requireScopes('payments').dpopBound(), (ctx) => {
           ctx.status = 201;
@@ -139,26 +269,29 @@ describe.each([
       await request(callback).post('/payments').set(headers).expect(201, { binding: 'dpop' });
     });
 
-    test('a later helper whose requirements were covered passes without verifying again', async () => {
+    test('the guard and several helpers on one request verify the DPoP proof once (no replay)', async () => {
       const callback = app(PUBLIC, (router) => {
-        router.use(requireScopes('accounts', 'payments').dpopBound());
-        router.get('/accounts', requireScopes('accounts'), dpopBound(), (ctx) => {
-          ctx.body = {};
-        });
+        router.use(requireScopes('accounts'));
+        router.get(
+          '/accounts',
+          requireAnyScope('payments', 'admin'),
+          dpopBound(),
+          requireScopes('payments'),
+          (ctx) => {
+            ctx.body = { ok: true };
+          },
+        );
       });
       const headers = await f.dpopHeaders('https://api.bank.test/accounts');
-      await request(callback).get('/accounts').set(headers).expect(200);
+      await request(callback).get('/accounts').set(headers).expect(200, { ok: true });
     });
 
-    test('a later helper checks its own requirements on the verified principal, never verifying again', async () => {
+    test('a later helper checks its own requirements on the verified principal', async () => {
       const callback = app(PUBLIC, (router) => {
         router.get('/mtls-too', requireScopes('accounts'), mtlsBound(), (ctx) => {
           ctx.body = {};
         });
         router.get('/admin-too', requireScopes('accounts'), requireScopes('admin'), (ctx) => {
-          ctx.body = {};
-        });
-        router.get('/payments-too', requireScopes('accounts'), requireScopes('payments'), (ctx) => {
           ctx.body = {};
         });
       });
@@ -169,7 +302,7 @@ describe.each([
       expect(mtls.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
       expect(mtls.body).toEqual({
         error: 'invalid_token',
-        error_description: 'This resource requires a differently bound access token',
+        error_description: ERROR_CODES.ERR_FAPI_BINDING_REQUIRED.description,
       });
       const admin = await request(callback)
         .get('/admin-too')
@@ -178,22 +311,63 @@ describe.each([
       expect(admin.headers['www-authenticate']).toMatch(
         /^DPoP error="insufficient_scope".*scope="admin"/,
       );
-      await request(callback)
-        .get('/payments-too')
-        .set(await f.dpopHeaders('https://api.bank.test/payments-too'))
-        .expect(200);
+      expect(admin.headers['content-type']).toMatch(/^application\/json/);
     });
 
-    test('a helper without fapiGuard() is a set-up error (500)', async () => {
+    test('a helper without fapiGuard() answers 500 server_error as JSON, never passing', async () => {
       const koa = new KoaClass();
-      koa.silent = true;
       koa.use(requireScopes('accounts'));
-      await request(koa.callback()).get('/accounts').expect(500);
+      koa.use((ctx) => {
+        ctx.body = { reached: true };
+      });
+      const response = await request(koa.callback())
+        .get('/accounts')
+        .set(await f.dpopHeaders('http://127.0.0.1/accounts'))
+        .expect(500);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      expect(response.body).toEqual({
+        error: 'server_error',
+        error_description: ERROR_CODES.ERR_FAPI_GUARD_NOT_MOUNTED.description,
+      });
     });
   });
 
-  describe('errors', () => {
-    test('a user error middleware catches the FapiError with status, headers and expose', async () => {
+  describe('rejections answer themselves', () => {
+    test('JSON with challenge and headers, no stack trace, nothing logged (NODE_ENV unset)', async () => {
+      const env = process.env['NODE_ENV'];
+      delete process.env['NODE_ENV'];
+      const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      const written = jest.spyOn(process.stderr, 'write');
+      try {
+        const callback = app({}, accounts);
+        const malformed = await request(callback)
+          .get('/accounts')
+          .set('authorization', 'Bearer a$b');
+        expect(malformed.status).toBe(400);
+        expect(malformed.headers['content-type']).toMatch(/^application\/json/);
+        expect(malformed.body).toEqual({
+          error: 'invalid_request',
+          error_description: ERROR_CODES.ERR_FAPI_MALFORMED_AUTHORIZATION.description,
+        });
+        const challenges = parseWwwAuthenticate(malformed.headers['www-authenticate']);
+        expect(challenges.find((c) => c.scheme === 'Bearer')?.params.error).toBe('invalid_request');
+        expect(malformed.headers['cache-control']).toBe('no-store');
+        expect(malformed.headers['x-fapi-interaction-id']).toMatch(/^[0-9a-f-]{36}$/);
+        const unauthorized = await request(callback).get('/unmarked').expect(401);
+        for (const text of [malformed.text, unauthorized.text]) {
+          expect(text).not.toMatch(/<html|<pre|\bat\s|node_modules|\.[jt]s:\d+/i);
+        }
+        expect(logged).not.toHaveBeenCalled();
+        expect(written).not.toHaveBeenCalled();
+      } finally {
+        logged.mockRestore();
+        written.mockRestore();
+        if (env === undefined) delete process.env['NODE_ENV'];
+        else process.env['NODE_ENV'] = env;
+      }
+    });
+
+    test('forwardErrors: the FapiError is thrown with status, headers and expose', async () => {
       const seen: unknown[] = [];
       const mine: Middleware = async (ctx, next) => {
         try {
@@ -204,23 +378,30 @@ describe.each([
           ctx.body = { mine: true };
         }
       };
-      const callback = app({}, accounts, { errorHandler: false, before: [mine] });
-      await request(callback).get('/accounts').expect(418, { mine: true });
-      expect(seen[0]).toBeInstanceOf(FapiError);
-      expect(seen[0]).toMatchObject({ status: 401, code: 'ERR_FAPI_NO_CREDENTIALS', expose: true });
+      const callback = app({ ...PUBLIC, forwardErrors: true }, accounts, { before: [mine] });
+      await request(callback).get('/unmarked').expect(418, { mine: true });
+      await request(callback)
+        .get('/accounts')
+        .set(await f.dpopHeaders('https://api.bank.test/accounts', 'GET', 'payments'))
+        .expect(418, { mine: true });
+      expect(seen).toHaveLength(2);
+      const [missing, helper] = seen as FapiError[];
+      expect(missing).toBeInstanceOf(FapiError);
+      expect(missing).toMatchObject({ status: 401, code: 'ERR_FAPI_NO_CREDENTIALS', expose: true });
+      expect(missing?.headers['www-authenticate']).toMatch(/^DPoP algs=/);
+      expect(helper).toMatchObject({ status: 403, code: 'ERR_FAPI_INSUFFICIENT_SCOPE' });
     });
 
-    test("Koa's own onerror renders the FapiError's status and challenge", async () => {
-      const callback = app({}, accounts, { errorHandler: false });
+    test("forwardErrors without a handler: Koa's own onerror renders status and challenge", async () => {
+      const callback = app({ forwardErrors: true }, accounts);
       const response = await request(callback).get('/accounts').set('authorization', 'Bearer a$b');
       expect(response.status).toBe(400);
       const challenges = parseWwwAuthenticate(response.headers['www-authenticate']);
       expect(challenges.find((c) => c.scheme === 'Bearer')?.params.error).toBe('invalid_request');
-      expect(response.headers['cache-control']).toBe('no-store');
       expect(response.text).toBe('Malformed Authorization header');
     });
 
-    test('fapiErrorHandler renders JSON for a FapiError and rethrows other errors', async () => {
+    test('forwardErrors with fapiErrorHandler renders JSON and rethrows other errors', async () => {
       const others: unknown[] = [];
       const outer: Middleware = async (ctx, next) => {
         try {
@@ -232,14 +413,14 @@ describe.each([
         }
       };
       const callback = app(
-        {},
+        { forwardErrors: true, publicPaths: ['/boom'] },
         (router) => {
           accounts(router);
           router.get('/boom', () => {
             throw new Error('not ours');
           });
         },
-        { before: [outer] },
+        { before: [outer], errorHandler: true },
       );
       const rejected = await request(callback).get('/accounts').expect(401);
       expect(rejected.headers['content-type']).toMatch(/^application\/json/);
@@ -271,9 +452,27 @@ describe('middleware shape', () => {
     ['two anyScope lists', () => requireAnyScope('a').requireAnyScope('b')],
     ['requireAnyScope without scopes', () => requireAnyScope()],
     ['a scope with a space', () => requireScopes('a b')],
-    ['a bad trustProxy', () => fapiGuard({ ...f.options, trustProxy: 'yes' as never })],
     ['invalid core options', () => fapiGuard({ ...f.options, audience: [] })],
   ])('throws a TypeError when built with %s', (_name, build) => {
     expect(build).toThrow(TypeError);
+  });
+
+  test.each([
+    ['publicPath', { publicPath: ['/health'] }],
+    ['forwardError', { forwardError: true }],
+    ['trustProxy', { trustProxy: 'yes' }],
+    ['forwardErrors', { forwardErrors: 'true' }],
+    ['publicPaths', { publicPaths: '/health' }],
+    ['publicPaths', { publicPaths: ['health'] }],
+    ['publicPaths', { publicPaths: ['/health?x=1'] }],
+    ['publicPaths', { publicPaths: ['/a#b'] }],
+    ['publicPaths', { publicPaths: ['/a b'] }],
+    ['publicPaths', { publicPaths: ['/docs/**'] }],
+    ['publicPaths', { publicPaths: ['/docs*'] }],
+    ['publicPaths', { publicPaths: [42] }],
+  ])('a TypeError naming %s for %j', (option, extra) => {
+    expect(() => fapiGuard({ ...f.options, ...(extra as object) })).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(option) }),
+    );
   });
 });

@@ -20,7 +20,7 @@ function view(principal: Principal) {
   return { subject, clientId, scopes, binding };
 }
 
-/** The five routes every adapter's conformance app serves, with this adapter's decorators. */
+/** The six routes every adapter's conformance app serves, with this adapter's decorators. */
 @Controller()
 class ConformanceController {
   @RequireScopes('accounts')
@@ -45,6 +45,11 @@ class ConformanceController {
   @RequireAnyScope('admin', 'accounts')
   @Get('any')
   any(@FapiPrincipal() principal: Principal) {
+    return view(principal);
+  }
+
+  @Get('unmarked')
+  unmarked(@FapiPrincipal() principal: Principal) {
     return view(principal);
   }
 

@@ -6,14 +6,15 @@ const TIMEOUT_MS = 10_000;
 
 /**
  * Sends `request` to `baseUrl` with node:http(s), headers exactly as given: raw name/value pairs,
- * so repeated fields stay separate lines and names keep their case. No connection reuse.
+ * so repeated fields stay separate lines and names keep their case. The path goes out verbatim
+ * as the request target (`/public/../accounts` is not normalized). No connection reuse.
  */
 export function sendRequest(
   baseUrl: string,
   request: ConformanceRequest,
   tls: { ca?: string } = {},
 ): Promise<ConformanceResponse> {
-  const url = new URL(request.path, baseUrl);
+  const url = new URL(baseUrl);
   const raw: string[] = [];
   const names = new Set<string>();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -36,7 +37,7 @@ export function sendRequest(
     host: url.hostname,
     port: url.port,
     method: request.method,
-    path: `${url.pathname}${url.search}`,
+    path: request.path,
     headers: raw,
     agent: false as const,
     timeout: TIMEOUT_MS,

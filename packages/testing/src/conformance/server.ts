@@ -12,7 +12,7 @@ import type { ConformanceApp, ConformanceAppOptions } from './types.js';
  * ```ts
  * const make: MakeConformanceApp = async ({ fapi, tls }) => {
  *   const app = express();
- *   // ... fapiGuard(fapi), the five routes, fapiErrorHandler()
+ *   // ... fapiGuard({ ...fapi, publicPaths: ['/public'] }), then the six routes
  *   return startConformanceServer(app, tls);
  * };
  * ```

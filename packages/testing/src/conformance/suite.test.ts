@@ -19,6 +19,7 @@ const ROUTES: Record<string, [Requirements, number]> = {
   'POST /payments': [{ scopes: ['payments'], binding: 'dpop' }, 201],
   'GET /mtls': [{ binding: 'mtls' }, 200],
   'GET /any': [{ anyScope: ['admin', 'accounts'] }, 200],
+  'GET /unmarked': [{}, 200],
 };
 
 const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
@@ -53,7 +54,7 @@ const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
 };
 
 describe('reference app (core + node:http)', () => {
-  runConformanceSuite(makeReferenceApp);
+  runConformanceSuite(makeReferenceApp, { publicBy: 'path' });
 });
 
 describe('assertConformance', () => {
@@ -105,5 +106,27 @@ describe('assertConformance', () => {
     ],
   ])('fails a rejection with %s', (_name, change) => {
     expect(() => assertConformance(rejection(change), request, expected)).toThrow();
+  });
+
+  test('accepts a 404 in place of the expectation only when orNoRoute says so', () => {
+    const notFound = rejection({ status: 404, headers: {}, text: 'Not Found', json: undefined });
+    expect(() =>
+      assertConformance(notFound, request, { ...expected, orNoRoute: true }),
+    ).not.toThrow();
+    expect(() => assertConformance(notFound, request, expected)).toThrow();
+  });
+
+  test('requires the FAPI headers on a 200 unless it is the public route', () => {
+    const body = { ok: true };
+    const open = rejection({
+      status: 200,
+      headers: { date: 'x' },
+      text: '{"ok":true}',
+      json: body,
+    });
+    expect(() =>
+      assertConformance(open, request, { status: 200, body, publicRoute: true }),
+    ).not.toThrow();
+    expect(() => assertConformance(open, request, { status: 200, body })).toThrow();
   });
 });

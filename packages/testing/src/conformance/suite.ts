@@ -12,6 +12,7 @@ import {
 import type {
   ConformanceApp,
   ConformanceCase,
+  ConformanceExpectation,
   ConformanceServer,
   MakeConformanceApp,
 } from './types.js';
@@ -40,7 +41,24 @@ export interface ConformanceSuiteOptions {
   cases?: readonly ConformanceCase[];
   /** Requests of the arbitrary-header property (0 turns it off). Default 60. */
   propertyRuns?: number;
+  /**
+   * How the adapter marks `/public` as public. `'path'` (a path list such as Express and Koa
+   * `publicPaths`): every other spelling of the path (`/PUBLIC`, `/%70ublic`, dot segments) must
+   * be verified like any route, or match no route. `'handler'` (default; a marker on the
+   * handler such as Nest's `@Public()`): the public handler may also answer a spelling its
+   * framework routes to it (Express routes case-insensitively, Fastify decodes `%70`); no
+   * spelling may reach a guarded handler without a token either way.
+   */
+  publicBy?: 'path' | 'handler';
 }
+
+/** What the public route answers. */
+const PUBLIC_ANSWER: ConformanceExpectation = {
+  status: 200,
+  body: { ok: true },
+  headers: { 'www-authenticate': null },
+  publicRoute: true,
+};
 
 /**
  * Registers the conformance table as test-runner blocks: one `describe` per app configuration,
@@ -72,6 +90,7 @@ export function runConformanceSuite(
 ): void {
   const { describe, test, beforeAll, beforeEach, afterAll } = testGlobals();
   const cases = options.cases ?? conformanceCases;
+  const publicByHandler = (options.publicBy ?? 'handler') === 'handler';
   const clock: SuiteClock = { nowMs: CONFORMANCE_NOW_S * 1000 };
   const apps = new Map<ConformanceServer, Promise<ConformanceApp>>();
   let material: Material;
@@ -109,7 +128,8 @@ export function runConformanceSuite(
           const kit = createKit(material, app, clock);
           const request = await row.request(kit);
           const response = await kit.send(request);
-          assertConformance(response, request, row.expect);
+          const publicAnswer = publicByHandler && row.publicSpelling && response.status === 200;
+          assertConformance(response, request, publicAnswer ? PUBLIC_ANSWER : row.expect);
         });
       }
     });

@@ -27,15 +27,18 @@ export interface ConformanceAppOptions {
 }
 
 /**
- * Starts the adapter's conformance app. It must serve, with the adapter's own helpers:
+ * Starts the adapter's conformance app. The guard covers the whole app (Express and Koa:
+ * `app.use(fapiGuard(...))`; Nest: a global guard), and it must serve, with the adapter's own
+ * helpers:
  *
- * | route | guard | success |
+ * | route | requirements | success |
  * |---|---|---|
  * | `GET /accounts` | every scope of `accounts` | 200 `{ subject, clientId, scopes, binding }` |
  * | `POST /payments` | scope `payments`, DPoP-bound | 201, same JSON |
  * | `GET /mtls` | mTLS-bound | 200, same JSON |
  * | `GET /any` | any of `admin`, `accounts` | 200, same JSON |
- * | `GET /public` | none | 200 `{ ok: true }` |
+ * | `GET /unmarked` | none stated (no helper, no decorator): still guarded | 200, same JSON |
+ * | `GET /public` | explicitly public (Express/Koa `publicPaths: ['/public']`, Nest `@Public()`) | 200 `{ ok: true }` |
  *
  * Form bodies (`application/x-www-form-urlencoded`) are parsed before the guard, so a body
  * `access_token` reaches core. Guarded responses carry `principal.responseHeaders`; rejections
@@ -102,16 +105,28 @@ export interface ConformanceExpectation {
   headers?: Record<string, string | RegExp | null>;
   /** Members the JSON body must have (objects match partially, RegExps match strings). */
   body?: Record<string, unknown>;
+  /** The answer of the public route: no FAPI response headers are required. */
+  publicRoute?: boolean;
+  /**
+   * A 404 (no route matches the path, so no handler ran) also passes, in place of everything
+   * above: for path spellings that frameworks route differently.
+   */
+  orNoRoute?: boolean;
 }
 
 /** One row of the conformance table: a request (after optional set-up requests) and its outcome. */
 export interface ConformanceCase {
   /** States the rule, e.g. "rejects a DPoP proof whose htu has a different path". */
   name: string;
-  /** Requirement IDs of docs/requirements.md the case proves (`N37`, `RS-DPOP-09`). */
+  /** Requirement and reject-vector IDs the case proves (`N37`, `RS-DPOP-09`; docs/requirements.md). */
   specIds: string[];
   /** App configuration; default `default`. */
   server?: ConformanceServer;
+  /**
+   * The request path is another spelling of `/public`. With the suite option
+   * `publicBy: 'handler'`, the public route's own answer (200 `{ ok: true }`) also passes.
+   */
+  publicSpelling?: boolean;
   /** Builds the request; may first send set-up requests with `kit.send`. */
   request(kit: ConformanceKit): Promise<ConformanceRequest>;
   expect: ConformanceExpectation;

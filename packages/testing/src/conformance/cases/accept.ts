@@ -1,6 +1,6 @@
 /**
- * What must pass ("must not be rejected" in docs/requirements.md), the FAPI response headers, a key source
- * that is down, and an unguarded route that stays unaffected.
+ * What must pass (the "must not be rejected" list of docs/requirements.md), the FAPI response
+ * headers, and a key source that is down.
  */
 import type { ConformanceCase, ConformanceKit, ConformanceRequest } from '../types.js';
 import { get, NONCE, PRINCIPAL, step, UUID, withProof } from './shared.js';
@@ -135,7 +135,7 @@ export const acceptCases: ConformanceCase[] = [
     expect: { status: 401, error: null, headers: { 'x-fapi-interaction-id': UUID } },
   },
 
-  // Key source down: fail closed with 503, no challenge, no internals (RS-INT-04).
+  // Key source down: fail closed with 503, no challenge, no internals.
   {
     name: 'answers 503 without a challenge when the JWKS is unreachable',
     specIds: ['RS-INT-04'],
@@ -147,20 +147,5 @@ export const acceptCases: ConformanceCase[] = [
       error: 'temporarily_unavailable',
       headers: { 'www-authenticate': null },
     },
-  },
-
-  // The unguarded route.
-  {
-    name: 'leaves an unguarded route open',
-    specIds: [],
-    request: async () => get('/public'),
-    expect: { status: 200, body: { ok: true }, headers: { 'www-authenticate': null } },
-  },
-  {
-    name: 'leaves an unguarded route open whatever credentials it carries',
-    specIds: [],
-    request: async () =>
-      get('/public', { authorization: ['Basic dXNlcjpwYXNz', 'Bearer x'], dpop: 'junk' }),
-    expect: { status: 200, body: { ok: true }, headers: { 'www-authenticate': null } },
   },
 ];

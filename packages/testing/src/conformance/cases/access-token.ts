@@ -1,4 +1,4 @@
-/** N11–N22 (docs/requirements.md): JWT access tokens (RS-JWT-*, RS-GEN-07/08). */
+/** Reject vectors N11–N22: JWT access tokens (RS-JWT-*, RS-GEN-07/08). */
 import type { MintAccessTokenOptions } from '../../authority.js';
 import { tamperSignature, truncateSignature, unsignedJwt } from '../../jws.js';
 import type { ConformanceCase, ConformanceKit, ConformanceRequest } from '../types.js';

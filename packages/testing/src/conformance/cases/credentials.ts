@@ -1,4 +1,4 @@
-/** N01–N10 and N25 (docs/requirements.md): where the token travels, its scheme, binding and scope. */
+/** Reject vectors N01–N10 and N25: where the token travels, its scheme, binding and scope. */
 import type { ConformanceCase } from '../types.js';
 import { bearer, get, MULTIPLE, TOKEN } from './shared.js';
 

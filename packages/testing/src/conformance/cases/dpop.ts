@@ -1,4 +1,4 @@
-/** N26–N49 (docs/requirements.md): DPoP proofs and server nonces (RS-DPOP-*). */
+/** Reject vectors N26–N49: DPoP proofs and server nonces (RS-DPOP-*). */
 import { tamperSignature, unsignedJwt } from '../../jws.js';
 import type {
   ConformanceCase,

@@ -3,14 +3,16 @@ import { acceptCases } from './accept.js';
 import { accessTokenCases } from './access-token.js';
 import { credentialCases } from './credentials.js';
 import { dpopCases } from './dpop.js';
+import { guardCases } from './guard.js';
 import { mtlsCases } from './mtls.js';
 
 /**
  * The conformance table every adapter runs, where every response is also checked for `Date`
- * (RS-HDR-03): N01–N22 and N25–N55 of docs/requirements.md over HTTP (same
- * status, `error`, challenge scheme and core code as core's own vector tests), the "must not be
- * rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
- * through `Client-Cert`, and an unguarded route.
+ * (RS-HDR-03): reject vectors N01–N22 and N25–N55 of
+ * docs/requirements.md over HTTP (same status, `error`, challenge scheme and core code as core's
+ * own vector tests), the "must not be rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
+ * through `Client-Cert`, the guard on a route with no requirement of its own, and the one
+ * explicitly public route (and spellings of its path that must not be public).
  */
 export const conformanceCases: ConformanceCase[] = [
   ...credentialCases,
@@ -18,4 +20,5 @@ export const conformanceCases: ConformanceCase[] = [
   ...dpopCases,
   ...mtlsCases,
   ...acceptCases,
+  ...guardCases,
 ];

@@ -1,5 +1,5 @@
 /**
- * N50–N55 (docs/requirements.md) and RFC 8705 / RFC 9440 over the wire: the client certificate from a real
+ * Reject vectors N50–N55 and RFC 8705 / RFC 9440 over the wire: the client certificate from a real
  * TLS connection (`tls` server) and from a `Client-Cert` header of a trusted or untrusted peer.
  */
 import { toClientCertHeader } from '../../certificates.js';

@@ -1,0 +1,39 @@
+import { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Puts the principal on `req.fapi` and its headers (no-store, interaction id, nonce) on `res`. */
+export function accept(req: Request, res: Response, principal: Principal): void {
+  req.fapi = principal;
+  res.set(principal.responseHeaders);
+}
+
+/**
+ * Answers a FapiError itself: status, its headers (`WWW-Authenticate`, `DPoP-Nonce`,
+ * `Cache-Control: no-store`, `x-fapi-interaction-id`) and the JSON `{ error, error_description }`.
+ * With `forwardErrors`, after the response started, or for anything but a FapiError, it goes to
+ * `next(error)` instead.
+ */
+export function reject(
+  error: unknown,
+  res: Response,
+  next: NextFunction,
+  forwardErrors: boolean,
+): void {
+  if (forwardErrors || !isFapiError(error) || res.headersSent) {
+    next(error);
+    return;
+  }
+  renderFapiError(error, res);
+}
+
+/** Writes a FapiError to the wire (shared with `fapiErrorHandler`). */
+export function renderFapiError(error: FapiError, res: Response): void {
+  res.status(error.status).set(error.headers).json(error.body());
+}
+
+/** The 500 a route helper answers when no `fapiGuard()` ran before it on this request. */
+export function guardNotMounted(res: Response, next: NextFunction): void {
+  const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED');
+  error.headers = { 'cache-control': 'no-store' };
+  reject(error, res, next, false);
+}

@@ -1,0 +1,33 @@
+import { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
+import type { ParameterizedContext } from 'koa';
+
+/** Puts the principal on `ctx.state.fapi` and its headers (no-store, interaction id, nonce) on the response. */
+export function accept(ctx: ParameterizedContext, principal: Principal): void {
+  ctx.state.fapi = principal;
+  ctx.set(principal.responseHeaders);
+}
+
+/**
+ * Answers a FapiError itself: status, its headers (`WWW-Authenticate`, `DPoP-Nonce`,
+ * `Cache-Control: no-store`, `x-fapi-interaction-id`) and the JSON `{ error, error_description }`.
+ * With `forwardErrors`, after the response started, or for anything but a FapiError, it is
+ * thrown instead (its `status`, `headers` and `expose` suit Koa's own `onerror`).
+ */
+export function reject(ctx: ParameterizedContext, error: unknown, forwardErrors: boolean): void {
+  if (forwardErrors || !isFapiError(error) || ctx.headerSent) throw error;
+  renderFapiError(ctx, error);
+}
+
+/** Writes a FapiError to the response (shared with `fapiErrorHandler`). */
+export function renderFapiError(ctx: ParameterizedContext, error: FapiError): void {
+  ctx.status = error.status;
+  ctx.set(error.headers);
+  ctx.body = error.body();
+}
+
+/** The 500 a route helper answers when no `fapiGuard()` ran before it on this request. */
+export function guardNotMounted(ctx: ParameterizedContext): void {
+  const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED');
+  error.headers = { 'cache-control': 'no-store' };
+  reject(ctx, error, false);
+}
