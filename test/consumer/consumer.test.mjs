@@ -94,6 +94,14 @@ describe(`published packages in a fresh project (Node ${process.version})`, () =
       ]) {
         assert.ok(files.includes(required), `${required} missing from the tarball`);
       }
+      const manifest = JSON.parse(
+        readFileSync(join(REPO_ROOT, 'packages', name, 'package.json'), 'utf8'),
+      );
+      const entry = manifest.exports?.['.'] ?? {};
+      for (const target of [manifest.main, manifest.types, entry.types, entry.import]) {
+        assert.ok(target, `package.json lacks main, types or exports['.'].types/import`);
+        assert.ok(files.includes(target.replace(/^\.\//, '')), `${target} is not in the tarball`);
+      }
       const tests = files.filter((f) => /\.(test|spec|e2e)\.|(^|\/)test\/|tsbuildinfo/.test(f));
       assert.deepEqual(tests, [], 'test files or build state in the tarball');
     });
