@@ -84,6 +84,8 @@ function childEnv() {
     ),
   );
   env.PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
+  delete env.PORT; // a quick start may read it; the test chooses the port
+  delete env.NODE_OPTIONS; // e.g. Jest's --experimental-vm-modules: not what users run with
   return env;
 }
 

@@ -42,8 +42,9 @@ export function extractQuickStart(readme) {
 
 /**
  * Points a quick start at local test infrastructure: the JWKS URI (the literal, or a template
- * literal `${…}/jwks` built from the issuer) becomes `jwksUri`, and `listen(3000)` listens on
- * `port`. Everything else stays as written.
+ * literal `${…}/jwks` built from the issuer) becomes `jwksUri`, and the `3000` of a `listen(…)`
+ * call becomes `port`. `publicUrl` is read from `publicUrl: '…'` or `publicUrl = '…'`.
+ * Everything else stays as written.
  *
  * @param {string} code the quick start
  * @param {{ jwksUri: string, port: number }} local
@@ -64,9 +65,9 @@ export function localizeQuickStart(code, { jwksUri, port }) {
     out = out.replace(template, JSON.stringify(jwksUri));
     jwksReplaced = true;
   }
-  const listen = new RegExp(`\\.listen\\(\\s*${README_PORT}\\s*([,)])`, 'g');
+  const listen = new RegExp(`(\\.listen\\([^)]*?)\\b${README_PORT}\\b`, 'g');
   const listens = listen.test(out);
-  out = out.replace(listen, `.listen(${port}$1`);
-  const publicUrl = /publicUrl:\s*(['"`])([^'"`]+)\1/.exec(out)?.[2];
+  out = out.replace(listen, `$1${port}`);
+  const publicUrl = /\bpublicUrl\s*[:=]\s*(['"`])([^'"`]+)\1/.exec(out)?.[2];
   return { code: out, jwksReplaced, listens, publicUrl };
 }

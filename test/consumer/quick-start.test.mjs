@@ -72,6 +72,18 @@ describe('localizeQuickStart', () => {
     assert.match(result.code, /listen\(5555, /);
   });
 
+  it('finds the port inside a listen expression and publicUrl in a variable', () => {
+    const code = [
+      "const publicUrl = 'https://api.bank.example/v1';",
+      'app.use(fapiGuard({ issuer, audience, jwksUri, publicUrl }));',
+      'app.listen(Number(process.env.PORT ?? 3000));',
+    ].join('\n');
+    const result = localizeQuickStart(code, local);
+    assert.equal(result.listens, true);
+    assert.equal(result.publicUrl, 'https://api.bank.example/v1');
+    assert.match(result.code, /listen\(Number\(process\.env\.PORT \?\? 5555\)\);/);
+  });
+
   it('reports a quick start without the JWKS literal or listen(3000)', () => {
     const result = localizeQuickStart(
       "createResourceServer({ jwksUri: 'https://x/jwks' });",
