@@ -40,3 +40,5 @@ export { renderChallenge } from './challenge.js';
 export { fromNodeRequest } from './node-request.js';
 export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js';
 export type { IntrospectionAuth, IntrospectionOptions } from './access-token/introspection.js';
+export { compilePublicPaths } from './public-paths.js';
+export type { PublicPathMatcher } from './public-paths.js';

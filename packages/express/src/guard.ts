@@ -1,10 +1,10 @@
 import {
+  compilePublicPaths,
   createResourceServer,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { compilePublicPaths } from './public-paths.js';
 import { accept, reject } from './respond.js';
 import { authorizationOf, setGuardState, type GuardState } from './state.js';
 

@@ -1,11 +1,11 @@
 import {
+  compilePublicPaths,
   createResourceServer,
   type Principal,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
-import { compilePublicPaths } from './public-paths.js';
 import { accept, reject } from './respond.js';
 import { authorizationOf, setGuardState, type GuardState } from './state.js';
 

@@ -1,5 +1,6 @@
 /**
- * The `publicPaths` option: paths the guard lets through without verifying. Entries are exact
+ * The `publicPaths` option of the Express and Koa adapters: paths the guard lets through without
+ * verifying. Entries are exact
  * paths (`/health`) or prefixes written with a trailing `/*` (`/docs/*` matches `/docs` and
  * everything under `/docs/`), compared case-sensitively with the raw request path.
  */
@@ -14,9 +15,14 @@ export type PublicPathMatcher = (target: string) => boolean;
 const AMBIGUOUS = /%2e|%2f|%5c|\\|(?:^|\/)\.{1,2}(?:\/|$)/i;
 
 /**
- * Checks `publicPaths` once, at set-up, and compiles it. Throws a TypeError naming
- * `publicPaths` for anything but an array of strings that start with `/` and hold no `?`, `#`,
- * whitespace or `*` other than a final `/*`.
+ * Checks `publicPaths` once, at set-up (adapters call it when they are created), and compiles
+ * it. Throws a TypeError naming `publicPaths` for anything but an array of strings that start
+ * with `/` and hold no `?`, `#`, whitespace or `*` other than a final `/*`.
+ *
+ * @example
+ * const isPublic = compilePublicPaths(['/health', '/docs/*']);
+ * isPublic('/docs/openapi.json?x=1'); // true
+ * isPublic('/docs/../accounts'); // false: a dot segment is never public
  */
 export function compilePublicPaths(value: unknown): PublicPathMatcher {
   if (value === undefined) return () => false;
