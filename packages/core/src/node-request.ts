@@ -1,4 +1,4 @@
-import type { RequestLike } from './resource-server.js';
+import type { RequestLike } from './types.js';
 
 /**
  * The parts of Node's `http.IncomingMessage` (and `tls.TLSSocket`) core reads, duck-typed so

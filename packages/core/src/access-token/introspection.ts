@@ -1,20 +1,37 @@
 import { importJWK, SignJWT, type JWK } from 'jose';
+import type { FapiAlgorithm } from '../algorithms.js';
 import { FapiError, type FapiErrorCode } from '../errors.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { randomId, verifySignature, type JwsAlgorithm } from '../lib/crypto.js';
 import { parseCompactJws } from '../lib/jws.js';
 import { validateAudience, type AccessTokenClaims } from './claims.js';
 import type { KeyResolver } from './keys.js';
+import type { IntrospectionSettings } from './options.js';
 
 /** How the resource server authenticates to the introspection endpoint (RS-INT-01). */
 export type IntrospectionAuth =
   /** FAPI: a client assertion signed with the resource server's private key. */
-  | { method: 'private_key_jwt'; key: JWK; alg?: 'PS256' | 'ES256' | 'EdDSA' }
+  | { method: 'private_key_jwt'; key: JWK; alg?: FapiAlgorithm }
   /** FAPI: mutual TLS; the certificate is presented by the `fetch` you pass (e.g. an undici Agent). */
   | { method: 'tls_client_auth' }
   /** Not FAPI: HTTP Basic with a client secret. */
   | { method: 'client_secret_basic'; secret: string };
 
+/**
+ * Opaque access tokens, introspected at the authorization server (RFC 7662).
+ *
+ * @example
+ * createResourceServer({
+ *   issuer: 'https://as.bank.example',
+ *   audience: 'https://api.bank.example',
+ *   introspection: {
+ *     endpoint: 'https://as.bank.example/token/introspection',
+ *     clientId: 'accounts-api',
+ *     auth: { method: 'private_key_jwt', key: privateJwk },
+ *   },
+ * });
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
 export interface IntrospectionOptions {
   /** The AS introspection endpoint: https (plain http only on loopback). */
   endpoint: string;
@@ -25,14 +42,15 @@ export interface IntrospectionOptions {
   jwtResponse?: boolean;
   /** The issuer answering (default: the only configured issuer). */
   issuer?: string;
-  /** Abort an introspection call after this long. Default 5000 ms. */
+  /** Abort an introspection call after this long. Default 5000 ms, at most 60000. */
   timeoutMs?: number;
   /**
-   * Results kept per token (SHA-256). An entry lives at most `maxTtlSeconds` (default 60) and
-   * never past the token's `exp`: a revoked token can pass for up to that long. `false` disables.
+   * Results kept, keyed by the token's SHA-256 (its `ath`). An entry lives at most
+   * `maxTtlSeconds` (default 60, at most 3600) and never past the token's `exp`: a revoked token
+   * can pass for up to that long. `max` (default 10000) bounds the entries. `false` disables.
    */
   cache?: false | { max?: number; maxTtlSeconds?: number };
-  /** After the endpoint failed, answer 503 without calling it for this long. Default 1000 ms. */
+  /** After the endpoint failed, answer 503 without calling it for this long. Default 1000 ms, at most 600000. */
   failureBackoffMs?: number;
   /** Transport; pass one bound to a TLS client certificate for `tls_client_auth`. */
   fetch?: typeof globalThis.fetch;
@@ -76,15 +94,12 @@ const JWT_TYPE = 'application/token-introspection+jwt';
  * @see https://www.rfc-editor.org/rfc/rfc9701
  */
 export function createIntrospector(
-  options: IntrospectionOptions,
+  options: IntrospectionSettings,
   context: IntrospectionContext,
 ): Introspector {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const failureBackoffMs = options.failureBackoffMs ?? 1_000;
-  const maxTtlMs = (options.cache === false ? 0 : (options.cache?.maxTtlSeconds ?? 60)) * 1000;
-  const cache =
-    options.cache === false ? undefined : new BoundedCache<Outcome>(options.cache?.max ?? 10_000);
+  const { fetch: fetchImpl, timeoutMs, failureBackoffMs } = options;
+  const maxTtlMs = (options.cache?.maxTtlS ?? 0) * 1000;
+  const cache = options.cache && new BoundedCache<Outcome>(options.cache.max);
   const inFlight = new Map<string, Promise<Outcome>>();
   let blockedUntil = 0;
   let signingKey: ReturnType<typeof importJWK> | undefined;
@@ -102,7 +117,7 @@ export function createIntrospector(
     }
     if (auth.method === 'tls_client_auth')
       return { headers: {}, body: { client_id: options.clientId } };
-    const alg = auth.alg ?? (auth.key.alg as string);
+    const alg = auth.alg ?? (auth.key.alg as FapiAlgorithm);
     signingKey ??= importJWK(auth.key, alg);
     const nowS = Math.floor(context.clock() / 1000);
     const assertion = await new SignJWT({})

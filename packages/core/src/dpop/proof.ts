@@ -29,8 +29,10 @@ export interface DpopPolicy {
   replayStore: ReplayStore;
   nonces: NonceSource | undefined;
   /**
-   * Proof headers already checked, by their exact encoded segment: a client sends the same
-   * header (typ, alg, jwk) with every proof, so its checks, key import and thumbprint run once.
+   * Proof headers already checked, keyed by the exact base64url header segment (the bytes
+   * before the first `.`): a client sends the same header (typ, alg, jwk) with every proof, so
+   * its checks, key import and thumbprint run once per distinct header. Entries never expire
+   * (a header's checks do not depend on time); the cache is bounded, least recently used first.
    */
   headerCache: BoundedCache<CheckedHeader>;
 }
@@ -48,8 +50,11 @@ export interface DpopRequest {
 
 export interface VerifiedDpopProof {
   jkt: string;
-  /** How the proof's nonce relates to the nonce source; undefined when nonces are off. */
-  nonce: NonceState | undefined;
+  /**
+   * A newer nonce for the `DPoP-Nonce` response header when the proof's nonce is still valid
+   * but no longer current (RFC 9449 §8.2); undefined otherwise, and when nonces are off.
+   */
+  nextNonce: string | undefined;
 }
 
 /** A proof header that passed the `typ`, `alg` and `jwk` checks. */
@@ -144,7 +149,10 @@ export async function verifyDpopProof(
     throw new FapiError('ERR_FAPI_STORE_UNAVAILABLE', { cause });
   }
   if (!fresh) throw new FapiError('ERR_FAPI_DPOP_REPLAY');
-  return { jkt, nonce };
+  return {
+    jkt,
+    nextNonce: nonce === 'valid' && policy.nonces ? policy.nonces.current(nowMs) : undefined,
+  };
 }
 
 /** Checks a proof header not seen before: `typ` (RS-DPOP-05), `alg` (RS-DPOP-06), `jwk`. */
@@ -165,7 +173,8 @@ function checkHeader(encoded: string, policy: DpopPolicy, nowMs: number): Checke
 
 /**
  * Checks the header `jwk` (RS-DPOP-07): present, public only, of the type the algorithm needs,
- * large enough; returns it imported (cached by thumbprint) with its RFC 7638 thumbprint.
+ * large enough; returns it imported with its RFC 7638 thumbprint (the caller caches both with
+ * the header they came from).
  */
 function proofKey(jwk: unknown, alg: string): { key: PublicKey; jkt: string } {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
