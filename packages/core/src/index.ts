@@ -45,4 +45,4 @@ export { renderChallenge } from './challenge.js';
 export type { ChallengePolicy, ChallengeSubject } from './challenge.js';
 export { fromNodeRequest } from './node-request.js';
 export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js';
-export type { IntrospectionAuth, IntrospectionOptions } from './access-token/introspection.js';
+export type { IntrospectionAuth, IntrospectionOptions } from './access-token/options.js';

@@ -6,14 +6,17 @@
  * level.
  */
 import type { JSONWebKeySet } from 'jose';
-import type { IntrospectionOptions } from './access-token/introspection.js';
 import { resolveIssuers, type IssuerOptions } from './access-token/issuers.js';
 import {
   resolveRemoteJwksOptions,
   type KeyResolver,
   type RemoteJwksOptions,
 } from './access-token/keys.js';
-import { resolveIntrospectionOptions, type IntrospectionSettings } from './access-token/options.js';
+import {
+  resolveIntrospectionOptions,
+  type IntrospectionOptions,
+  type IntrospectionSettings,
+} from './access-token/options.js';
 import {
   resolveTokenCacheOptions,
   type TokenCacheOptions,

@@ -1,5 +1,4 @@
-import { importJWK, SignJWT, type JWK } from 'jose';
-import type { FapiAlgorithm } from '../algorithms.js';
+import { importJWK, SignJWT } from 'jose';
 import { FapiError, type FapiErrorCode } from '../errors.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { randomId, verifySignature, type JwsAlgorithm } from '../lib/crypto.js';
@@ -7,54 +6,6 @@ import { parseCompactJws } from '../lib/jws.js';
 import { validateAudience, type AccessTokenClaims } from './claims.js';
 import type { KeyResolver } from './keys.js';
 import type { IntrospectionSettings } from './options.js';
-
-/** How the resource server authenticates to the introspection endpoint (RS-INT-01). */
-export type IntrospectionAuth =
-  /** FAPI: a client assertion signed with the resource server's private key. */
-  | { method: 'private_key_jwt'; key: JWK; alg?: FapiAlgorithm }
-  /** FAPI: mutual TLS; the certificate is presented by the `fetch` you pass (e.g. an undici Agent). */
-  | { method: 'tls_client_auth' }
-  /** Not FAPI: HTTP Basic with a client secret. */
-  | { method: 'client_secret_basic'; secret: string };
-
-/**
- * Opaque access tokens, introspected at the authorization server (RFC 7662).
- *
- * @example
- * createResourceServer({
- *   issuer: 'https://as.bank.example',
- *   audience: 'https://api.bank.example',
- *   introspection: {
- *     endpoint: 'https://as.bank.example/token/introspection',
- *     clientId: 'accounts-api',
- *     auth: { method: 'private_key_jwt', key: privateJwk },
- *   },
- * });
- * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
- */
-export interface IntrospectionOptions {
-  /** The AS introspection endpoint: https (plain http only on loopback). */
-  endpoint: string;
-  /** This resource server's `client_id` at the AS. */
-  clientId: string;
-  auth: IntrospectionAuth;
-  /** Ask for and verify signed responses (RFC 9701, FAPI 2.0 Message Signing). Default false. */
-  jwtResponse?: boolean;
-  /** The issuer answering (default: the only configured issuer). */
-  issuer?: string;
-  /** Abort an introspection call after this long. Default 5000 ms, at most 60000. */
-  timeoutMs?: number;
-  /**
-   * Results kept, keyed by the token's SHA-256 (its `ath`). An entry lives at most
-   * `maxTtlSeconds` (default 60, at most 3600) and never past the token's `exp`: a revoked token
-   * can pass for up to that long. `max` (default 10000) bounds the entries. `false` disables.
-   */
-  cache?: false | { max?: number; maxTtlSeconds?: number };
-  /** After the endpoint failed, answer 503 without calling it for this long. Default 1000 ms, at most 600000. */
-  failureBackoffMs?: number;
-  /** Transport; pass one bound to a TLS client certificate for `tls_client_auth`. */
-  fetch?: typeof globalThis.fetch;
-}
 
 /** What introspection needs beyond its own options. */
 export interface IntrospectionContext {
@@ -117,7 +68,7 @@ export function createIntrospector(
     }
     if (auth.method === 'tls_client_auth')
       return { headers: {}, body: { client_id: options.clientId } };
-    const alg = auth.alg ?? (auth.key.alg as FapiAlgorithm);
+    const { alg } = auth;
     signingKey ??= importJWK(auth.key, alg);
     const nowS = Math.floor(context.clock() / 1000);
     const assertion = await new SignJWT({})

@@ -11,15 +11,65 @@ import {
   assertSeconds,
   failOption,
 } from '../lib/option-checks.js';
-import type { IntrospectionAuth, IntrospectionOptions } from './introspection.js';
 import { NO_KEYS } from './issuers.js';
 import type { KeyResolver } from './keys.js';
+
+/** How the resource server authenticates to the introspection endpoint (RS-INT-01). */
+export type IntrospectionAuth =
+  /** FAPI: a client assertion signed with the resource server's private key. */
+  | { method: 'private_key_jwt'; key: JWK; alg?: FapiAlgorithm }
+  /** FAPI: mutual TLS; the certificate is presented by the `fetch` you pass (e.g. an undici Agent). */
+  | { method: 'tls_client_auth' }
+  /** Not FAPI: HTTP Basic with a client secret. */
+  | { method: 'client_secret_basic'; secret: string };
+
+/**
+ * Opaque access tokens, introspected at the authorization server (RFC 7662).
+ *
+ * @example
+ * createResourceServer({
+ *   issuer: 'https://as.bank.example',
+ *   audience: 'https://api.bank.example',
+ *   introspection: {
+ *     endpoint: 'https://as.bank.example/token/introspection',
+ *     clientId: 'accounts-api',
+ *     auth: { method: 'private_key_jwt', key: privateJwk },
+ *   },
+ * });
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export interface IntrospectionOptions {
+  /** The AS introspection endpoint: https (plain http only on loopback). */
+  endpoint: string;
+  /** This resource server's `client_id` at the AS. */
+  clientId: string;
+  auth: IntrospectionAuth;
+  /** Ask for and verify signed responses (RFC 9701, FAPI 2.0 Message Signing). Default false. */
+  jwtResponse?: boolean;
+  /** The issuer answering (default: the only configured issuer). */
+  issuer?: string;
+  /** Abort an introspection call after this long. Default 5000 ms, at most 60000. */
+  timeoutMs?: number;
+  /**
+   * Results kept, keyed by the token's SHA-256 (its `ath`). An entry lives at most
+   * `maxTtlSeconds` (default 60, at most 3600) and never past the token's `exp`: a revoked token
+   * can pass for up to that long. `max` (default 10000) bounds the entries. `false` disables.
+   */
+  cache?: false | { max?: number; maxTtlSeconds?: number };
+  /** After the endpoint failed, answer 503 without calling it for this long. Default 1000 ms, at most 600000. */
+  failureBackoffMs?: number;
+  /** Transport; pass one bound to a TLS client certificate for `tls_client_auth`. */
+  fetch?: typeof globalThis.fetch;
+}
 
 /** {@link IntrospectionOptions} after validation, every default applied. */
 export interface IntrospectionSettings {
   endpoint: string;
   clientId: string;
-  auth: IntrospectionAuth;
+  /** The algorithm of `private_key_jwt` resolved (from `alg` or the key's own `alg`). */
+  auth:
+    | Exclude<IntrospectionAuth, { method: 'private_key_jwt' }>
+    | { method: 'private_key_jwt'; key: JWK; alg: FapiAlgorithm };
   jwtResponse: boolean;
   /** The issuer answering: one of the configured issuers. */
   issuer: string;
@@ -98,7 +148,7 @@ export function resolveIntrospectionOptions(
   };
 }
 
-function clientAuthentication(auth: unknown): IntrospectionAuth {
+function clientAuthentication(auth: unknown): IntrospectionSettings['auth'] {
   assertObject('introspection.auth', auth);
   assertKnownKeys('introspection.auth', auth, ['method', 'key', 'alg', 'secret']);
   const given = auth as { method?: unknown; key?: unknown; alg?: unknown; secret?: unknown };
@@ -111,7 +161,7 @@ function clientAuthentication(auth: unknown): IntrospectionAuth {
     if (!isFapiAlgorithm(alg)) {
       failOption('introspection.auth.alg', 'must be PS256, ES256 or EdDSA (or set key.alg)');
     }
-    return { method: 'private_key_jwt', key, alg: alg as FapiAlgorithm };
+    return { method: 'private_key_jwt', key, alg };
   }
   if (given.method === 'client_secret_basic') {
     if (typeof given.secret !== 'string' || !given.secret) {

@@ -26,8 +26,8 @@ const NONCE = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{32})$/;
 
 /**
  * Stateless nonces: `<time step>.<HMAC-SHA256(secret, time step)>`. Any instance holding the
- * secret can check a nonce issued by another, so a cluster needs no shared state (SPEC §7,
- * RFC 9449 §11.1 server-provided nonces). Steps adjacent to the current one are accepted, which
+ * secret can check a nonce issued by another, so a cluster needs no shared state (RFC 9449
+ * §9 server-provided nonces). Steps adjacent to the current one are accepted, which
  * absorbs rotation and small clock differences between instances.
  */
 export function hmacNonces(options: HmacNonceOptions): NonceSource {
