@@ -46,9 +46,9 @@ export function memoryReplayStore(options: MemoryReplayStoreOptions = {}): Memor
       return evicted;
     },
     checkAndStore(key, ttlSeconds) {
-      const now = clock();
-      if (entries.has(key, now)) return false;
-      evicted += entries.set(key, true, now + ttlSeconds * 1000, now);
+      const nowMs = clock();
+      if (entries.has(key, nowMs)) return false;
+      evicted += entries.set(key, true, nowMs + ttlSeconds * 1000, nowMs);
       return true;
     },
     close() {

@@ -6,7 +6,6 @@ import type { AccessTokenClaims } from './access-token/claims.js';
 import type { HeaderInput } from './headers.js';
 import type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 import type { CertificateInput } from './mtls/certificate.js';
-import type { FapiError } from './errors.js';
 import type { Requirements } from './requirements.js';
 
 /** A request as any framework can describe it. */
@@ -64,14 +63,14 @@ export interface RequestAuthorization {
 export interface ResourceServer {
   /**
    * Decides whether `request` may reach a resource with `requirements`. Resolves with the
-   * principal, or rejects with a {@link FapiError} whose `status`, `headers` and `body()` are
+   * principal, or rejects with a `FapiError` whose `status`, `headers` and `body()` are
    * ready for the wire. Never rejects with anything else.
    */
   verify(request: RequestLike, requirements?: Requirements): Promise<Principal>;
   /**
    * Checks further route requirements against a principal `verify` already returned (for
    * middleware that declares requirements in several places), without verifying the token or
-   * the proof again. Throws a {@link FapiError} ready for the wire, challenging in the
+   * the proof again. Throws a `FapiError` ready for the wire, challenging in the
    * principal's scheme.
    */
   authorize(principal: Principal, requirements: Requirements): void;

@@ -139,7 +139,9 @@ export async function rejectionOf(
     principal = await rs.verify(request, requirements);
   } catch (error) {
     if (!(error instanceof FapiError)) {
-      throw new Error(`expected a FapiError, verify rejected with ${String(error)}`);
+      throw new Error(`expected a FapiError, verify rejected with ${String(error)}`, {
+        cause: error,
+      });
     }
     return error;
   }

@@ -73,7 +73,9 @@ export async function rejectionOf(rs: ResourceServer, request: RequestLike): Pro
     principal = await rs.verify(request, { scopes: ['accounts'] });
   } catch (error) {
     if (!(error instanceof FapiError)) {
-      throw new Error(`expected a FapiError, verify rejected with ${String(error)}`);
+      throw new Error(`expected a FapiError, verify rejected with ${String(error)}`, {
+        cause: error,
+      });
     }
     return error;
   }

@@ -3,7 +3,7 @@ import { FapiError, type FapiErrorCode } from '../errors.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { randomId, verifySignature, type JwsAlgorithm } from '../lib/crypto.js';
 import { parseCompactJws } from '../lib/jws.js';
-import { validateAudience, type AccessTokenClaims } from './claims.js';
+import { checkAudience, type AccessTokenClaims } from './claims.js';
 import type { KeyResolver } from './keys.js';
 import type { IntrospectionSettings } from './options.js';
 
@@ -52,7 +52,7 @@ export function createIntrospector(
   const maxTtlMs = (options.cache?.maxTtlS ?? 0) * 1000;
   const cache = options.cache && new BoundedCache<Outcome>(options.cache.max);
   const inFlight = new Map<string, Promise<Outcome>>();
-  let blockedUntil = 0;
+  let blockedUntilMs = 0;
   let signingKey: ReturnType<typeof importJWK> | undefined;
 
   async function clientAuthentication(): Promise<{
@@ -152,24 +152,24 @@ export function createIntrospector(
     } catch (cause) {
       // A response that fails verification is refused, not cached; key outages stay 503.
       if (cause instanceof FapiError) throw cause;
-      blockedUntil = context.clock() + failureBackoffMs;
+      blockedUntilMs = context.clock() + failureBackoffMs;
       throw new FapiError('ERR_FAPI_INTROSPECTION_UNAVAILABLE', { cause });
     }
     const outcome = toOutcome(data, context);
     if (cache) {
-      const now = context.clock();
-      const exp = outcome.ok ? outcome.token.claims.exp * 1000 : Number.POSITIVE_INFINITY;
-      cache.set(ath, outcome, Math.min(exp, now + maxTtlMs), now);
+      const nowMs = context.clock();
+      const expMs = outcome.ok ? outcome.token.claims.exp * 1000 : Number.POSITIVE_INFINITY;
+      cache.set(ath, outcome, Math.min(expMs, nowMs + maxTtlMs), nowMs);
     }
     return outcome;
   }
 
   return {
     async introspect(token, ath) {
-      const now = context.clock();
-      let outcome = cache?.get(ath, now);
+      const nowMs = context.clock();
+      let outcome = cache?.get(ath, nowMs);
       if (!outcome) {
-        if (now < blockedUntil) throw new FapiError('ERR_FAPI_INTROSPECTION_UNAVAILABLE');
+        if (nowMs < blockedUntilMs) throw new FapiError('ERR_FAPI_INTROSPECTION_UNAVAILABLE');
         let pending = inFlight.get(ath);
         if (!pending) {
           pending = lookUp(token, ath).finally(() => inFlight.delete(ath));
@@ -219,7 +219,7 @@ function toOutcome(data: Record<string, unknown>, context: IntrospectionContext)
   }
   if (data.iss !== undefined && data.iss !== context.issuer) return fail('ERR_FAPI_TOKEN_ISSUER');
   try {
-    validateAudience(data.aud, context.audiences);
+    checkAudience(data.aud, context.audiences);
   } catch {
     return fail('ERR_FAPI_TOKEN_AUDIENCE');
   }

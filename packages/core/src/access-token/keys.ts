@@ -125,7 +125,7 @@ export function resolveRemoteJwksOptions(
 interface Loaded {
   set: LocalSet;
   text: string;
-  fetchedAt: number;
+  fetchedAtMs: number;
 }
 
 /**
@@ -151,11 +151,11 @@ export function createRemoteJwks(url: string | URL, settings: RemoteJwksSettings
   let loaded: Loaded | undefined;
   let generation = 0;
   let pending: Promise<void> | undefined;
-  let lastAttempt = -Infinity;
-  let lastFailure = -Infinity;
+  let lastAttemptMs = -Infinity;
+  let lastFailureMs = -Infinity;
 
   async function load(): Promise<void> {
-    lastAttempt = clock();
+    lastAttemptMs = clock();
     try {
       const response = await fetchImpl(href, {
         headers: { accept: 'application/jwk-set+json, application/json' },
@@ -165,14 +165,14 @@ export function createRemoteJwks(url: string | URL, settings: RemoteJwksSettings
       const text = await readBounded(response, maxBytes);
       if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
       if (loaded && text === loaded.text) {
-        loaded.fetchedAt = clock();
+        loaded.fetchedAtMs = clock();
         return;
       }
       const set = createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
-      loaded = { set, text, fetchedAt: clock() };
+      loaded = { set, text, fetchedAtMs: clock() };
       generation += 1;
     } catch (cause) {
-      lastFailure = clock();
+      lastFailureMs = clock();
       throw new FapiError('ERR_FAPI_KEYS_UNAVAILABLE', { cause });
     }
   }
@@ -185,21 +185,21 @@ export function createRemoteJwks(url: string | URL, settings: RemoteJwksSettings
   }
 
   async function current(): Promise<Loaded> {
-    const now = clock();
+    const nowMs = clock();
     if (!loaded) {
       if (pending) await pending;
-      else if (now - lastFailure < failureBackoffMs) {
+      else if (nowMs - lastFailureMs < failureBackoffMs) {
         throw new FapiError('ERR_FAPI_KEYS_UNAVAILABLE');
       } else await refresh();
       if (!loaded) throw new FapiError('ERR_FAPI_KEYS_UNAVAILABLE');
       return loaded;
     }
-    const age = now - loaded.fetchedAt;
-    if (age > maxAgeMs && now - lastAttempt >= failureBackoffMs) {
+    const ageMs = nowMs - loaded.fetchedAtMs;
+    if (ageMs > maxAgeMs && nowMs - lastAttemptMs >= failureBackoffMs) {
       try {
         await refresh();
       } catch (error) {
-        if (age > maxAgeMs + maxStaleMs) throw error;
+        if (ageMs > maxAgeMs + maxStaleMs) throw error;
       }
     }
     return loaded;
@@ -214,7 +214,7 @@ export function createRemoteJwks(url: string | URL, settings: RemoteJwksSettings
       try {
         return await select(keys.set, selector);
       } catch (notFound) {
-        if (clock() - lastAttempt < cooldownMs) throw notFound;
+        if (clock() - lastAttemptMs < cooldownMs) throw notFound;
         await refresh();
         return select((loaded as Loaded).set, selector);
       }

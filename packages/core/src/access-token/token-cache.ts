@@ -86,11 +86,11 @@ export class TokenCache {
   }
 
   set(token: string, verified: CachedToken, nowMs: number): void {
-    const expiresAt = Math.min(
+    const expiresAtMs = Math.min(
       (verified.claims.exp + this.#clockToleranceS) * 1000,
       nowMs + this.#maxTtlMs,
     );
-    this.#entries.set(token, verified, expiresAt, nowMs);
+    this.#entries.set(token, verified, expiresAtMs, nowMs);
   }
 
   clear(): void {

@@ -126,10 +126,10 @@ export async function verifyDpopProof(
   }
   if (jti.length > policy.maxJtiLength) throw new FapiError('ERR_FAPI_DPOP_JTI_TOO_LONG');
 
-  const nonce = validateNonce(payload.nonce, policy.nonces, nowMs);
+  const nonce = checkNonce(payload.nonce, policy.nonces, nowMs);
   if (htm !== request.method) throw new FapiError('ERR_FAPI_DPOP_HTM_MISMATCH');
   if (normalizeHtu(htu) !== request.htu) throw new FapiError('ERR_FAPI_DPOP_HTU_MISMATCH');
-  validateProofTimes(payload, policy, nowMs / 1000);
+  checkProofTimes(payload, policy, nowMs / 1000);
 
   if (payload.ath === undefined) throw new FapiError('ERR_FAPI_DPOP_ATH_MISSING');
   if (typeof payload.ath !== 'string' || !safeEqual(payload.ath, request.ath)) {
@@ -200,7 +200,7 @@ function proofKey(jwk: unknown, alg: string): { key: PublicKey; jkt: string } {
 }
 
 /** Server nonces (RS-DPOP-10, RS-DPOP-17): once nonces are on, a proof without one never passes. */
-function validateNonce(
+function checkNonce(
   nonce: unknown,
   nonces: NonceSource | undefined,
   nowMs: number,
@@ -213,7 +213,7 @@ function validateNonce(
 }
 
 /** `iat` within the window (RS-DPOP-11); optional `exp`/`nbf` honoured when present. */
-function validateProofTimes(payload: Record<string, unknown>, policy: DpopPolicy, nowS: number) {
+function checkProofTimes(payload: Record<string, unknown>, policy: DpopPolicy, nowS: number) {
   const { iat, exp, nbf } = payload as { iat: number; exp?: unknown; nbf?: unknown };
   const tolerance = policy.clockToleranceS;
   if (iat < nowS - policy.maxAgeS - tolerance || iat > nowS + tolerance) {
