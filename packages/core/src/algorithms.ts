@@ -3,7 +3,12 @@
  * option, access token, proof and signed introspection response against.
  */
 
-/** A JWS algorithm FAPI 2.0 allows. `Ed25519` is the fully-specified name of EdDSA (RFC 9864). */
+/**
+ * A JWS algorithm FAPI 2.0 allows. `Ed25519` is the fully-specified name of EdDSA (RFC 9864).
+ *
+ * @example
+ * const algorithms: FapiAlgorithm[] = ['ES256', 'Ed25519'];
+ */
 export type FapiAlgorithm = 'PS256' | 'ES256' | 'EdDSA' | 'Ed25519';
 
 /**
@@ -18,7 +23,13 @@ export const FAPI_ALGORITHMS: readonly FapiAlgorithm[] = ['PS256', 'ES256', 'EdD
 
 const ACCEPTED: ReadonlySet<string> = new Set<FapiAlgorithm>([...FAPI_ALGORITHMS, 'Ed25519']);
 
-/** Whether `value` names a FAPI 2.0 algorithm core can verify. */
+/**
+ * Whether `value` names a FAPI 2.0 algorithm core can verify.
+ *
+ * @example
+ * isFapiAlgorithm('ES256'); // true
+ * isFapiAlgorithm('RS256'); // false
+ */
 export function isFapiAlgorithm(value: unknown): value is FapiAlgorithm {
   return typeof value === 'string' && ACCEPTED.has(value);
 }

@@ -1,12 +1,22 @@
 import type { AuthScheme, FapiError } from './errors.js';
 
-/** The parts of a rejection its challenge shows: a {@link FapiError}, or one about to be made. */
+/**
+ * The parts of a rejection its challenge shows: a {@link FapiError}, or one about to be made.
+ *
+ * @example
+ * renderChallenge({ status: 401, error: 'invalid_token', description: 'Expired', scheme: 'DPoP', scope: undefined }, policy);
+ */
 export type ChallengeSubject = Pick<
   FapiError,
   'status' | 'error' | 'description' | 'scheme' | 'scope'
 >;
 
-/** What the challenge renderer needs to know of the resource server's policy. */
+/**
+ * What the challenge renderer needs to know of the resource server's policy.
+ *
+ * @example
+ * const policy: ChallengePolicy = { schemes: ['DPoP', 'Bearer'], dpopAlgorithms: ['ES256'] };
+ */
 export interface ChallengePolicy {
   /** Schemes this resource server offers, in the order they are advertised. */
   schemes: readonly AuthScheme[];

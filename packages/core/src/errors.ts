@@ -8,7 +8,13 @@
  * `challenge.ts`); adapters copy `status`, `headers` and `body()` to the wire.
  */
 
-/** The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9. */
+/**
+ * The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9.
+ *
+ * @example
+ * if (error.error === 'use_dpop_nonce') retryWith(error.headers['dpop-nonce']);
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
 export type OAuthError =
   | 'invalid_request'
   | 'invalid_token'
@@ -16,7 +22,13 @@ export type OAuthError =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce';
 
-/** The authentication schemes a resource request may use. */
+/**
+ * The authentication schemes a resource request may use.
+ *
+ * @example
+ * const scheme: AuthScheme = principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer';
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ */
 export type AuthScheme = 'Bearer' | 'DPoP';
 
 type Kind =
@@ -30,6 +42,9 @@ interface CodeInfo {
 /**
  * Every code core can produce, with its fixed description. `docs/errors.md` documents the same
  * table; a test keeps the two in step.
+ *
+ * @example
+ * ERROR_CODES.ERR_FAPI_DPOP_REPLAY.description; // 'DPoP proof was already used'
  */
 export const ERROR_CODES = {
   ERR_FAPI_NO_CREDENTIALS: { kind: 'credentials', description: 'Authentication required' },
@@ -196,6 +211,12 @@ export const ERROR_CODES = {
   },
 } as const satisfies Record<string, CodeInfo>;
 
+/**
+ * A stable error code: a key of {@link ERROR_CODES}.
+ *
+ * @example
+ * if (error.code === 'ERR_FAPI_DPOP_REPLAY') metrics.increment('replays');
+ */
 export type FapiErrorCode = keyof typeof ERROR_CODES;
 
 const KIND_STATUS: Record<Kind, number> = {
@@ -223,13 +244,24 @@ const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
 /** The body `error` of rejections that have no OAuth `error` value, by status. */
 const BODY_ERROR: Record<number, string> = { 500: 'server_error', 503: 'temporarily_unavailable' };
 
-/** The JSON body adapters send with a rejection. */
+/**
+ * The JSON body adapters send with a rejection.
+ *
+ * @example
+ * res.status(error.status).json(error.body()); // { error, error_description }
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
 export interface FapiErrorBody {
   error: string;
   error_description: string;
 }
 
-/** What a {@link FapiError} is made of besides its code; every member is optional. */
+/**
+ * What a {@link FapiError} is made of besides its code; every member is optional.
+ *
+ * @example
+ * new FapiError('ERR_FAPI_INSUFFICIENT_SCOPE', { scope: ['payments'], scheme: 'DPoP' });
+ */
 export interface FapiErrorOptions {
   /** Which challenge carries the error; absent when the scheme is ambiguous (all carry it). */
   scheme?: AuthScheme | undefined;
@@ -322,7 +354,12 @@ export class FapiError extends Error {
   }
 }
 
-/** Whether `value` is a FapiError (also across module copies). */
+/**
+ * Whether `value` is a FapiError (also across module copies).
+ *
+ * @example
+ * if (isFapiError(error)) res.writeHead(error.status, error.headers).end(JSON.stringify(error.body()));
+ */
 export function isFapiError(value: unknown): value is FapiError {
   return (
     value instanceof FapiError ||

@@ -2,6 +2,7 @@ import {
   createResourceServer,
   FAPI_ALGORITHMS,
   isFapiAlgorithm,
+  memoryReplayStore,
   remoteJwks,
   type ResourceServerOptions,
 } from './index.js';
@@ -274,5 +275,18 @@ describe('every option value is checked at creation, naming the option', () => {
         introspection: { ...introspection, cache: { maxTtlSeconds: 3600 } },
       }),
     ).not.toThrow();
+  });
+});
+
+describe('memoryReplayStore checks its options', () => {
+  test.each<[string, unknown, RegExp]>([
+    ['a zero max', { max: 0 }, /^memoryReplayStore\.max:/],
+    ['a fractional max', { max: 2.5 }, /^memoryReplayStore\.max:/],
+    ['a misspelt option', { maxSize: 10 }, /^memoryReplayStore\.maxSize: unknown option/],
+    ['a clock that is not a function', { clock: 1 }, /^memoryReplayStore\.clock:/],
+  ])('refuses %s', (_name, options, message) => {
+    expect(() => memoryReplayStore(options as never)).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(message) }),
+    );
   });
 });

@@ -8,7 +8,16 @@ import type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 import type { CertificateInput } from './mtls/certificate.js';
 import type { Requirements } from './requirements.js';
 
-/** A request as any framework can describe it. */
+/**
+ * A request as any framework can describe it.
+ *
+ * @example
+ * const request: RequestLike = {
+ *   method: 'GET',
+ *   url: 'https://api.bank.example/accounts',
+ *   headers: req.headersDistinct,
+ * };
+ */
 export interface RequestLike {
   method: string;
   /** Absolute URL as the client addressed it (or a path, when `publicUrl` is configured). */
@@ -23,11 +32,22 @@ export interface RequestLike {
   body?: unknown;
 }
 
-/** How the access token is sender-constrained. */
+/**
+ * How the access token is sender-constrained.
+ *
+ * @example
+ * if (principal.binding.kind === 'dpop') log.info({ jkt: principal.binding.jkt });
+ */
 export type Binding =
   { kind: 'dpop'; jkt: string } | { kind: 'mtls'; x5tS256: string } | { kind: 'bearer' };
 
-/** Who is calling, once every check passed. */
+/**
+ * Who is calling, once every check passed.
+ *
+ * @example
+ * const principal = await rs.verify(request, { scopes: ['accounts'] });
+ * res.set(principal.responseHeaders).json(await accounts.of(principal.subject));
+ */
 export interface Principal {
   subject: string;
   clientId: string;
@@ -48,6 +68,10 @@ export interface Principal {
  * One request's authorization, the pipeline every adapter uses: the token and its binding are
  * verified at most once per request (a DPoP proof presented twice would be refused as a
  * replay), then each further requirement is checked against that principal.
+ *
+ * @example
+ * const authorization = rs.forRequest(req, () => fromNodeRequest(req));
+ * const principal = await authorization.require({ scopes: ['payments'] });
  */
 export interface RequestAuthorization {
   /** Verifies the request on the first call; later calls share that result. */
@@ -59,7 +83,13 @@ export interface RequestAuthorization {
   require(requirements: Requirements): Promise<Principal>;
 }
 
-/** The verifier every adapter wraps. */
+/**
+ * The verifier every adapter wraps.
+ *
+ * @example
+ * const rs: ResourceServer = createResourceServer(options);
+ * const principal = await rs.verify(request);
+ */
 export interface ResourceServer {
   /**
    * Decides whether `request` may reach a resource with `requirements`. Resolves with the

@@ -1,6 +1,11 @@
 import { FapiError } from '../errors.js';
 
-/** The claims of an RFC 9068 access token (or of an introspection response mapped to it). */
+/**
+ * The claims of an RFC 9068 access token (or of an introspection response mapped to it).
+ *
+ * @example
+ * const { sub, client_id, scope, cnf } = principal.claims;
+ */
 export interface AccessTokenClaims {
   iss: string;
   sub: string;

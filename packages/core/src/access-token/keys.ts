@@ -9,7 +9,12 @@ import {
   assertObject,
 } from '../lib/option-checks.js';
 
-/** The JWS header members key selection looks at. */
+/**
+ * The JWS header members key selection looks at.
+ *
+ * @example
+ * resolver.getKey({ alg: 'ES256', kid: 'key-2026' });
+ */
 export interface KeySelector {
   alg: string;
   kid?: string | undefined;
@@ -19,6 +24,10 @@ export interface KeySelector {
  * Where an issuer's signing keys come from. `getKey` returns the one key that matches the
  * header (kid, and kty/alg/crv/use as RFC 7517 and SP 5.4.3 require), or throws a FapiError:
  * ERR_FAPI_TOKEN_KEY_NOT_FOUND, or ERR_FAPI_KEYS_UNAVAILABLE when the keys cannot be had.
+ *
+ * @example
+ * const keys: KeyResolver = { generation: 0, getKey: async ({ kid }) => vault.publicKey(kid) };
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-4
  */
 export interface KeyResolver {
   getKey(selector: KeySelector): Promise<PublicKey>;
@@ -37,13 +46,24 @@ async function select(set: LocalSet, selector: KeySelector): Promise<PublicKey> 
   }
 }
 
-/** Keys from a JWKS held in memory (for example loaded from configuration). */
+/**
+ * Keys from a JWKS held in memory (for example loaded from configuration).
+ *
+ * @example
+ * createResourceServer({ issuer: { issuer, keys: localJwks({ keys: [publicJwk] }) }, audience });
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+ */
 export function localJwks(jwks: JSONWebKeySet): KeyResolver {
   const set = createLocalJWKSet(jwks);
   return { generation: 0, getKey: (selector) => select(set, selector) };
 }
 
-/** How a remote JWKS is fetched and cached; every member is validated by {@link remoteJwks}. */
+/**
+ * How a remote JWKS is fetched and cached; every member is validated by {@link remoteJwks}.
+ *
+ * @example
+ * remoteJwks('https://as.bank.example/jwks', { timeoutMs: 2000, maxAgeMs: 300_000 });
+ */
 export interface RemoteJwksOptions {
   /** Abort a JWKS fetch after this long. Default 5000 ms, at most 60000. */
   timeoutMs?: number;
@@ -136,6 +156,11 @@ interface Loaded {
  *   good set keeps serving while the endpoint is down (up to `maxStaleMs`);
  * - concurrent requests share one fetch; each fetch is bounded by `timeoutMs` and `maxBytes`;
  * - no keys at all (first use, endpoint down) is ERR_FAPI_KEYS_UNAVAILABLE (503), never a 401.
+ *
+ * @example
+ * const keys = remoteJwks('https://as.bank.example/jwks', { timeoutMs: 2000 });
+ * createResourceServer({ issuer: { issuer: 'https://as.bank.example', keys }, audience });
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export function remoteJwks(url: string | URL, options: RemoteJwksOptions = {}): KeyResolver {
   return createRemoteJwks(url, resolveRemoteJwksOptions('remoteJwks', options));

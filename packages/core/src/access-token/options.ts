@@ -14,7 +14,13 @@ import {
 import { NO_KEYS } from './issuers.js';
 import type { KeyResolver } from './keys.js';
 
-/** How the resource server authenticates to the introspection endpoint (RS-INT-01). */
+/**
+ * How the resource server authenticates to the introspection endpoint (RS-INT-01).
+ *
+ * @example
+ * const auth: IntrospectionAuth = { method: 'private_key_jwt', key: privateJwk, alg: 'ES256' };
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2
+ */
 export type IntrospectionAuth =
   /** FAPI: a client assertion signed with the resource server's private key. */
   | { method: 'private_key_jwt'; key: JWK; alg?: FapiAlgorithm }

@@ -9,7 +9,12 @@ import {
 import type { AccessTokenClaims } from './claims.js';
 import type { KeyResolver } from './keys.js';
 
-/** The `tokenCache` option. */
+/**
+ * The `tokenCache` option.
+ *
+ * @example
+ * createResourceServer({ ...options, tokenCache: { max: 50_000, maxTtlSeconds: 60 } });
+ */
 export interface TokenCacheOptions {
   /** Most tokens kept. Default 10000. */
   max?: number;

@@ -12,7 +12,13 @@ import {
 import { memoryReplayStore, type ReplayStore } from '../replay-store.js';
 import { hmacNonces, type NonceSource } from './nonce.js';
 
-/** DPoP-bound access tokens (RFC 9449): how proofs are checked. */
+/**
+ * DPoP-bound access tokens (RFC 9449): how proofs are checked.
+ *
+ * @example
+ * createResourceServer({ ...options, dpop: { maxAgeSeconds: 30, nonce: { secret } } });
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-4.3
+ */
 export interface DpopOptions {
   /** Proof algorithms accepted (also the `algs` challenge parameter). Default: `algorithms`. */
   algorithms?: readonly FapiAlgorithm[];

@@ -2,7 +2,12 @@ import { FapiError } from '../errors.js';
 import type { HeaderBag } from '../headers.js';
 import { base64Decode, safeEqual, sha256Base64url } from '../lib/crypto.js';
 
-/** A client certificate as adapters have it: DER bytes, PEM text, or an X509Certificate. */
+/**
+ * A client certificate as adapters have it: DER bytes, PEM text, or an X509Certificate.
+ *
+ * @example
+ * const request: RequestLike = { ...base, clientCertificate: tlsSocket.getPeerCertificate(true).raw };
+ */
 export type CertificateInput = Uint8Array | string | { readonly raw: Uint8Array };
 
 /** Where certificates from a TLS-terminating reverse proxy are read (RFC 9440), if anywhere. */

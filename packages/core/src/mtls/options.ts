@@ -3,7 +3,13 @@ import { assertKnownKeys, assertObject, failOption } from '../lib/option-checks.
 import type { CertificateHeaderPolicy } from './certificate.js';
 import { addressMatcher } from './ip.js';
 
-/** mTLS-bound access tokens (RFC 8705): where the client certificate comes from. */
+/**
+ * mTLS-bound access tokens (RFC 8705): where the client certificate comes from.
+ *
+ * @example
+ * createResourceServer({ ...options, mtls: { header: { trustedProxies: ['10.0.0.0/8'] } } });
+ * @see https://www.rfc-editor.org/rfc/rfc9440#section-2
+ */
 export interface MtlsOptions {
   /**
    * Read the client certificate from a header set by a TLS-terminating reverse proxy
