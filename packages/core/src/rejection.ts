@@ -53,9 +53,19 @@ export function createRejecter(policy: ChallengePolicy, nonces: NonceSource | un
         scope: failure.scope,
         cause: failure.cause,
         challenge: renderChallenge(subject, policy),
-        dpopNonce: nonces && proofFailed ? nonces.current(nowMs) : undefined,
+        dpopNonce: nonces && proofFailed ? currentNonce(nonces, nowMs) : undefined,
         interactionId,
       });
     },
   };
+}
+
+/** A fresh nonce for the rejection, or none when the nonce source fails (the rejection stands). */
+function currentNonce(nonces: NonceSource, nowMs: number): string | undefined {
+  try {
+    const nonce = nonces.current(nowMs);
+    return typeof nonce === 'string' ? nonce : undefined;
+  } catch {
+    return undefined;
+  }
 }

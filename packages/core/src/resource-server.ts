@@ -166,7 +166,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   function emit(event: Omit<DecisionEvent, 'latencyMs'>, startedMs: number | undefined): void {
     if (!config.onDecision) return;
     try {
-      const latencyMs = startedMs === undefined ? 0 : config.clock() - startedMs;
+      const latencyMs = startedMs === undefined ? 0 : now() - startedMs;
       config.onDecision({ ...event, latencyMs });
     } catch {
       // An audit hook must not change the decision.
@@ -176,10 +176,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const authorizations = new WeakMap<object, RequestAuthorization>();
   const server: ResourceServer = {
     async verify(request, requirements = {}) {
-      const startedMs = config.clock();
+      const startedMs = now();
       const context: FailureContext = { interactionId: '', nowMs: startedMs };
       let where: Pick<DecisionEvent, 'method' | 'path'> = {};
       try {
+        checkClock(startedMs);
         checkRequirementsShape(requirements);
         const read = readRequest(request);
         where = { method: read.method, path: pathOf(read.url) };
@@ -210,7 +211,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         const error = rejecter.reject(caught, {
           scheme: principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer',
           interactionId: principal.interactionId,
-          nowMs: config.clock(),
+          nowMs: now(),
         });
         emit(
           { outcome: 'deny', ...who(principal), ...denial(error, principal.interactionId) },
@@ -258,7 +259,16 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
 
   function freshContext(): FailureContext {
-    return { interactionId: randomId(), nowMs: config.clock() };
+    return { interactionId: randomId(), nowMs: now() };
+  }
+
+  /** The configured clock; NaN when it throws (then `verify` answers ERR_FAPI_MISCONFIGURED). */
+  function now(): number {
+    try {
+      return config.clock();
+    } catch {
+      return Number.NaN;
+    }
   }
 
   return server;
@@ -288,6 +298,13 @@ function denial(
     ...(error.error ? { error: error.error } : {}),
     interactionId,
   };
+}
+
+/** A clock that throws or answers anything but a finite number of milliseconds is a set-up bug. */
+function checkClock(nowMs: number): void {
+  if (!Number.isFinite(nowMs)) {
+    throw misconfigured(new TypeError('clock must return milliseconds since the epoch'));
+  }
 }
 
 /** Requirements of an unknown key or shape never pass: a misconfiguration, not a skipped check. */

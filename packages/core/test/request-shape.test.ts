@@ -131,3 +131,39 @@ describe('arbitrary request objects', () => {
     );
   });
 });
+
+describe('a failing extension point never escapes the error model', () => {
+  test.each<[string, () => number]>([
+    [
+      'throws',
+      () => {
+        throw new Error('clock down');
+      },
+    ],
+    ['answers NaN', () => Number.NaN],
+    ['answers a string', () => 'now' as unknown as number],
+  ])('a clock that %s: 500 ERR_FAPI_MISCONFIGURED', async (_name, clock) => {
+    const k = await createKit({ clock });
+    await expectRejection(k.rs, valid, MISCONFIGURED);
+  });
+
+  test('a nonce source that throws while a proof is refused: the 401 stands, without DPoP-Nonce', async () => {
+    const k = await createKit({
+      dpop: {
+        nonce: {
+          current: () => {
+            throw new Error('nonce source down');
+          },
+          check: () => 'invalid' as const,
+        },
+      },
+    });
+    const error = await expectRejection(k.rs, await k.dpopRequest({ proof: { nonce: 'x' } }), {
+      status: 401,
+      code: 'ERR_FAPI_DPOP_NONCE_INVALID',
+      error: 'use_dpop_nonce',
+      scheme: 'DPoP',
+    });
+    expect(error.headers['dpop-nonce']).toBeUndefined();
+  });
+});
