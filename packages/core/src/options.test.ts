@@ -226,6 +226,24 @@ describe('every option value is checked at creation, naming the option', () => {
       /^tokenCache\.maxTtlSeconds:/,
     ],
     ['a token cache of no entries', { tokenCache: { max: 0 } }, /^tokenCache\.max:/],
+    [
+      'a certificate header name with a space',
+      { mtls: { header: { name: 'client cert', trustedProxies: ['10.0.0.1'] } } },
+      /^mtls\.header\.name: must be a header name/,
+    ],
+    [
+      'jwtResponse as a string',
+      { introspection: { ...introspection, jwtResponse: 'yes' } },
+      /^introspection\.jwtResponse: must be a boolean/,
+    ],
+    [
+      'a misspelt introspection auth option',
+      {
+        introspection: { ...introspection, auth: { method: 'client_secret_basic', secrett: 's' } },
+      },
+      /^introspection\.auth\.secrett: unknown option/,
+    ],
+    ['a numeric resourceMetadataUrl', { resourceMetadataUrl: 1 }, /^resourceMetadataUrl:/],
     ['a numeric realm', { realm: 5 }, /^realm: must be a string/],
     ['a clock that is not a function', { clock: 5 }, /^clock: must be a function/],
     ['a replay store without checkAndStore', { dpop: { replayStore: {} } }, /^dpop\.replayStore:/],

@@ -103,6 +103,22 @@ describe('verify rejects with a new, complete error', () => {
     expect(JSON.stringify(error.body())).not.toContain('/srv/app');
   });
 
+  test('an error that looks like a FapiError of an unknown code becomes ERR_FAPI_UNEXPECTED', async () => {
+    const foreign = Object.assign(new Error('from another version'), {
+      name: 'FapiError',
+      code: 'ERR_FAPI_FROM_ANOTHER_VERSION',
+    });
+    const keys: KeyResolver = { generation: 0, getKey: () => Promise.reject(foreign) };
+    const k = await kitWithKeys(keys);
+    const error = await expectRejection(k.rs, await k.dpopRequest(), {
+      status: 401,
+      code: 'ERR_FAPI_UNEXPECTED',
+      error: 'invalid_token',
+      scheme: 'DPoP',
+    });
+    expect(error.cause).toBe(foreign);
+  });
+
   test('a rejection from authorize is complete too, in the principal scheme', async () => {
     const principal = await kit.rs.verify(
       await kit.dpopRequest({ headers: { 'x-fapi-interaction-id': UUID_B } }),
