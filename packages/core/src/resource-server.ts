@@ -5,7 +5,7 @@ import { TokenCache, type CachedToken } from './access-token/token-cache.js';
 import { tokenBinding, type BindingFeatures, type TokenBinding } from './binding.js';
 import type { ChallengePolicy } from './challenge.js';
 import type { DecisionEvent } from './decision.js';
-import { verifyDpopProof, type CheckedHeader } from './dpop/proof.js';
+import { verifyDpopProof, type CheckedHeader, type VerifiedDpopProof } from './dpop/proof.js';
 import type { FapiError } from './errors.js';
 import { extractCredentials, type Credentials } from './extract.js';
 import { interactionIdOf } from './interaction-id.js';
@@ -98,12 +98,14 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const rejecter = createRejecter(challengePolicy, config.dpop?.nonces);
 
   /**
-   * The token's claims and `ath`: from the cache (no hash, no await), by introspection, or
-   * verified as a JWT.
+   * The token's claims and `ath`: from the cache (returned as is: no hash, no await on the hot
+   * path), by introspection, or verified as a JWT.
    */
-  async function accessToken(token: string, nowMs: number): Promise<CachedToken> {
-    const cached = tokenCache?.get(token, nowMs, config.issuers);
-    if (cached) return cached;
+  function accessToken(token: string, nowMs: number): CachedToken | Promise<CachedToken> {
+    return tokenCache?.get(token, nowMs, config.issuers) ?? verifyAccessToken(token, nowMs);
+  }
+
+  async function verifyAccessToken(token: string, nowMs: number): Promise<CachedToken> {
     const ath = sha256Base64url(token);
     if (introspector && !looksLikeJwt(token)) {
       return { ...(await introspector.introspect(token, ath)), ath };
@@ -113,35 +115,31 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return verified;
   }
 
-  /** The proof of possession `binding` demands; sets `DPoP-Nonce` when a newer nonce exists. */
-  async function proveBinding(
-    binding: TokenBinding,
+  /** Verifies the DPoP proof the token's `cnf.jkt` demands, against this request. */
+  function proveDpop(
+    binding: Extract<TokenBinding, { kind: 'dpop' }>,
     request: ReadRequest,
     ath: string,
     nowMs: number,
-    responseHeaders: Record<string, string>,
-  ): Promise<Binding> {
-    if (binding.kind === 'dpop') {
-      const htu = requestHtu(request.url, config.publicUrl);
-      const proof = await verifyDpopProof(
-        request.headers,
-        { method: request.method, htu, ath, jkt: binding.jkt },
-        binding.policy,
-        nowMs,
-      );
-      if (proof.nextNonce !== undefined) responseHeaders['dpop-nonce'] = proof.nextNonce;
-      return { kind: 'dpop', jkt: proof.jkt };
-    }
-    if (binding.kind === 'mtls') {
-      const der = clientCertificateDer(
-        request.clientCertificate,
-        request.headers,
-        request.peerAddress,
-        binding.policy.header,
-      );
-      return { kind: 'mtls', x5tS256: checkCertificateBinding(binding.x5tS256, der) };
-    }
-    return { kind: 'bearer' };
+  ): Promise<VerifiedDpopProof> {
+    const htu = requestHtu(request.url, config.publicUrl);
+    const expected = { method: request.method, htu, ath, jkt: binding.jkt };
+    return verifyDpopProof(request.headers, expected, binding.policy, nowMs);
+  }
+
+  /** Checks the client certificate an mTLS-bound token demands; bearer tokens need nothing. */
+  function proveOther(
+    binding: Exclude<TokenBinding, { kind: 'dpop' }>,
+    request: ReadRequest,
+  ): Binding {
+    if (binding.kind === 'bearer') return { kind: 'bearer' };
+    const der = clientCertificateDer(
+      request.clientCertificate,
+      request.headers,
+      request.peerAddress,
+      binding.policy.header,
+    );
+    return { kind: 'mtls', x5tS256: checkCertificateBinding(binding.x5tS256, der) };
   }
 
   /** Token, binding, proof or certificate, then scopes: the whole decision for one request. */
@@ -152,22 +150,34 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     nowMs: number,
     responseHeaders: Record<string, string>,
   ): Promise<Decision> {
-    const { claims, issuer, ath } = await accessToken(credentials.token, nowMs);
+    const found = accessToken(credentials.token, nowMs);
+    const { claims, issuer, ath } = found instanceof Promise ? await found : found;
     const demanded = tokenBinding(claims.cnf, credentials.scheme, features);
     // The route's binding first: a token bound the wrong way costs no proof verification.
     checkBinding(demanded.kind, requirements);
-    const binding = await proveBinding(demanded, request, ath, nowMs, responseHeaders);
+    let binding: Binding;
+    if (demanded.kind === 'dpop') {
+      const proof = await proveDpop(demanded, request, ath, nowMs);
+      if (proof.nextNonce !== undefined) responseHeaders['dpop-nonce'] = proof.nextNonce;
+      binding = { kind: 'dpop', jkt: proof.jkt };
+    } else {
+      binding = proveOther(demanded, request);
+    }
     // Scopes only once possession is proven.
     const scopes = grantedScopes(claims);
     checkScopes(scopes, requirements);
     return { subject: claims.sub, clientId: claims.client_id, issuer, scopes, claims, binding };
   }
 
-  function emit(event: Omit<DecisionEvent, 'latencyMs'>, startedMs: number | undefined): void {
+  /** Reports a decision to the audit hook, if there is one; the event is built only then. */
+  function emit(
+    event: () => Omit<DecisionEvent, 'latencyMs'>,
+    startedMs: number | undefined,
+  ): void {
     if (!config.onDecision) return;
     try {
       const latencyMs = startedMs === undefined ? 0 : now() - startedMs;
-      config.onDecision({ ...event, latencyMs });
+      config.onDecision({ ...event(), latencyMs });
     } catch {
       // An audit hook must not change the decision.
     }
@@ -178,12 +188,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     async verify(request, requirements = {}) {
       const startedMs = now();
       const context: FailureContext = { interactionId: '', nowMs: startedMs };
-      let where: Pick<DecisionEvent, 'method' | 'path'> = {};
+      let read: ReadRequest | undefined;
       try {
         checkClock(startedMs);
         checkRequirementsShape(requirements);
-        const read = readRequest(request);
-        where = { method: read.method, path: pathOf(read.url) };
+        read = readRequest(request);
         context.interactionId = interactionIdOf(read.headers);
         const credentials = extractCredentials(read.headers, read.url, read.body);
         context.scheme = credentials.scheme;
@@ -193,12 +202,18 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         };
         const decision = await decide(read, credentials, requirements, startedMs, responseHeaders);
         const principal = { ...decision, interactionId: context.interactionId, responseHeaders };
-        emit({ outcome: 'allow', status: 200, ...where, ...who(principal) }, startedMs);
+        emit(
+          () => ({ outcome: 'allow', status: 200, ...where(read), ...who(principal) }),
+          startedMs,
+        );
         return principal;
       } catch (caught) {
         context.interactionId ||= randomId();
         const error = rejecter.reject(caught, context);
-        emit({ outcome: 'deny', ...where, ...denial(error, context.interactionId) }, startedMs);
+        emit(
+          () => ({ outcome: 'deny', ...where(read), ...denial(error, context.interactionId) }),
+          startedMs,
+        );
         throw error;
       }
     },
@@ -214,7 +229,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           nowMs: now(),
         });
         emit(
-          { outcome: 'deny', ...who(principal), ...denial(error, principal.interactionId) },
+          () => ({ outcome: 'deny', ...who(principal), ...denial(error, principal.interactionId) }),
           undefined,
         );
         throw error;
@@ -272,6 +287,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
 
   return server;
+}
+
+/** The audit fields naming the request, once it could be read. */
+function where(read: ReadRequest | undefined): Pick<DecisionEvent, 'method' | 'path'> {
+  return read ? { method: read.method, path: pathOf(read.url) } : {};
 }
 
 /** The audit fields naming who was decided on. */
