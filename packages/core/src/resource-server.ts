@@ -116,7 +116,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
 
   /** Verifies the DPoP proof the token's `cnf.jkt` demands, against this request. */
-  function proveDpop(
+  function verifyProof(
     binding: Extract<TokenBinding, { kind: 'dpop' }>,
     request: ReadRequest,
     ath: string,
@@ -127,8 +127,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return verifyDpopProof(request.headers, expected, binding.policy, nowMs);
   }
 
-  /** Checks the client certificate an mTLS-bound token demands; bearer tokens need nothing. */
-  function proveOther(
+  /** Checks the client certificate an mTLS-bound token demands (a bearer token needs none). */
+  function checkCertificate(
     binding: Exclude<TokenBinding, { kind: 'dpop' }>,
     request: ReadRequest,
   ): Binding {
@@ -157,11 +157,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     checkBinding(demanded.kind, requirements);
     let binding: Binding;
     if (demanded.kind === 'dpop') {
-      const proof = await proveDpop(demanded, request, ath, nowMs);
+      const proof = await verifyProof(demanded, request, ath, nowMs);
       if (proof.nextNonce !== undefined) responseHeaders['dpop-nonce'] = proof.nextNonce;
       binding = { kind: 'dpop', jkt: proof.jkt };
     } else {
-      binding = proveOther(demanded, request);
+      binding = checkCertificate(demanded, request);
     }
     // Scopes only once possession is proven.
     const scopes = grantedScopes(claims);
