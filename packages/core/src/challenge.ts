@@ -1,6 +1,22 @@
 import type { AuthScheme, FapiError } from './errors.js';
 
-/** What the challenge renderer needs to know of the resource server's policy. */
+/**
+ * The parts of a rejection its challenge shows: a {@link FapiError}, or one about to be made.
+ *
+ * @example
+ * renderChallenge({ status: 401, error: 'invalid_token', description: 'Expired', scheme: 'DPoP', scope: undefined }, policy);
+ */
+export type ChallengeSubject = Pick<
+  FapiError,
+  'status' | 'error' | 'description' | 'scheme' | 'scope'
+>;
+
+/**
+ * What the challenge renderer needs to know of the resource server's policy.
+ *
+ * @example
+ * const policy: ChallengePolicy = { schemes: ['DPoP', 'Bearer'], dpopAlgorithms: ['ES256'] };
+ */
 export interface ChallengePolicy {
   /** Schemes this resource server offers, in the order they are advertised. */
   schemes: readonly AuthScheme[];
@@ -17,10 +33,18 @@ export interface ChallengePolicy {
  * error tied to one scheme goes into that scheme's challenge only; an ambiguous error (no
  * scheme) goes into every challenge. Returns undefined when no challenge applies (500, 503).
  *
+ * @example
+ * renderChallenge(new FapiError('ERR_FAPI_NO_CREDENTIALS'), {
+ *   schemes: ['DPoP', 'Bearer'],
+ *   dpopAlgorithms: ['ES256'],
+ * }); // 'DPoP algs="ES256", Bearer'
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
  */
-export function renderChallenge(error: FapiError, policy: ChallengePolicy): string | undefined {
+export function renderChallenge(
+  error: ChallengeSubject,
+  policy: ChallengePolicy,
+): string | undefined {
   if (error.status >= 500) return undefined;
   const schemes = [...policy.schemes];
   if (error.scheme && !schemes.includes(error.scheme)) schemes.unshift(error.scheme);

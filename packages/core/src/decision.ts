@@ -3,6 +3,9 @@ import type { FapiErrorCode } from './errors.js';
 /**
  * One authorization decision, for audit logs. It never carries the token, the proof, keys or
  * certificates: only identifiers that are safe to log.
+ *
+ * @example
+ * createResourceServer({ ...options, onDecision: (event) => audit.write(event) });
  */
 export interface DecisionEvent {
   outcome: 'allow' | 'deny';

@@ -4,11 +4,17 @@
  * and nothing from a library is ever shown to the client. The causes stay on `cause` for logs.
  *
  * The headers (`WWW-Authenticate`, `DPoP-Nonce`, `Cache-Control`, `x-fapi-interaction-id`) are
- * rendered once by the resource server (see `challenge.ts`); adapters copy `status`, `headers`
- * and `body()` to the wire.
+ * rendered once, by the resource server, when it makes the error it rejects with (see
+ * `challenge.ts`); adapters copy `status`, `headers` and `body()` to the wire.
  */
 
-/** The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9. */
+/**
+ * The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9.
+ *
+ * @example
+ * if (error.error === 'use_dpop_nonce') retryWith(error.headers['dpop-nonce']);
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
 export type OAuthError =
   | 'invalid_request'
   | 'invalid_token'
@@ -16,7 +22,13 @@ export type OAuthError =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce';
 
-/** The authentication schemes a resource request may use. */
+/**
+ * The authentication schemes a resource request may use.
+ *
+ * @example
+ * const scheme: AuthScheme = principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer';
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ */
 export type AuthScheme = 'Bearer' | 'DPoP';
 
 type Kind =
@@ -30,6 +42,9 @@ interface CodeInfo {
 /**
  * Every code core can produce, with its fixed description. `docs/errors.md` documents the same
  * table; a test keeps the two in step.
+ *
+ * @example
+ * ERROR_CODES.ERR_FAPI_DPOP_REPLAY.description; // 'DPoP proof was already used'
  */
 export const ERROR_CODES = {
   ERR_FAPI_NO_CREDENTIALS: { kind: 'credentials', description: 'Authentication required' },
@@ -196,6 +211,12 @@ export const ERROR_CODES = {
   },
 } as const satisfies Record<string, CodeInfo>;
 
+/**
+ * A stable error code: a key of {@link ERROR_CODES}.
+ *
+ * @example
+ * if (error.code === 'ERR_FAPI_DPOP_REPLAY') metrics.increment('replays');
+ */
 export type FapiErrorCode = keyof typeof ERROR_CODES;
 
 const KIND_STATUS: Record<Kind, number> = {
@@ -223,40 +244,85 @@ const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
 /** The body `error` of rejections that have no OAuth `error` value, by status. */
 const BODY_ERROR: Record<number, string> = { 500: 'server_error', 503: 'temporarily_unavailable' };
 
-/** The JSON body adapters send with a rejection. */
+/**
+ * The JSON body adapters send with a rejection.
+ *
+ * @example
+ * res.status(error.status).json(error.body()); // { error, error_description }
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
 export interface FapiErrorBody {
   error: string;
   error_description: string;
 }
 
 /**
- * Every rejection core produces. `status`, `headers` and `expose` follow the conventions of
- * Express's and Koa's default error handlers, so either renders a correct response unchanged.
+ * What a {@link FapiError} is made of besides its code; every member is optional.
+ *
+ * @example
+ * new FapiError('ERR_FAPI_INSUFFICIENT_SCOPE', { scope: ['payments'], scheme: 'DPoP' });
+ */
+export interface FapiErrorOptions {
+  /** Which challenge carries the error; absent when the scheme is ambiguous (all carry it). */
+  scheme?: AuthScheme | undefined;
+  /** Scopes the resource needs (insufficient_scope only). */
+  scope?: readonly string[] | undefined;
+  /** What went wrong underneath, for logs; never shown to the client. */
+  cause?: unknown;
+  /** The rendered `WWW-Authenticate` value (see `renderChallenge`). */
+  challenge?: string | undefined;
+  /** A fresh server nonce for the `DPoP-Nonce` header. */
+  dpopNonce?: string | undefined;
+  /** Correlation id in force for this request (RS-HDR-01), echoed in `x-fapi-interaction-id`. */
+  interactionId?: string | undefined;
+}
+
+/**
+ * Every rejection core produces, complete from its construction: nothing changes it afterwards.
+ * `status`, `headers` and `expose` follow the conventions of Express's and Koa's default error
+ * handlers, so either renders a correct response unchanged. Its `stack` is the one line
+ * `FapiError [CODE]: description`, without frames, so no development error page can show file
+ * paths; the `cause` keeps its own stack for logs.
+ *
+ * `verify` rejects with a FapiError whose headers are rendered; a FapiError made directly (for
+ * example by a custom `KeyResolver`) carries only `Cache-Control: no-store` until `verify`
+ * turns it into a complete one.
+ *
+ * @example
+ * try {
+ *   await rs.verify(request);
+ * } catch (error) {
+ *   if (!isFapiError(error)) throw error;
+ *   res.writeHead(error.status, error.headers).end(JSON.stringify(error.body()));
+ * }
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
  */
 export class FapiError extends Error {
   override readonly name: string = 'FapiError';
   readonly code: FapiErrorCode;
   readonly status: number;
-  /** The RFC 6750 / RFC 9449 `error` value; absent for missing credentials and 503. */
+  /** The RFC 6750 / RFC 9449 `error` value; absent for missing credentials, 500 and 503. */
   readonly error: OAuthError | undefined;
   readonly description: string;
   /** Which challenge carries the error; absent when the scheme is ambiguous (all carry it). */
-  scheme: AuthScheme | undefined;
+  readonly scheme: AuthScheme | undefined;
   /** Scopes the resource needs (insufficient_scope only). */
   readonly scope: readonly string[] | undefined;
-  /** Response headers, filled in by the resource server before the error leaves `verify`. */
-  headers: Record<string, string> = {};
+  /**
+   * Response headers, lower-cased: `cache-control`, and when known `www-authenticate`,
+   * `dpop-nonce`, `x-fapi-interaction-id`. Frozen.
+   */
+  readonly headers: Readonly<Record<string, string>>;
   /** Koa and http-errors convention: the message is safe to show. */
   readonly expose = true;
   /** Correlation id in force for this request (RS-HDR-01). */
-  interactionId: string | undefined;
+  readonly interactionId: string | undefined;
 
-  constructor(
-    code: FapiErrorCode,
-    options: { scheme?: AuthScheme; scope?: readonly string[]; cause?: unknown } = {},
-  ) {
+  constructor(code: FapiErrorCode, options: FapiErrorOptions = {}) {
     const info: CodeInfo = ERROR_CODES[code];
     super(info.description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.stack = `FapiError [${code}]: ${info.description}`;
     this.code = code;
     this.status = KIND_STATUS[info.kind];
     this.error = KIND_ERROR[info.kind];
@@ -264,6 +330,14 @@ export class FapiError extends Error {
     this.scheme =
       options.scheme ?? (info.kind === 'dpop' || info.kind === 'nonce' ? 'DPoP' : undefined);
     this.scope = options.scope;
+    this.interactionId = options.interactionId;
+    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    if (options.challenge !== undefined) headers['www-authenticate'] = options.challenge;
+    if (options.dpopNonce !== undefined) headers['dpop-nonce'] = options.dpopNonce;
+    if (options.interactionId !== undefined) {
+      headers['x-fapi-interaction-id'] = options.interactionId;
+    }
+    this.headers = Object.freeze(headers);
   }
 
   /** Whether the client sent no usable credentials (the challenge then carries no `error`). */
@@ -280,7 +354,12 @@ export class FapiError extends Error {
   }
 }
 
-/** Whether `value` is a FapiError (also across module copies). */
+/**
+ * Whether `value` is a FapiError (also across module copies).
+ *
+ * @example
+ * if (isFapiError(error)) res.writeHead(error.status, error.headers).end(JSON.stringify(error.body()));
+ */
 export function isFapiError(value: unknown): value is FapiError {
   return (
     value instanceof FapiError ||

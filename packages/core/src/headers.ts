@@ -2,6 +2,9 @@
  * Request headers in any of the shapes adapters have at hand. Duplicates must stay visible:
  * Node's `req.headers` silently drops a second `Authorization` and joins repeated `DPoP` values
  * with ", " (RS-TOK-04), so adapters pass `req.headersDistinct` or `req.rawHeaders` instead.
+ *
+ * @example
+ * rs.verify({ method: req.method, url, headers: req.headersDistinct });
  */
 export type HeaderInput =
   | HeadersLike
@@ -9,7 +12,12 @@ export type HeaderInput =
   | readonly string[]
   | ReadonlyArray<readonly [string, string]>;
 
-/** The part of the fetch `Headers` class core uses. */
+/**
+ * The part of the fetch `Headers` class core uses.
+ *
+ * @example
+ * rs.verify({ method: request.method, url: request.url, headers: request.headers }); // fetch Request
+ */
 export interface HeadersLike {
   forEach(callback: (value: string, name: string) => void): void;
   get(name: string): string | null;

@@ -5,17 +5,22 @@ export type {
   RequestAuthorization,
   RequestLike,
   ResourceServer,
-} from './resource-server.js';
-export type {
-  DpopOptions,
-  FapiAlgorithm,
-  IssuerOptions,
-  MtlsOptions,
-  ResourceServerOptions,
-} from './options.js';
-export { FAPI_ALGORITHMS } from './options.js';
+} from './types.js';
+export type { ResourceServerOptions } from './options.js';
+export type { DpopOptions } from './dpop/options.js';
+export type { MtlsOptions } from './mtls/options.js';
+export type { IssuerOptions } from './access-token/issuers.js';
+export type { TokenCacheOptions } from './access-token/token-cache.js';
+export { FAPI_ALGORITHMS, isFapiAlgorithm } from './algorithms.js';
+export type { FapiAlgorithm } from './algorithms.js';
 export { ERROR_CODES, FapiError, isFapiError } from './errors.js';
-export type { AuthScheme, FapiErrorBody, FapiErrorCode, OAuthError } from './errors.js';
+export type {
+  AuthScheme,
+  FapiErrorBody,
+  FapiErrorCode,
+  FapiErrorOptions,
+  OAuthError,
+} from './errors.js';
 export {
   assertRequirements,
   assertScopes,
@@ -37,8 +42,9 @@ export type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 export type { CertificateInput } from './mtls/certificate.js';
 export type { HeaderInput, HeadersLike } from './headers.js';
 export { renderChallenge } from './challenge.js';
+export type { ChallengePolicy, ChallengeSubject } from './challenge.js';
 export { fromNodeRequest } from './node-request.js';
 export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js';
-export type { IntrospectionAuth, IntrospectionOptions } from './access-token/introspection.js';
+export type { IntrospectionAuth, IntrospectionOptions } from './access-token/options.js';
 export { compilePublicPaths } from './public-paths.js';
 export type { PublicPathMatcher } from './public-paths.js';

@@ -1,6 +1,12 @@
 import { resolveOptions, type ResolvedOptions, type ResourceServerOptions } from './options.js';
 
-/** RFC 9728 §2 protected resource metadata, as fapi-guard publishes it. */
+/**
+ * RFC 9728 §2 protected resource metadata, as fapi-guard publishes it.
+ *
+ * @example
+ * app.get(protectedResourceMetadataPath(resource), (req, res) => res.json(rs.metadata()));
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-2
+ */
 export interface ProtectedResourceMetadata {
   resource: string;
   authorization_servers: string[];
@@ -12,7 +18,13 @@ export interface ProtectedResourceMetadata {
   [member: string]: unknown;
 }
 
-/** Members to add or override (for example `resource_name`, `resource_documentation`). */
+/**
+ * Members to add or override (for example `resource_name`, `resource_documentation`).
+ *
+ * @example
+ * rs.metadata({ resource_name: 'Accounts API' });
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-2
+ */
 export type MetadataExtras = Partial<ProtectedResourceMetadata> & Record<string, unknown>;
 
 /**
@@ -43,13 +55,24 @@ export function buildMetadata(
 /**
  * The path at which RFC 9728 §3.1 says the document is served for `resource`: the well-known
  * segment goes between the host and the resource's path.
+ *
+ * @example
+ * protectedResourceMetadataPath('https://api.bank.example/v1');
+ * // '/.well-known/oauth-protected-resource/v1'
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1
  */
 export function protectedResourceMetadataPath(resource: string): string {
   const path = new URL(resource).pathname.replace(/\/$/, '');
   return `/.well-known/oauth-protected-resource${path}`;
 }
 
-/** RFC 9728 metadata straight from resource-server options (same as `ResourceServer.metadata`). */
+/**
+ * RFC 9728 metadata straight from resource-server options (same as `ResourceServer.metadata`).
+ *
+ * @example
+ * const document = protectedResourceMetadata(options, { resource_name: 'Accounts API' });
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3
+ */
 export function protectedResourceMetadata(
   options: ResourceServerOptions,
   extras?: MetadataExtras,

@@ -1,8 +1,11 @@
-import type { RequestLike } from './resource-server.js';
+import type { RequestLike } from './types.js';
 
 /**
  * The parts of Node's `http.IncomingMessage` (and `tls.TLSSocket`) core reads, duck-typed so
  * core imports nothing from Node. Express, Koa, Fastify and Nest all sit on this object.
+ *
+ * @example
+ * const request = fromNodeRequest(req); // req: http.IncomingMessage
  */
 export interface NodeRequestLike {
   method?: string | undefined;
@@ -17,6 +20,12 @@ export interface NodeRequestLike {
   } | null;
 }
 
+/**
+ * What a framework resolved about the request, for {@link fromNodeRequest}.
+ *
+ * @example
+ * fromNodeRequest(req, { protocol: req.protocol, host: req.host, url: req.originalUrl });
+ */
 export interface FromNodeRequestOptions {
   /** Scheme and host the client addressed, when the framework resolved them (trust proxy). */
   protocol?: string | undefined;
@@ -38,6 +47,11 @@ export interface FromNodeRequestOptions {
  * check, and the URL is absolute as the client addressed it (for `htu`). `X-Forwarded-*` headers
  * are never read here: pass `protocol`/`host` only when the framework was told to trust a proxy,
  * or configure `publicUrl`.
+ *
+ * @example
+ * createServer(async (req, res) => {
+ *   const principal = await rs.verify(fromNodeRequest(req), { scopes: ['accounts'] });
+ * });
  */
 export function fromNodeRequest(
   req: NodeRequestLike,

@@ -3,6 +3,9 @@ import { FapiError } from './errors.js';
 /**
  * What a route needs of the caller, beyond a valid sender-constrained access token. Every key is
  * checked: an unknown key is a set-up error (a TypeError naming it), never a skipped check.
+ *
+ * @example
+ * await rs.verify(request, { scopes: ['payments'], binding: 'dpop' });
  */
 export interface Requirements {
   /** Every one of these scopes. */
@@ -13,7 +16,12 @@ export interface Requirements {
   binding?: 'dpop' | 'mtls';
 }
 
-/** The requirement keys core knows; anything else is refused by {@link assertRequirements}. */
+/**
+ * The requirement keys core knows; anything else is refused by {@link assertRequirements}.
+ *
+ * @example
+ * REQUIREMENT_KEYS; // ['scopes', 'anyScope', 'binding']
+ */
 export const REQUIREMENT_KEYS: readonly (keyof Requirements)[] = ['scopes', 'anyScope', 'binding'];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -24,6 +32,11 @@ const checked = new WeakSet<object>();
 /**
  * Checks route scope declarations once, at set-up: each a scope token (RFC 6749 §3.3), at least
  * `min` of them. Throws a TypeError naming `helper`.
+ *
+ * @example
+ * assertScopes('requireScopes', ['accounts', 'payments']); // ok
+ * assertScopes('requireScopes', ['a b']); // TypeError: "a b" is not a scope token
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
 export function assertScopes(helper: string, scopes: readonly unknown[], min = 0): string[] {
   if (!Array.isArray(scopes)) throw new TypeError(`${helper}: scopes must be an array`);
@@ -72,6 +85,10 @@ export function assertRequirements(where: string, value: unknown): Requirements 
  * Two route declarations combined into one: every scope of both, the one `anyScope` list, the
  * one binding. Throws a TypeError (a route set-up error) for two different `anyScope` lists or
  * two different bindings.
+ *
+ * @example
+ * mergeRequirements({ scopes: ['accounts'] }, { binding: 'dpop' });
+ * // { scopes: ['accounts'], binding: 'dpop' }
  */
 export function mergeRequirements(a: Requirements, b: Requirements): Requirements {
   assertRequirements('mergeRequirements', a);

@@ -1,4 +1,4 @@
-/** What must pass ("must not be rejected", docs/requirements.md) and what a decision returns. */
+/** What must pass (the "must not be rejected" list of docs/requirements.md) and what a successful decision returns. */
 import { X509Certificate } from 'node:crypto';
 import {
   createClientCertificate,
@@ -17,6 +17,14 @@ import {
   RESOURCE_URL,
   type Kit,
 } from './fixture.js';
+
+/** The answer to a proof without nonce once nonces are on. */
+const NONCE_CHALLENGE = {
+  status: 401,
+  code: 'ERR_FAPI_DPOP_NONCE_REQUIRED',
+  error: 'use_dpop_nonce',
+  scheme: 'DPoP',
+} as const;
 
 let kit: Kit;
 let cert: ClientCertificate;
@@ -172,7 +180,7 @@ describe('must not be rejected (docs/requirements.md)', () => {
 
   test('rotates the nonce on success once the client nonce is from the previous step (RS-DPOP-17)', async () => {
     const k = await createKit({ dpop: { nonce: { secret: 's'.repeat(32), rotateSeconds: 60 } } });
-    const nonce = (await expectRejection(k.rs, await k.dpopRequest(), { status: 401 })).headers[
+    const nonce = (await expectRejection(k.rs, await k.dpopRequest(), NONCE_CHALLENGE)).headers[
       'dpop-nonce'
     ]!;
     k.clock.now += 60_000;
@@ -188,7 +196,7 @@ describe('must not be rejected (docs/requirements.md)', () => {
     const secret = 'cluster-secret-cluster-secret-32';
     const a = await createKit({ dpop: { nonce: { secret } } });
     const b = await createKit({ dpop: { nonce: { secret } } });
-    const nonce = (await expectRejection(a.rs, await a.dpopRequest(), { status: 401 })).headers[
+    const nonce = (await expectRejection(a.rs, await a.dpopRequest(), NONCE_CHALLENGE)).headers[
       'dpop-nonce'
     ]!;
     await expect(b.rs.verify(await b.dpopRequest({ proof: { nonce } }))).resolves.toBeTruthy();
@@ -231,7 +239,7 @@ describe('successful decisions', () => {
     const error = await expectRejection(
       kit.rs,
       { method: 'GET', url: RESOURCE_URL, headers: { 'x-fapi-interaction-id': 'not a uuid' } },
-      { status: 401 },
+      { status: 401, code: 'ERR_FAPI_NO_CREDENTIALS', error: null },
     );
     expect(error.headers['x-fapi-interaction-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.interactionId).toBe(error.headers['x-fapi-interaction-id']);

@@ -1,12 +1,20 @@
+/**
+ * Core's own test helpers on top of the test kit's shared fixture: a resource server with a
+ * movable clock per kit, complete DPoP requests, and an assertion of the exact rejection.
+ */
 import {
-  createDpopKey,
-  createTestAuthority,
+  createTestFixture,
   dpopProof,
+  FIXTURE_AUDIENCE,
+  FIXTURE_ISSUER,
+  FIXTURE_NOW_S,
+  FIXTURE_RESOURCE_URL,
   parseWwwAuthenticate,
   type DpopKey,
   type DpopProofOptions,
   type MintAccessTokenOptions,
   type TestAuthority,
+  type TestFixture,
 } from '@fapi-guard/testing';
 import {
   createResourceServer,
@@ -18,11 +26,10 @@ import {
   type ResourceServerOptions,
 } from '../src/index.js';
 
-/** A fixed clock: 2027-01-15T08:00:00Z. */
-export const NOW_S = 1_800_000_000;
-export const ISSUER = 'https://as.bank.test';
-export const AUDIENCE = 'https://api.bank.test';
-export const RESOURCE_URL = 'https://api.bank.test/accounts';
+export const NOW_S = FIXTURE_NOW_S;
+export const ISSUER = FIXTURE_ISSUER;
+export const AUDIENCE = FIXTURE_AUDIENCE;
+export const RESOURCE_URL = FIXTURE_RESOURCE_URL;
 
 export interface Kit {
   authority: TestAuthority;
@@ -43,20 +50,19 @@ export interface Kit {
   }): Promise<RequestLike>;
 }
 
-let shared: Promise<{ authority: TestAuthority; dpopKey: DpopKey }> | undefined;
+let shared: Promise<TestFixture> | undefined;
 
-/** Keys are generated once per test file; each kit gets its own resource server. */
+/**
+ * Keys are generated once per test file (an authority with one key per FAPI algorithm, ES256
+ * signing by default); each kit gets its own resource server and clock.
+ */
 export async function createKit(options: Partial<ResourceServerOptions> = {}): Promise<Kit> {
-  shared ??= (async () => ({
-    authority: await createTestAuthority({ issuer: ISSUER, audience: AUDIENCE }),
-    dpopKey: await createDpopKey('ES256'),
-  }))();
-  const { authority, dpopKey } = await shared;
+  shared ??= createTestFixture({ algorithms: ['ES256', 'PS256', 'EdDSA'] });
+  const fixture = await shared;
+  const { authority, dpopKey } = fixture;
   const clock = { now: NOW_S * 1000 };
   const rs = createResourceServer({
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    jwks: authority.jwks(),
+    ...fixture.options,
     clock: () => clock.now,
     ...options,
   } as ResourceServerOptions);
@@ -110,10 +116,38 @@ export const parseChallenges = parseWwwAuthenticate;
 export interface Expected {
   status: number;
   code?: string;
-  /** The `error` value, or null when no challenge may carry one. */
+  /**
+   * The `error` value the challenge must carry, or null when no challenge may carry one (no
+   * usable credentials). Omitted: the error's own `error` value, which must then exist.
+   */
   error?: string | null;
-  /** The scheme whose challenge carries the error (checked to be the only one, unless `both`). */
+  /**
+   * The scheme whose challenge carries the error, the only one to carry it (`both`: every
+   * challenge). Omitted: the error's own `scheme`, or every challenge when it has none.
+   */
   scheme?: 'Bearer' | 'DPoP' | 'both';
+}
+
+/** The rejection `verify` ended with; fails the test, naming the subject, if it passed. */
+export async function rejectionOf(
+  rs: ResourceServer,
+  request: RequestLike,
+  requirements?: Requirements,
+): Promise<FapiError> {
+  let principal: Principal;
+  try {
+    principal = await rs.verify(request, requirements);
+  } catch (error) {
+    if (!(error instanceof FapiError)) {
+      throw new Error(`expected a FapiError, verify rejected with ${String(error)}`, {
+        cause: error,
+      });
+    }
+    return error;
+  }
+  throw new Error(
+    `expected a rejection, verify passed (subject ${principal.subject}, binding ${principal.binding.kind})`,
+  );
 }
 
 /** Runs `verify` and asserts the rejection's status, code, and exact challenge shape. */
@@ -123,37 +157,34 @@ export async function expectRejection(
   expected: Expected,
   requirements?: Requirements,
 ): Promise<FapiError> {
-  let error: unknown;
-  let principal: Principal | undefined;
-  try {
-    principal = await rs.verify(request, requirements);
-  } catch (caught) {
-    error = caught;
-  }
-  expect(principal).toBeUndefined();
-  expect(error).toBeInstanceOf(FapiError);
-  const fapi = error as FapiError;
+  const fapi = await rejectionOf(rs, request, requirements);
   expect({ status: fapi.status, code: fapi.code }).toEqual({
     status: expected.status,
     code: expected.code ?? fapi.code,
   });
+  expect(fapi.headers['cache-control']).toBe('no-store');
+  expect(fapi.headers['x-fapi-interaction-id']).toBe(fapi.interactionId);
   const challenges = parseChallenges(fapi.headers['www-authenticate']);
-  if (fapi.status === 503) {
+  if (fapi.status >= 500) {
     expect(challenges).toEqual([]);
     return fapi;
   }
   expect(challenges.length).toBeGreaterThan(0);
   const withError = challenges.filter((c) => 'error' in c.params);
   if (expected.error === null) {
+    expect(fapi.error).toBeUndefined();
     expect(withError).toEqual([]);
-  } else if (expected.error !== undefined) {
-    expect(withError.map((c) => c.params.error)).toEqual(withError.map(() => expected.error));
-    if (expected.scheme === 'both') {
-      expect(withError.map((c) => c.scheme).sort()).toEqual(['Bearer', 'DPoP']);
-    } else if (expected.scheme) {
-      expect(withError.map((c) => c.scheme)).toEqual([expected.scheme]);
-    }
-    expect(fapi.body()).toEqual({ error: expected.error, error_description: fapi.description });
+  } else {
+    const error = expected.error ?? fapi.error;
+    expect(error).toBeDefined();
+    expect(fapi.error).toBe(error);
+    expect(withError.length).toBeGreaterThan(0);
+    expect(withError.map((c) => c.params.error)).toEqual(withError.map(() => error));
+    const scheme = expected.scheme ?? fapi.scheme ?? 'both';
+    const carriers = withError.map((c) => c.scheme).sort();
+    if (scheme === 'both') expect(carriers).toEqual(challenges.map((c) => c.scheme).sort());
+    else expect(carriers).toEqual([scheme]);
+    expect(fapi.body()).toEqual({ error, error_description: fapi.description });
   }
   const dpop = challenges.find((c) => c.scheme === 'DPoP');
   if (dpop) expect(dpop.params.algs).toBe('PS256 ES256 EdDSA');

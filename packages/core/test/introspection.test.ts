@@ -1,4 +1,4 @@
-/** Opaque tokens by introspection (RFC 7662, RFC 9701; RS-INT-01..04, N23/N24). */
+/** Opaque tokens by introspection (RFC 7662, RFC 9701; RS-INT-01..04; reject vectors N23, N24). */
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { jwtVerify, importJWK, type JWK } from 'jose';

@@ -1,7 +1,7 @@
 /**
- * Property tests (fast-check), bounded in runs and time: no mutation of a valid request passes
- * unless docs/requirements.md says it must, arbitrary header bytes never escape the error model, and every
- * challenge parses back. Seeds are printed by fast-check on failure for replay.
+ * Property tests (fast-check), bounded in runs: no mutation of a valid request passes unless the
+ * requirements say it must, arbitrary header bytes and request objects never escape the error
+ * model, and every challenge parses back. Seeds are printed by fast-check on failure for replay.
  */
 import fc from 'fast-check';
 import { createClientCertificate, dpopProof } from '@fapi-guard/testing';
@@ -257,7 +257,7 @@ describe('arbitrary input never escapes the error model', () => {
     .tuple(fc.constantFrom('', 'Bearer ', 'DPoP ', 'dpop ', 'Basic '), bytes)
     .map(([p, b]) => p + b);
 
-  test('arbitrary Authorization, DPoP and Client-Cert values: 400 or 401, a parseable challenge, quickly', async () => {
+  test('arbitrary Authorization, DPoP and Client-Cert values: 400 or 401, a parseable challenge', async () => {
     const cert = await createClientCertificate();
     await fc.assert(
       fc.asyncProperty(
@@ -266,14 +266,13 @@ describe('arbitrary input never escapes the error model', () => {
         bytes,
         fc.boolean(),
         async (authorization, dpop, clientCert, withCert) => {
-          const started = performance.now();
           const status = await statusOf(
             request(
               { authorization, dpop, 'client-cert': clientCert },
               { peerAddress: '127.0.0.1', ...(withCert ? { clientCertificate: cert.der } : {}) },
             ),
           );
-          return (status === 400 || status === 401) && performance.now() - started < 1_000;
+          return status === 400 || status === 401;
         },
       ),
       { numRuns: 400 },
@@ -353,39 +352,32 @@ describe('WWW-Authenticate is always syntactically valid (RS-ERR-04)', () => {
 });
 
 describe('oversized inputs are refused without a hang (bounds catch hangs, not speed)', () => {
-  const quick = async (req: RequestLike) => {
-    const started = performance.now();
-    const status = await statusOf(req, freshServer());
-    return { status, ms: performance.now() - started };
-  };
+  const quick = async (req: RequestLike) => ({ status: await statusOf(req, freshServer()) });
 
-  test('a 1 MB Authorization header: 401 invalid_token, fast', async () => {
-    const { status, ms } = await quick(
+  test('a 1 MB Authorization header: 401 invalid_token', async () => {
+    const { status } = await quick(
       request({ authorization: `DPoP ${'a'.repeat(1 << 20)}.b.c`, dpop: proof }),
     );
     expect(status).toBe(401);
-    expect(ms).toBeLessThan(1_000);
   });
 
-  test('a 1 MB DPoP header: 401 invalid_dpop_proof, fast', async () => {
-    const { status, ms } = await quick(
+  test('a 1 MB DPoP header: 401 invalid_dpop_proof', async () => {
+    const { status } = await quick(
       request({ authorization: `DPoP ${token}`, dpop: `${'a'.repeat(1 << 20)}.b.c` }),
     );
     expect(status).toBe(401);
-    expect(ms).toBeLessThan(1_000);
   });
 
-  test('a token with 10,000 scopes: refused as too long, fast', async () => {
+  test('a token with 10,000 scopes: refused as too long', async () => {
     const scope = Array.from({ length: 10_000 }, (_, i) => `s${i}`).join(' ');
     const big = await kit.dpopToken({ scope });
-    const { status, ms } = await quick(
+    const { status } = await quick(
       request({ authorization: `DPoP ${big}`, dpop: await kit.proof(big) }),
     );
     expect(status).toBe(401);
-    expect(ms).toBeLessThan(1_000);
   });
 
-  test('a deeply nested JSON claim in a proof: 401 or pass, never a crash', async () => {
+  test('a deeply nested JSON claim in a proof is parsed and ignored: the request passes', async () => {
     let nested: unknown = 1;
     for (let i = 0; i < 2_000; i += 1) nested = [nested];
     const deep = await dpopProof({
@@ -396,31 +388,28 @@ describe('oversized inputs are refused without a hang (bounds catch hangs, not s
       iat: NOW_S,
       claims: { deep: nested },
     });
-    const { status, ms } = await quick(request({ authorization: `DPoP ${token}`, dpop: deep }));
-    expect([200, 401]).toContain(status);
-    expect(ms).toBeLessThan(1_000);
+    const { status } = await quick(request({ authorization: `DPoP ${token}`, dpop: deep }));
+    expect(status).toBe(200);
   });
 
-  test('a 100 KB jti: 401 invalid_dpop_proof, fast', async () => {
+  test('a 100 KB jti: 401 invalid_dpop_proof', async () => {
     const big = await kit.proof(token, { jti: 'j'.repeat(100_000) });
-    const { status, ms } = await quick(request({ authorization: `DPoP ${token}`, dpop: big }));
+    const { status } = await quick(request({ authorization: `DPoP ${token}`, dpop: big }));
     expect(status).toBe(401);
-    expect(ms).toBeLessThan(1_000);
   });
 
-  test('a 1 MB Client-Cert header from a trusted proxy: 400, fast', async () => {
+  test('a 1 MB Client-Cert header from a trusted proxy: 400', async () => {
     const mtls = await kit.authority.mintAccessToken({
       now: NOW_S,
       cnf: { 'x5t#S256': 'A'.repeat(43) },
     });
-    const { status, ms } = await quick(
+    const { status } = await quick(
       request(
         { authorization: `Bearer ${mtls}`, 'client-cert': `:${'A'.repeat(1 << 20)}` },
         { peerAddress: '127.0.0.1' },
       ),
     );
     expect(status).toBeGreaterThanOrEqual(400);
-    expect(ms).toBeLessThan(1_000);
   });
 });
 

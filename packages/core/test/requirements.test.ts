@@ -1,10 +1,10 @@
-import { createDpopKey, createTestAuthority, dpopProof } from '@fapi-guard/testing';
 import {
   assertRequirements,
-  createResourceServer,
-  isFapiError,
+  FapiError,
   mergeRequirements,
+  type RequestLike,
 } from '../src/index.js';
+import { createKit, expectRejection, type Kit } from './fixture.js';
 
 describe('assertRequirements: an unknown or malformed requirement is a set-up error', () => {
   test.each<[string, unknown, RegExp]>([
@@ -32,93 +32,83 @@ describe('assertRequirements: an unknown or malformed requirement is a set-up er
 });
 
 describe('the requirement pipeline (forRequest): verify once, then check each requirement', () => {
-  const issuer = 'https://as.pipeline.test';
-  const audience = 'https://rs.pipeline.test';
-  const url = `${audience}/accounts`;
-  let authority: Awaited<ReturnType<typeof createTestAuthority>>;
-  let key: Awaited<ReturnType<typeof createDpopKey>>;
-
-  beforeAll(async () => {
-    authority = await createTestAuthority({ issuer, audience });
-    key = await createDpopKey();
+  let kit: Kit;
+  let like: RequestLike;
+  beforeEach(async () => {
+    kit = await createKit();
+    like = await kit.dpopRequest({ token: await kit.dpopToken({ scope: 'accounts' }) });
   });
+  afterEach(() => kit.rs.close());
 
-  async function request() {
-    const token = await authority.mintAccessToken({ cnf: { jkt: key.jkt }, scope: 'accounts' });
-    const proof = await dpopProof({ key, htm: 'GET', htu: url, accessToken: token });
-    return { method: 'GET', url, headers: { authorization: `DPoP ${token}`, dpop: proof } };
-  }
-
-  function server() {
-    return createResourceServer({ issuer, audience, jwks: authority.jwks() });
+  /** The rejection of a promise that must reject with a FapiError. */
+  async function rejection(promise: Promise<unknown>): Promise<FapiError> {
+    const outcome = await promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    if (!('error' in outcome)) throw new Error('expected a rejection, the requirement passed');
+    expect(outcome.error).toBeInstanceOf(FapiError);
+    return outcome.error as FapiError;
   }
 
   test('two callers with different requirements on one request verify the proof once', async () => {
-    const rs = server();
     const native = {};
-    const like = await request();
     let described = 0;
     const describe = () => (described++, like);
-    const first = await rs.forRequest(native, describe).require({ scopes: ['accounts'] });
-    const second = await rs.forRequest(native, describe).require({ binding: 'dpop' });
+    const first = await kit.rs.forRequest(native, describe).require({ scopes: ['accounts'] });
+    const second = await kit.rs.forRequest(native, describe).require({ binding: 'dpop' });
     expect(second).toBe(first);
     expect(described).toBe(1);
     // A second verification of the same proof is a replay: the pipeline never does it.
-    await expect(rs.verify(like)).rejects.toMatchObject({ code: 'ERR_FAPI_DPOP_REPLAY' });
-    await rs.close();
+    await expectRejection(kit.rs, like, {
+      status: 401,
+      code: 'ERR_FAPI_DPOP_REPLAY',
+      error: 'invalid_dpop_proof',
+      scheme: 'DPoP',
+    });
   });
 
   test('a later requirement that fails answers 403 insufficient_scope in the DPoP challenge', async () => {
-    const rs = server();
     const native = {};
-    const like = await request();
-    await rs.forRequest(native, () => like).principal();
-    const error = await rs
-      .forRequest(native, () => like)
-      .require({ scopes: ['payments'] })
-      .catch((e: unknown) => e);
-    expect(isFapiError(error) && error.status).toBe(403);
-    expect(isFapiError(error) && error.headers['www-authenticate']).toMatch(
-      /^DPoP error="insufficient_scope"/,
+    const principal = await kit.rs.forRequest(native, () => like).principal();
+    const error = await rejection(
+      kit.rs.forRequest(native, () => like).require({ scopes: ['payments'] }),
     );
-    await rs.close();
+    expect(error.status).toBe(403);
+    expect(error.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope"/);
+    expect(error.headers['x-fapi-interaction-id']).toBe(principal.interactionId);
   });
 
   test('an unknown requirement at request time is a 500 ERR_FAPI_MISCONFIGURED, never a pass', async () => {
-    const rs = server();
-    const like = await request();
-    const error = await rs
-      .forRequest({}, () => like)
-      .require({ scope: ['accounts'] } as never)
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_FAPI_MISCONFIGURED', status: 500 });
-    expect(isFapiError(error) && error.body()).toEqual({
-      error: 'server_error',
-      error_description: 'The resource server is misconfigured',
-    });
-    expect(isFapiError(error) && error.headers['www-authenticate']).toBeUndefined();
-    await rs.close();
-  });
-
-  test('a relative request URL without publicUrl is ERR_FAPI_MISCONFIGURED (500), not a 401', async () => {
-    const rs = server();
-    const like = { ...(await request()), url: '/accounts' };
-    await expect(rs.verify(like)).rejects.toMatchObject({
+    const error = await rejection(
+      kit.rs.forRequest({}, () => like).require({ scope: ['accounts'] } as never),
+    );
+    expect({ code: error.code, status: error.status }).toEqual({
       code: 'ERR_FAPI_MISCONFIGURED',
       status: 500,
     });
-    await rs.close();
+    expect(error.body()).toEqual({
+      error: 'server_error',
+      error_description: 'The resource server is misconfigured',
+    });
+    expect(error.headers['www-authenticate']).toBeUndefined();
   });
 
-  test('a describe() that throws rejects with ERR_FAPI_MISCONFIGURED', async () => {
-    const rs = server();
-    const error = await rs
-      .forRequest({}, () => {
-        throw new TypeError('boom');
-      })
-      .principal()
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_FAPI_MISCONFIGURED', status: 500 });
-    await rs.close();
+  test('a describe() that throws rejects with ERR_FAPI_MISCONFIGURED, complete with its headers', async () => {
+    const boom = new TypeError('boom');
+    const error = await rejection(
+      kit.rs
+        .forRequest({}, () => {
+          throw boom;
+        })
+        .principal(),
+    );
+    expect({ code: error.code, status: error.status }).toEqual({
+      code: 'ERR_FAPI_MISCONFIGURED',
+      status: 500,
+    });
+    expect(error.cause).toBe(boom);
+    expect(error.headers['cache-control']).toBe('no-store');
+    expect(error.headers['x-fapi-interaction-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

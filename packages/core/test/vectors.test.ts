@@ -1,5 +1,5 @@
 /**
- * The reject vectors of docs/requirements.md, one table row each: status, stable code, the `error` value and
+ * The reject vectors (N01-N60, see docs/requirements.md), one table row each: status, stable code, the `error` value and
  * which challenge carries it. N23/N24 (introspection) are tested with the introspection client.
  */
 import {
@@ -20,6 +20,7 @@ import {
   expectRejection,
   ISSUER,
   NOW_S,
+  rejectionOf,
   RESOURCE_URL,
   type Expected,
   type Kit,
@@ -662,6 +663,15 @@ describe('reject vectors (docs/requirements.md)', () => {
   });
 });
 
+/** The `DPoP-Nonce` of the use_dpop_nonce answer to a proof without nonce; fails if it passed. */
+async function nonceFrom(k: Kit): Promise<string> {
+  const error = await rejectionOf(k.rs, await k.dpopRequest());
+  expect(error.code).toBe('ERR_FAPI_DPOP_NONCE_REQUIRED');
+  const nonce = error.headers['dpop-nonce'];
+  if (nonce === undefined) throw new Error('the use_dpop_nonce answer carried no DPoP-Nonce');
+  return nonce;
+}
+
 describe('server nonces (RS-DPOP-10, RS-DPOP-17)', () => {
   let nonceKit: Kit;
   beforeAll(async () => {
@@ -687,15 +697,13 @@ describe('server nonces (RS-DPOP-10, RS-DPOP-17)', () => {
   });
 
   test('N47 a nonce two rotations old is refused', async () => {
-    const old = await nonceKit.rs
-      .verify(await nonceKit.dpopRequest())
-      .catch((e: { headers: Record<string, string> }) => e.headers['dpop-nonce']);
+    const old = await nonceFrom(nonceKit);
     nonceKit.clock.now += 2 * 300_000 + 1000;
     try {
       await expectRejection(
         nonceKit.rs,
         await nonceKit.dpopRequest({
-          proof: { nonce: old as string, iat: nonceKit.clock.now / 1000 },
+          proof: { nonce: old, iat: nonceKit.clock.now / 1000 },
           token: await nonceKit.dpopToken({ now: nonceKit.clock.now / 1000 }),
         }),
         { ...NONCE, code: 'ERR_FAPI_DPOP_NONCE_INVALID' },
@@ -706,11 +714,9 @@ describe('server nonces (RS-DPOP-10, RS-DPOP-17)', () => {
   });
 
   test('N48 once nonces are on, a proof without nonce never passes, even after a success', async () => {
-    const nonce = await nonceKit.rs
-      .verify(await nonceKit.dpopRequest())
-      .catch((e: { headers: Record<string, string> }) => e.headers['dpop-nonce']);
+    const nonce = await nonceFrom(nonceKit);
     await expect(
-      nonceKit.rs.verify(await nonceKit.dpopRequest({ proof: { nonce: nonce as string } })),
+      nonceKit.rs.verify(await nonceKit.dpopRequest({ proof: { nonce } })),
     ).resolves.toMatchObject({ binding: { kind: 'dpop' } });
     await expectRejection(nonceKit.rs, await nonceKit.dpopRequest(), {
       ...NONCE,

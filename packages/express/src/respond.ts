@@ -33,7 +33,6 @@ export function renderFapiError(error: FapiError, res: Response): void {
 
 /** The 500 a route helper answers when no `fapiGuard()` ran before it on this request. */
 export function guardNotMounted(res: Response, next: NextFunction): void {
-  const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED');
-  error.headers = { 'cache-control': 'no-store' };
+  const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'); // carries Cache-Control: no-store
   reject(error, res, next, false);
 }

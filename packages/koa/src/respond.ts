@@ -27,7 +27,6 @@ export function renderFapiError(ctx: ParameterizedContext, error: FapiError): vo
 
 /** The 500 a route helper answers when no `fapiGuard()` ran before it on this request. */
 export function guardNotMounted(ctx: ParameterizedContext): void {
-  const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED');
-  error.headers = { 'cache-control': 'no-store' };
+  const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'); // carries Cache-Control: no-store
   reject(ctx, error, false);
 }

@@ -47,12 +47,15 @@ describe('route decorators', () => {
 
 describe('FapiHttpException', () => {
   it("carries core's status, body and headers", () => {
-    const error = new FapiError('ERR_FAPI_INSUFFICIENT_SCOPE', { scope: ['accounts'] });
-    error.headers = { 'www-authenticate': 'DPoP error="insufficient_scope"' };
+    const error = new FapiError('ERR_FAPI_INSUFFICIENT_SCOPE', {
+      scope: ['accounts'],
+      challenge: 'DPoP error="insufficient_scope"',
+    });
     const exception = new FapiHttpException(error);
     expect(exception.getStatus()).toBe(403);
     expect(exception.getResponse()).toEqual(error.body());
     expect(exception.headers).toEqual(error.headers);
+    expect(exception.headers['www-authenticate']).toBe('DPoP error="insufficient_scope"');
     expect(exception.fapiError).toBe(error);
     expect(exception.cause).toBe(error);
   });

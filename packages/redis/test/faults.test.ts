@@ -1,16 +1,15 @@
 /**
- * Redis failures, on a redis-server of the test's own: killed (503 fast, then recovery without a
- * new store), slow (503 within timeoutMs), never started, and failOpen.
+ * Redis failures, on a redis-server of the test's own: killed (503, then recovery without a new
+ * store), slow (503 by the store's own timeout), never started, and failOpen. The cause codes
+ * say which bound answered; a hang fails the test by Jest's timeout.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceServer } from '@fapi-guard/core';
 import { Redis } from 'ioredis';
 import { redisReplayStore, RedisStoreError } from '../src/index.js';
-import { createApi, rejectionOf, timed, type Api } from './fixture.js';
+import { createApi, rejectionOf, type Api } from './fixture.js';
 import { connect, ownRedisServer, type OwnRedisServer } from './redis-server.js';
 
-/** Every answer during an outage must come well inside this. */
-const BOUND_MS = 1_000;
 const TIMEOUT_MS = 200;
 
 let server: OwnRedisServer;
@@ -48,8 +47,7 @@ afterAll(async () => {
 });
 
 async function expectUnavailable(instance: ResourceServer): Promise<RedisStoreError> {
-  const { ms, result: error } = await timed(async () => rejectionOf(instance, await api.request()));
-  expect(ms).toBeLessThan(BOUND_MS);
+  const error = await rejectionOf(instance, await api.request());
   expect({ status: error.status, code: error.code }).toEqual({
     status: 503,
     code: 'ERR_FAPI_STORE_UNAVAILABLE',
@@ -59,15 +57,14 @@ async function expectUnavailable(instance: ResourceServer): Promise<RedisStoreEr
   return error.cause as RedisStoreError;
 }
 
-/** Retries with fresh proofs until a request passes; how long recovery took. */
-async function recovered(instance: ResourceServer, withinMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
+/** Retries with fresh proofs until a request passes, at most `attempts` times. */
+async function recovered(instance: ResourceServer, attempts: number): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
     try {
       await instance.verify(await api.request());
-      return performance.now() - started;
+      return;
     } catch (error) {
-      if (performance.now() - started > withinMs) throw error;
+      if (attempt >= attempts) throw error;
       await sleep(25);
     }
   }
@@ -80,7 +77,7 @@ describe('a Redis replay store when Redis fails', () => {
     });
   });
 
-  it('answers 503 ERR_FAPI_STORE_UNAVAILABLE within the bound once Redis is killed', async () => {
+  it('answers 503 ERR_FAPI_STORE_UNAVAILABLE once Redis is killed', async () => {
     await server.kill();
     const causes: RedisStoreError[] = [];
     for (let i = 0; i < 5; i += 1) causes.push(await expectUnavailable(rs));
@@ -94,20 +91,16 @@ describe('a Redis replay store when Redis fails', () => {
     expect(errors.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('stays within the bound while ioredis keeps reconnecting', async () => {
-    const { ms } = await timed(async () => {
-      for (let i = 0; i < 10; i += 1) {
-        await expectUnavailable(rs);
-        await sleep(30);
-      }
-    });
-    expect(ms).toBeLessThan(10 * BOUND_MS);
+  it('keeps answering 503 while ioredis keeps reconnecting', async () => {
+    for (let i = 0; i < 10; i += 1) {
+      await expectUnavailable(rs);
+      await sleep(30);
+    }
   });
 
   it('accepts without a replay check while down with failOpen: true, and reports it', async () => {
     const before = failOpenErrors.length;
-    const { ms, result } = await timed(async () => failOpenRs.verify(await api.request()));
-    expect(ms).toBeLessThan(BOUND_MS);
+    const result = await failOpenRs.verify(await api.request());
     expect(result.binding.kind).toBe('dpop');
     expect(failOpenErrors.length).toBe(before + 1);
     expect(failOpenErrors.at(-1)).toBeInstanceOf(RedisStoreError);
@@ -115,26 +108,23 @@ describe('a Redis replay store when Redis fails', () => {
 
   it('recovers by itself, with the same store and client, when Redis is back on its port', async () => {
     await server.start();
-    const ms = await recovered(rs, 5_000);
-    expect(ms).toBeLessThan(5_000);
+    await recovered(rs, 200);
     const request = await api.request();
     await rs.verify(request);
     expect((await rejectionOf(rs, request)).code).toBe('ERR_FAPI_DPOP_REPLAY');
   });
 
-  it('answers 503 within timeoutMs when Redis is slow (DEBUG SLEEP 1)', async () => {
+  it('answers 503 by its own timeout when Redis is slow (DEBUG SLEEP 1)', async () => {
     admin = await connect(server.port);
     const sleeping = admin.call('DEBUG', 'SLEEP', '1');
     await sleep(50);
-    const { ms, result: cause } = await timed(() => expectUnavailable(rs));
+    const cause = await expectUnavailable(rs);
     expect(cause.code).toBe('ERR_FAPI_REDIS_TIMEOUT');
-    expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
-    expect(ms).toBeLessThan(TIMEOUT_MS + 300);
     await sleeping;
     await expect(rs.verify(await api.request())).resolves.toBeDefined();
   });
 
-  it('answers 503 within timeoutMs when Redis was never reachable', async () => {
+  it('answers 503 when Redis was never reachable', async () => {
     const nowhere = await ownRedisServer();
     // disconnectTimeout: ioredis arms a 2 s timer when disconnecting a socket that never opened.
     const offline = new Redis({ host: '127.0.0.1', port: nowhere.port, disconnectTimeout: 10 });

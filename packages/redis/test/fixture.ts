@@ -1,9 +1,11 @@
 import {
-  createDpopKey,
-  createTestAuthority,
+  createTestFixture,
   dpopProof,
+  FIXTURE_NOW_S,
+  FIXTURE_RESOURCE_URL,
   type DpopKey,
   type TestAuthority,
+  type TestFixture,
 } from '@fapi-guard/testing';
 import {
   createResourceServer,
@@ -14,11 +16,6 @@ import {
   type ResourceServer,
 } from '@fapi-guard/core';
 
-/** A fixed clock: 2027-01-15T08:00:00Z. */
-export const NOW_S = 1_800_000_000;
-export const ISSUER = 'https://as.bank.test';
-export const AUDIENCE = 'https://api.bank.test';
-export const RESOURCE_URL = 'https://api.bank.test/accounts';
 export const MAX_AGE_S = 60;
 export const CLOCK_TOLERANCE_S = 5;
 /** What core asks the store to remember a proof for: proof window + 2 × tolerance. */
@@ -33,62 +30,54 @@ export interface Api {
   request(): Promise<RequestLike>;
 }
 
-let shared: Promise<{ authority: TestAuthority; dpopKey: DpopKey }> | undefined;
+let shared: Promise<TestFixture> | undefined;
 
+/** API instances on the test kit's shared fixture (keys made once per test file). */
 export async function createApi(): Promise<Api> {
-  shared ??= (async () => ({
-    authority: await createTestAuthority({ issuer: ISSUER, audience: AUDIENCE }),
-    dpopKey: await createDpopKey('ES256'),
-  }))();
-  const { authority, dpopKey } = await shared;
+  shared ??= createTestFixture();
+  const fixture = await shared;
   return {
-    authority,
-    dpopKey,
+    authority: fixture.authority,
+    dpopKey: fixture.dpopKey,
     instance: (replayStore) =>
       createResourceServer({
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        jwks: authority.jwks(),
-        clock: () => NOW_S * 1000,
+        ...fixture.options,
         dpop: { replayStore, maxAgeSeconds: MAX_AGE_S, clockToleranceSeconds: CLOCK_TOLERANCE_S },
       }),
     async request() {
-      const token = await authority.mintAccessToken({
-        now: NOW_S,
-        cnf: { jkt: dpopKey.jkt },
+      const token = await fixture.authority.mintAccessToken({
+        now: FIXTURE_NOW_S,
+        cnf: { jkt: fixture.dpopKey.jkt },
         scope: 'accounts',
       });
       const proof = await dpopProof({
-        key: dpopKey,
+        key: fixture.dpopKey,
         htm: 'GET',
-        htu: RESOURCE_URL,
+        htu: FIXTURE_RESOURCE_URL,
         accessToken: token,
-        iat: NOW_S,
+        iat: FIXTURE_NOW_S,
       });
       return {
         method: 'GET',
-        url: RESOURCE_URL,
+        url: FIXTURE_RESOURCE_URL,
         headers: { authorization: `DPoP ${token}`, dpop: proof },
       };
     },
   };
 }
 
-/** The FapiError `verify` rejected with; fails the test if it resolved. */
+/** The FapiError `verify` rejected with; fails the test, by name, if it resolved. */
 export async function rejectionOf(rs: ResourceServer, request: RequestLike): Promise<FapiError> {
-  let principal: Principal | undefined;
+  let principal: Principal;
   try {
     principal = await rs.verify(request, { scopes: ['accounts'] });
   } catch (error) {
-    expect(error).toBeInstanceOf(FapiError);
-    return error as FapiError;
+    if (!(error instanceof FapiError)) {
+      throw new Error(`expected a FapiError, verify rejected with ${String(error)}`, {
+        cause: error,
+      });
+    }
+    return error;
   }
   throw new Error(`expected a rejection, got the principal of ${principal.subject}`);
-}
-
-/** Milliseconds `work` took, with its settled result. */
-export async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T }> {
-  const started = performance.now();
-  const result = await work();
-  return { ms: performance.now() - started, result };
 }

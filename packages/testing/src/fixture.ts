@@ -1,4 +1,5 @@
 import type { ResourceServerOptions } from '@fapi-guard/core';
+import type { Alg } from './algorithms.js';
 import {
   createTestAuthority,
   type MintAccessTokenOptions,
@@ -8,6 +9,22 @@ import { createDpopKey, dpopProof, type DpopKey } from './dpop.js';
 
 /** The fixed time of {@link createTestFixture}: 2027-01-15T08:00:00Z, in seconds. */
 export const FIXTURE_NOW_S = 1_800_000_000;
+/** The default issuer of {@link createTestFixture}. */
+export const FIXTURE_ISSUER = 'https://as.bank.test';
+/** The default audience (resource server identifier) of {@link createTestFixture}. */
+export const FIXTURE_AUDIENCE = 'https://api.bank.test';
+/** A resource of {@link FIXTURE_AUDIENCE}, as a client addresses it (a DPoP `htu`). */
+export const FIXTURE_RESOURCE_URL = 'https://api.bank.test/accounts';
+
+/** Options of {@link createTestFixture}. */
+export interface TestFixtureOptions {
+  /** Default {@link FIXTURE_ISSUER}. */
+  issuer?: string;
+  /** Default {@link FIXTURE_AUDIENCE}. */
+  audience?: string;
+  /** The authority's signing keys, one per algorithm; the first signs by default. Default `['ES256']`. */
+  algorithms?: Alg[];
+}
 
 /** What {@link createTestFixture} returns. */
 export interface TestFixture {
@@ -27,8 +44,9 @@ export interface TestFixture {
 }
 
 /**
- * The usual set-up of an adapter or application test: an ES256 test authority, a client DPoP
- * key, matching resource-server options at a fixed clock, and ready-made DPoP headers.
+ * The usual set-up of a resource-server, adapter or application test: a test authority (ES256
+ * unless `algorithms` says otherwise), a client DPoP key (ES256), matching resource-server
+ * options at a fixed clock, and ready-made DPoP headers.
  *
  * @example
  * ```ts
@@ -37,13 +55,11 @@ export interface TestFixture {
  * await request(app).get('/accounts').set(await f.dpopHeaders('http://127.0.0.1/accounts'));
  * ```
  */
-export async function createTestFixture(
-  options: { issuer?: string; audience?: string } = {},
-): Promise<TestFixture> {
-  const issuer = options.issuer ?? 'https://as.bank.test';
-  const audience = options.audience ?? 'https://api.bank.test';
+export async function createTestFixture(options: TestFixtureOptions = {}): Promise<TestFixture> {
+  const issuer = options.issuer ?? FIXTURE_ISSUER;
+  const audience = options.audience ?? FIXTURE_AUDIENCE;
   const [authority, dpopKey] = await Promise.all([
-    createTestAuthority({ issuer, audience, algorithms: ['ES256'] }),
+    createTestAuthority({ issuer, audience, algorithms: options.algorithms ?? ['ES256'] }),
     createDpopKey('ES256'),
   ]);
   return {

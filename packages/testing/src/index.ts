@@ -90,4 +90,12 @@ export {
   type DpopRequestOptions,
   type MakeConformanceApp,
 } from './conformance/index.js';
-export { createTestFixture, FIXTURE_NOW_S, type TestFixture } from './fixture.js';
+export {
+  createTestFixture,
+  FIXTURE_AUDIENCE,
+  FIXTURE_ISSUER,
+  FIXTURE_NOW_S,
+  FIXTURE_RESOURCE_URL,
+  type TestFixture,
+  type TestFixtureOptions,
+} from './fixture.js';

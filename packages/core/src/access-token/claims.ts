@@ -1,6 +1,11 @@
 import { FapiError } from '../errors.js';
 
-/** The claims of an RFC 9068 access token (or of an introspection response mapped to it). */
+/**
+ * The claims of an RFC 9068 access token (or of an introspection response mapped to it).
+ *
+ * @example
+ * const { sub, client_id, scope, cnf } = principal.claims;
+ */
 export interface AccessTokenClaims {
   iss: string;
   sub: string;
@@ -31,7 +36,7 @@ const isNonEmptyString = (value: unknown): value is string =>
  * audience contains this resource server (RS-JWT-03), `exp` in the future and `nbf`/`iat` not
  * too far ahead, with bounded leeway (RS-JWT-05). Issuer equality is checked by key selection.
  */
-export function validateAccessTokenClaims(
+export function checkAccessTokenClaims(
   payload: Record<string, unknown>,
   policy: ClaimsPolicy,
   nowS: number,
@@ -50,7 +55,7 @@ export function validateAccessTokenClaims(
   ) {
     throw new FapiError('ERR_FAPI_TOKEN_CLAIM_INVALID');
   }
-  validateAudience(aud, policy.audiences);
+  checkAudience(aud, policy.audiences);
   if (nowS - policy.clockToleranceS >= exp) throw new FapiError('ERR_FAPI_TOKEN_EXPIRED');
   if (iat > nowS + policy.maxFutureS) throw new FapiError('ERR_FAPI_TOKEN_NOT_YET_VALID');
   if (nbf !== undefined && (nbf as number) > nowS + policy.clockToleranceS) {
@@ -60,7 +65,7 @@ export function validateAccessTokenClaims(
 }
 
 /** `aud` (a string or an array of strings) must contain one of ours (RS-JWT-03). */
-export function validateAudience(aud: unknown, audiences: readonly string[]): void {
+export function checkAudience(aud: unknown, audiences: readonly string[]): void {
   const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : undefined;
   if (!values || values.length === 0 || values.some((value) => typeof value !== 'string')) {
     throw new FapiError('ERR_FAPI_TOKEN_AUDIENCE');

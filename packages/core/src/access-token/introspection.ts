@@ -1,42 +1,11 @@
-import { importJWK, SignJWT, type JWK } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import { FapiError, type FapiErrorCode } from '../errors.js';
 import { BoundedCache } from '../lib/bounded-cache.js';
 import { randomId, verifySignature, type JwsAlgorithm } from '../lib/crypto.js';
 import { parseCompactJws } from '../lib/jws.js';
-import { validateAudience, type AccessTokenClaims } from './claims.js';
+import { checkAudience, type AccessTokenClaims } from './claims.js';
 import type { KeyResolver } from './keys.js';
-
-/** How the resource server authenticates to the introspection endpoint (RS-INT-01). */
-export type IntrospectionAuth =
-  /** FAPI: a client assertion signed with the resource server's private key. */
-  | { method: 'private_key_jwt'; key: JWK; alg?: 'PS256' | 'ES256' | 'EdDSA' }
-  /** FAPI: mutual TLS; the certificate is presented by the `fetch` you pass (e.g. an undici Agent). */
-  | { method: 'tls_client_auth' }
-  /** Not FAPI: HTTP Basic with a client secret. */
-  | { method: 'client_secret_basic'; secret: string };
-
-export interface IntrospectionOptions {
-  /** The AS introspection endpoint: https (plain http only on loopback). */
-  endpoint: string;
-  /** This resource server's `client_id` at the AS. */
-  clientId: string;
-  auth: IntrospectionAuth;
-  /** Ask for and verify signed responses (RFC 9701, FAPI 2.0 Message Signing). Default false. */
-  jwtResponse?: boolean;
-  /** The issuer answering (default: the only configured issuer). */
-  issuer?: string;
-  /** Abort an introspection call after this long. Default 5000 ms. */
-  timeoutMs?: number;
-  /**
-   * Results kept per token (SHA-256). An entry lives at most `maxTtlSeconds` (default 60) and
-   * never past the token's `exp`: a revoked token can pass for up to that long. `false` disables.
-   */
-  cache?: false | { max?: number; maxTtlSeconds?: number };
-  /** After the endpoint failed, answer 503 without calling it for this long. Default 1000 ms. */
-  failureBackoffMs?: number;
-  /** Transport; pass one bound to a TLS client certificate for `tls_client_auth`. */
-  fetch?: typeof globalThis.fetch;
-}
+import type { IntrospectionSettings } from './options.js';
 
 /** What introspection needs beyond its own options. */
 export interface IntrospectionContext {
@@ -76,17 +45,14 @@ const JWT_TYPE = 'application/token-introspection+jwt';
  * @see https://www.rfc-editor.org/rfc/rfc9701
  */
 export function createIntrospector(
-  options: IntrospectionOptions,
+  options: IntrospectionSettings,
   context: IntrospectionContext,
 ): Introspector {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? 5_000;
-  const failureBackoffMs = options.failureBackoffMs ?? 1_000;
-  const maxTtlMs = (options.cache === false ? 0 : (options.cache?.maxTtlSeconds ?? 60)) * 1000;
-  const cache =
-    options.cache === false ? undefined : new BoundedCache<Outcome>(options.cache?.max ?? 10_000);
+  const { fetch: fetchImpl, timeoutMs, failureBackoffMs } = options;
+  const maxTtlMs = (options.cache?.maxTtlS ?? 0) * 1000;
+  const cache = options.cache && new BoundedCache<Outcome>(options.cache.max);
   const inFlight = new Map<string, Promise<Outcome>>();
-  let blockedUntil = 0;
+  let blockedUntilMs = 0;
   let signingKey: ReturnType<typeof importJWK> | undefined;
 
   async function clientAuthentication(): Promise<{
@@ -102,7 +68,7 @@ export function createIntrospector(
     }
     if (auth.method === 'tls_client_auth')
       return { headers: {}, body: { client_id: options.clientId } };
-    const alg = auth.alg ?? (auth.key.alg as string);
+    const { alg } = auth;
     signingKey ??= importJWK(auth.key, alg);
     const nowS = Math.floor(context.clock() / 1000);
     const assertion = await new SignJWT({})
@@ -186,24 +152,24 @@ export function createIntrospector(
     } catch (cause) {
       // A response that fails verification is refused, not cached; key outages stay 503.
       if (cause instanceof FapiError) throw cause;
-      blockedUntil = context.clock() + failureBackoffMs;
+      blockedUntilMs = context.clock() + failureBackoffMs;
       throw new FapiError('ERR_FAPI_INTROSPECTION_UNAVAILABLE', { cause });
     }
     const outcome = toOutcome(data, context);
     if (cache) {
-      const now = context.clock();
-      const exp = outcome.ok ? outcome.token.claims.exp * 1000 : Number.POSITIVE_INFINITY;
-      cache.set(ath, outcome, Math.min(exp, now + maxTtlMs), now);
+      const nowMs = context.clock();
+      const expMs = outcome.ok ? outcome.token.claims.exp * 1000 : Number.POSITIVE_INFINITY;
+      cache.set(ath, outcome, Math.min(expMs, nowMs + maxTtlMs), nowMs);
     }
     return outcome;
   }
 
   return {
     async introspect(token, ath) {
-      const now = context.clock();
-      let outcome = cache?.get(ath, now);
+      const nowMs = context.clock();
+      let outcome = cache?.get(ath, nowMs);
       if (!outcome) {
-        if (now < blockedUntil) throw new FapiError('ERR_FAPI_INTROSPECTION_UNAVAILABLE');
+        if (nowMs < blockedUntilMs) throw new FapiError('ERR_FAPI_INTROSPECTION_UNAVAILABLE');
         let pending = inFlight.get(ath);
         if (!pending) {
           pending = lookUp(token, ath).finally(() => inFlight.delete(ath));
@@ -253,7 +219,7 @@ function toOutcome(data: Record<string, unknown>, context: IntrospectionContext)
   }
   if (data.iss !== undefined && data.iss !== context.issuer) return fail('ERR_FAPI_TOKEN_ISSUER');
   try {
-    validateAudience(data.aud, context.audiences);
+    checkAudience(data.aud, context.audiences);
   } catch {
     return fail('ERR_FAPI_TOKEN_AUDIENCE');
   }

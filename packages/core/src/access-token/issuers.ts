@@ -1,8 +1,35 @@
+/** The `issuer` option (and the top-level key source): trusted issuers, each with its keys. */
 import type { JSONWebKeySet } from 'jose';
 import { FapiError } from '../errors.js';
-import { fail, httpsUrl } from '../lib/option-checks.js';
-import type { IssuerOptions, ResourceServerOptions } from '../options.js';
-import { localJwks, remoteJwks, type KeyResolver, type RemoteJwksOptions } from './keys.js';
+import { assertHttpsUrl, assertKnownKeys, failOption } from '../lib/option-checks.js';
+import { createRemoteJwks, localJwks, type KeyResolver, type RemoteJwksSettings } from './keys.js';
+
+/**
+ * A trusted authorization server and where its keys come from (exactly one of `jwks`,
+ * `jwksUri`, `keys`).
+ *
+ * @example
+ * createResourceServer({
+ *   issuer: [
+ *     { issuer: 'https://as.bank.example', jwksUri: 'https://as.bank.example/jwks' },
+ *     { issuer: 'https://as2.bank.example', jwks: { keys: [publicJwk] } },
+ *   ],
+ *   audience: 'https://api.bank.example',
+ * });
+ */
+export interface IssuerOptions {
+  /** The exact `iss` value. */
+  issuer: string;
+  jwks?: JSONWebKeySet;
+  jwksUri?: string | URL;
+  /** Any other key source. */
+  keys?: KeyResolver;
+}
+
+/** Where an issuer's keys come from: exactly one member is set. */
+export type KeySource = Pick<IssuerOptions, 'jwks' | 'jwksUri' | 'keys'>;
+
+const ISSUER_OPTION_KEYS: readonly (keyof IssuerOptions)[] = ['issuer', 'jwks', 'jwksUri', 'keys'];
 
 /** For issuers whose tokens are only introspected: every JWT is refused for want of a key. */
 export const NO_KEYS: KeyResolver = {
@@ -10,48 +37,67 @@ export const NO_KEYS: KeyResolver = {
   getKey: () => Promise.reject(new FapiError('ERR_FAPI_TOKEN_KEY_NOT_FOUND')),
 };
 
+/**
+ * Validates the `issuer` option: a string (keys from `shared`, the top-level `jwks`/`jwksUri`),
+ * an {@link IssuerOptions}, or a list of either. `keysOptional` when every token of an issuer
+ * may be introspected instead.
+ */
+export function resolveIssuers(
+  value: unknown,
+  shared: KeySource,
+  remote: RemoteJwksSettings,
+  keysOptional: boolean,
+): Map<string, KeyResolver> {
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  if (list.length === 0) failOption('issuer', 'at least one issuer is required');
+  const map = new Map<string, KeyResolver>();
+  let sharedKeys: KeyResolver | undefined;
+  for (const entry of list) {
+    if (typeof entry === 'string') {
+      if (!entry) failOption('issuer', 'must be a non-empty string');
+      sharedKeys ??= keyResolver('options', shared, remote, keysOptional);
+      map.set(entry, sharedKeys);
+    } else if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
+      const { issuer } = entry as IssuerOptions;
+      const option = `issuer[${String(issuer)}]`;
+      assertKnownKeys(option, entry, ISSUER_OPTION_KEYS);
+      if (typeof issuer !== 'string' || !issuer) failOption(option, 'issuer must be a string');
+      map.set(issuer, keyResolver(option, entry as IssuerOptions, remote, keysOptional));
+    } else {
+      failOption(
+        'issuer',
+        'must be a string, an { issuer, jwks | jwksUri | keys } object, or a list',
+      );
+    }
+  }
+  return map;
+}
+
 function keyResolver(
   option: string,
-  source: { jwks?: JSONWebKeySet; jwksUri?: string | URL; keys?: KeyResolver },
-  remote: RemoteJwksOptions,
+  source: KeySource,
+  remote: RemoteJwksSettings,
   keysOptional: boolean,
 ): KeyResolver {
   const given = [source.jwks, source.jwksUri, source.keys].filter((v) => v !== undefined).length;
   if (given === 0 && keysOptional) return NO_KEYS;
-  if (given !== 1) fail(option, 'exactly one of jwks, jwksUri or keys is required');
-  if (source.keys) return source.keys;
-  if (source.jwksUri !== undefined)
-    return remoteJwks(httpsUrl(`${option}.jwksUri`, source.jwksUri), remote);
-  const jwks = source.jwks as JSONWebKeySet;
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
-    fail(`${option}.jwks`, 'must be a JWK Set ({ keys: [...] })');
+  if (given !== 1) failOption(option, 'exactly one of jwks, jwksUri or keys is required');
+  if (source.keys !== undefined) {
+    if (typeof source.keys !== 'object' || typeof source.keys.getKey !== 'function') {
+      failOption(`${option}.keys`, 'must be a KeyResolver (getKey, generation)');
+    }
+    return source.keys;
+  }
+  if (source.jwksUri !== undefined) {
+    return createRemoteJwks(assertHttpsUrl(`${option}.jwksUri`, source.jwksUri), remote);
+  }
+  const jwks: unknown = source.jwks;
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as JSONWebKeySet).keys)) {
+    failOption(`${option}.jwks`, 'must be a JWK Set ({ keys: [...] })');
   }
   try {
-    return localJwks(jwks);
+    return localJwks(jwks as JSONWebKeySet);
   } catch {
-    fail(`${option}.jwks`, 'is not a valid JWK Set');
+    failOption(`${option}.jwks`, 'is not a valid JWK Set');
   }
-}
-
-export function resolveIssuers(
-  options: ResourceServerOptions,
-  remote: RemoteJwksOptions,
-): Map<string, KeyResolver> {
-  const keysOptional = options.introspection !== undefined && !options.introspection.jwtResponse;
-  const list = Array.isArray(options.issuer) ? options.issuer : [options.issuer];
-  if (list.length === 0) fail('issuer', 'at least one issuer is required');
-  const map = new Map<string, KeyResolver>();
-  let shared: KeyResolver | undefined;
-  for (const entry of list as Array<string | IssuerOptions>) {
-    if (typeof entry === 'string') {
-      if (!entry) fail('issuer', 'must be a non-empty string');
-      shared ??= keyResolver('options', options, remote, keysOptional);
-      map.set(entry, shared);
-    } else if (typeof entry === 'object' && entry !== null && typeof entry.issuer === 'string') {
-      map.set(entry.issuer, keyResolver(`issuer[${entry.issuer}]`, entry, remote, keysOptional));
-    } else {
-      fail('issuer', 'must be a string, an { issuer, jwks | jwksUri | keys } object, or a list');
-    }
-  }
-  return map;
 }

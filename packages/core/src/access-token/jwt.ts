@@ -3,7 +3,7 @@ import { describeKey, verifySignature, type JwsAlgorithm } from '../lib/crypto.j
 import { parseCompactJws } from '../lib/jws.js';
 import type { KeyResolver } from './keys.js';
 import type { AccessTokenClaims } from './claims.js';
-import { validateAccessTokenClaims } from './claims.js';
+import { checkAccessTokenClaims } from './claims.js';
 
 /** What JWT access-token verification needs from the resource server's options. */
 export interface JwtAccessTokenPolicy {
@@ -66,6 +66,6 @@ export async function verifyJwtAccessToken(
   if (!verifySignature(alg as JwsAlgorithm, key, jws.signingInput, jws.signature)) {
     throw new FapiError('ERR_FAPI_TOKEN_SIGNATURE');
   }
-  const claims = validateAccessTokenClaims(payload, policy, nowS);
+  const claims = checkAccessTokenClaims(payload, policy, nowS);
   return { claims, issuer, generation };
 }

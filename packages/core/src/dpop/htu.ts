@@ -6,8 +6,12 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * Normalizes an HTTP(S) URI for the DPoP `htu` comparison (RFC 9449 §4.3 item 9): query and
  * fragment dropped, scheme and host lower-cased, default port removed, percent-encoding
  * normalized (RFC 3986 §6.2.2.1-2). The path is otherwise compared as sent: no case folding and
- * no dot-segment removal, so `/A` and `/a/../b` never match `/a` and `/b` (N38 in docs/requirements.md).
+ * no dot-segment removal, so `/A` and `/a/../b` never match `/a` and `/b` (reject vector N38).
  * Returns undefined when `uri` is not an absolute http(s) URI without userinfo.
+ *
+ * @example
+ * normalizeHtu('HTTPS://API.bank.example:443/accounts?x=1'); // 'https://api.bank.example/accounts'
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-4.3
  */
 export function normalizeHtu(uri: string): string | undefined {
   const match = ABSOLUTE.exec(uri);

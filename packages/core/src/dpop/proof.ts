@@ -29,8 +29,10 @@ export interface DpopPolicy {
   replayStore: ReplayStore;
   nonces: NonceSource | undefined;
   /**
-   * Proof headers already checked, by their exact encoded segment: a client sends the same
-   * header (typ, alg, jwk) with every proof, so its checks, key import and thumbprint run once.
+   * Proof headers already checked, keyed by the exact base64url header segment (the bytes
+   * before the first `.`): a client sends the same header (typ, alg, jwk) with every proof, so
+   * its checks, key import and thumbprint run once per distinct header. Entries never expire
+   * (a header's checks do not depend on time); the cache is bounded, least recently used first.
    */
   headerCache: BoundedCache<CheckedHeader>;
 }
@@ -48,8 +50,11 @@ export interface DpopRequest {
 
 export interface VerifiedDpopProof {
   jkt: string;
-  /** How the proof's nonce relates to the nonce source; undefined when nonces are off. */
-  nonce: NonceState | undefined;
+  /**
+   * A newer nonce for the `DPoP-Nonce` response header when the proof's nonce is still valid
+   * but no longer current (RFC 9449 §8.2); undefined otherwise, and when nonces are off.
+   */
+  nextNonce: string | undefined;
 }
 
 /** A proof header that passed the `typ`, `alg` and `jwk` checks. */
@@ -121,10 +126,10 @@ export async function verifyDpopProof(
   }
   if (jti.length > policy.maxJtiLength) throw new FapiError('ERR_FAPI_DPOP_JTI_TOO_LONG');
 
-  const nonce = validateNonce(payload.nonce, policy.nonces, nowMs);
+  const nonce = checkNonce(payload.nonce, policy.nonces, nowMs);
   if (htm !== request.method) throw new FapiError('ERR_FAPI_DPOP_HTM_MISMATCH');
   if (normalizeHtu(htu) !== request.htu) throw new FapiError('ERR_FAPI_DPOP_HTU_MISMATCH');
-  validateProofTimes(payload, policy, nowMs / 1000);
+  checkProofTimes(payload, policy, nowMs / 1000);
 
   if (payload.ath === undefined) throw new FapiError('ERR_FAPI_DPOP_ATH_MISSING');
   if (typeof payload.ath !== 'string' || !safeEqual(payload.ath, request.ath)) {
@@ -144,7 +149,10 @@ export async function verifyDpopProof(
     throw new FapiError('ERR_FAPI_STORE_UNAVAILABLE', { cause });
   }
   if (!fresh) throw new FapiError('ERR_FAPI_DPOP_REPLAY');
-  return { jkt, nonce };
+  return {
+    jkt,
+    nextNonce: nonce === 'valid' && policy.nonces ? policy.nonces.current(nowMs) : undefined,
+  };
 }
 
 /** Checks a proof header not seen before: `typ` (RS-DPOP-05), `alg` (RS-DPOP-06), `jwk`. */
@@ -165,7 +173,8 @@ function checkHeader(encoded: string, policy: DpopPolicy, nowMs: number): Checke
 
 /**
  * Checks the header `jwk` (RS-DPOP-07): present, public only, of the type the algorithm needs,
- * large enough; returns it imported (cached by thumbprint) with its RFC 7638 thumbprint.
+ * large enough; returns it imported with its RFC 7638 thumbprint (the caller caches both with
+ * the header they came from).
  */
 function proofKey(jwk: unknown, alg: string): { key: PublicKey; jkt: string } {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
@@ -191,7 +200,7 @@ function proofKey(jwk: unknown, alg: string): { key: PublicKey; jkt: string } {
 }
 
 /** Server nonces (RS-DPOP-10, RS-DPOP-17): once nonces are on, a proof without one never passes. */
-function validateNonce(
+function checkNonce(
   nonce: unknown,
   nonces: NonceSource | undefined,
   nowMs: number,
@@ -204,7 +213,7 @@ function validateNonce(
 }
 
 /** `iat` within the window (RS-DPOP-11); optional `exp`/`nbf` honoured when present. */
-function validateProofTimes(payload: Record<string, unknown>, policy: DpopPolicy, nowS: number) {
+function checkProofTimes(payload: Record<string, unknown>, policy: DpopPolicy, nowS: number) {
   const { iat, exp, nbf } = payload as { iat: number; exp?: unknown; nbf?: unknown };
   const tolerance = policy.clockToleranceS;
   if (iat < nowS - policy.maxAgeS - tolerance || iat > nowS + tolerance) {

@@ -3,7 +3,7 @@
  * expired entries are dropped when met. Memory is bounded by `max` whatever the traffic.
  */
 export class BoundedCache<V> {
-  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  readonly #entries = new Map<string, { value: V; expiresAtMs: number }>();
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new TypeError('max must be a positive integer');
@@ -13,30 +13,30 @@ export class BoundedCache<V> {
     return this.#entries.size;
   }
 
-  /** The live value for `key` at time `now` (ms), or undefined. */
-  get(key: string, now: number): V | undefined {
+  /** The live value for `key` at time `nowMs` (ms), or undefined. */
+  get(key: string, nowMs: number): V | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
-    if (entry.expiresAt <= now) return undefined;
+    if (entry.expiresAtMs <= nowMs) return undefined;
     this.#entries.set(key, entry);
     return entry.value;
   }
 
-  has(key: string, now: number): boolean {
+  has(key: string, nowMs: number): boolean {
     const entry = this.#entries.get(key);
-    return entry !== undefined && entry.expiresAt > now;
+    return entry !== undefined && entry.expiresAtMs > nowMs;
   }
 
-  /** Stores `value` until `expiresAt` (ms); returns how many live entries were evicted. */
-  set(key: string, value: V, expiresAt: number, now: number): number {
+  /** Stores `value` until `expiresAtMs` (ms); returns how many live entries were evicted. */
+  set(key: string, value: V, expiresAtMs: number, nowMs: number): number {
     this.#entries.delete(key);
-    this.#entries.set(key, { value, expiresAt });
+    this.#entries.set(key, { value, expiresAtMs });
     let evictedLive = 0;
     for (const [oldest, entry] of this.#entries) {
-      if (this.#entries.size <= this.max && entry.expiresAt > now) break;
+      if (this.#entries.size <= this.max && entry.expiresAtMs > nowMs) break;
       this.#entries.delete(oldest);
-      if (entry.expiresAt > now) evictedLive += 1;
+      if (entry.expiresAtMs > nowMs) evictedLive += 1;
     }
     return evictedLive;
   }

@@ -15,9 +15,10 @@ import {
   verify as cryptoVerify,
   type JsonWebKeyInput,
 } from 'node:crypto';
+import type { FapiAlgorithm } from '../algorithms.js';
 
-/** JWS algorithms that core can verify. */
-export type JwsAlgorithm = 'ES256' | 'PS256' | 'EdDSA' | 'Ed25519';
+/** JWS algorithms that core can verify: the FAPI 2.0 list. */
+export type JwsAlgorithm = FapiAlgorithm;
 
 export type PublicKey = KeyObject;
 

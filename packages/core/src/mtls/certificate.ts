@@ -2,7 +2,12 @@ import { FapiError } from '../errors.js';
 import type { HeaderBag } from '../headers.js';
 import { base64Decode, safeEqual, sha256Base64url } from '../lib/crypto.js';
 
-/** A client certificate as adapters have it: DER bytes, PEM text, or an X509Certificate. */
+/**
+ * A client certificate as adapters have it: DER bytes, PEM text, or an X509Certificate.
+ *
+ * @example
+ * const request: RequestLike = { ...base, clientCertificate: tlsSocket.getPeerCertificate(true).raw };
+ */
 export type CertificateInput = Uint8Array | string | { readonly raw: Uint8Array };
 
 /** Where certificates from a TLS-terminating reverse proxy are read (RFC 9440), if anywhere. */
@@ -74,12 +79,12 @@ const X5T_S256 = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Checks an mTLS-bound token against the client certificate (RFC 8705 §3): `cnf["x5t#S256"]`
- * must be the unpadded base64url SHA-256 of the certificate's DER (RS-MTLS-02), compared in
- * constant time. Returns the thumbprint.
+ * (`expected`) must be the unpadded base64url SHA-256 of the certificate's DER (RS-MTLS-02),
+ * compared in constant time. Returns the thumbprint. Does NOT validate the certificate chain.
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3.1
  */
-export function verifyCertificateBinding(expected: unknown, der: Uint8Array | undefined): string {
-  if (typeof expected !== 'string' || !X5T_S256.test(expected)) {
+export function checkCertificateBinding(expected: string, der: Uint8Array | undefined): string {
+  if (!X5T_S256.test(expected)) {
     throw new FapiError('ERR_FAPI_MTLS_CNF_MALFORMED', { scheme: 'Bearer' });
   }
   if (!der) throw new FapiError('ERR_FAPI_MTLS_NO_CERTIFICATE', { scheme: 'Bearer' });

@@ -1,0 +1,104 @@
+/** Verified JWT access tokens kept to skip re-verifying their signatures (the `tokenCache` option). */
+import { BoundedCache } from '../lib/bounded-cache.js';
+import {
+  assertInteger,
+  assertKnownKeys,
+  assertObject,
+  assertSeconds,
+} from '../lib/option-checks.js';
+import type { AccessTokenClaims } from './claims.js';
+import type { KeyResolver } from './keys.js';
+
+/**
+ * The `tokenCache` option.
+ *
+ * @example
+ * createResourceServer({ ...options, tokenCache: { max: 50_000, maxTtlSeconds: 60 } });
+ */
+export interface TokenCacheOptions {
+  /** Most tokens kept. Default 10000. */
+  max?: number;
+  /** Longest a verification is reused. Default 300, at most 86400. */
+  maxTtlSeconds?: number;
+}
+
+/** {@link TokenCacheOptions} after validation. */
+export interface TokenCacheSettings {
+  max: number;
+  maxTtlS: number;
+}
+
+export const DEFAULT_TOKEN_CACHE_MAX = 10_000;
+export const DEFAULT_TOKEN_CACHE_TTL_S = 300;
+
+/** Validates the `tokenCache` option: undefined when caching is off (`false`). */
+export function resolveTokenCacheOptions(
+  value: TokenCacheOptions | false | undefined,
+): TokenCacheSettings | undefined {
+  if (value === false) return undefined;
+  const given = value ?? {};
+  assertObject('tokenCache', given);
+  assertKnownKeys('tokenCache', given, ['max', 'maxTtlSeconds']);
+  return {
+    max: assertInteger('tokenCache.max', given.max, DEFAULT_TOKEN_CACHE_MAX, 1),
+    maxTtlS: assertSeconds(
+      'tokenCache.maxTtlSeconds',
+      given.maxTtlSeconds,
+      DEFAULT_TOKEN_CACHE_TTL_S,
+      86_400,
+    ),
+  };
+}
+
+/** A verified access token: its claims, its issuer, and the issuer's key generation then. */
+export interface VerifiedToken {
+  claims: AccessTokenClaims;
+  issuer: string;
+  generation: number;
+}
+
+/** A verified token as cached, with its `ath` (SHA-256 of the token) kept for proofs. */
+export interface CachedToken extends VerifiedToken {
+  ath: string;
+}
+
+/**
+ * Keyed by the access token string itself (a map lookup, no hash on the hot path). An entry
+ * lives until the token's `exp` plus the clock tolerance or `maxTtlS`, whichever is sooner,
+ * and is ignored once its issuer's key set changed (`KeyResolver.generation`).
+ */
+export class TokenCache {
+  readonly #entries: BoundedCache<CachedToken>;
+  readonly #maxTtlMs: number;
+  readonly #clockToleranceS: number;
+
+  constructor(settings: TokenCacheSettings, clockToleranceS: number) {
+    this.#entries = new BoundedCache(settings.max);
+    this.#maxTtlMs = settings.maxTtlS * 1000;
+    this.#clockToleranceS = clockToleranceS;
+  }
+
+  /** The verified token, when still live and its issuer's keys unchanged. */
+  get(
+    token: string,
+    nowMs: number,
+    issuers: ReadonlyMap<string, KeyResolver>,
+  ): CachedToken | undefined {
+    const cached = this.#entries.get(token, nowMs);
+    return cached && cached.generation === issuers.get(cached.issuer)?.generation
+      ? cached
+      : undefined;
+  }
+
+  set(token: string, verified: CachedToken, nowMs: number): void {
+    const expiresAtMs = Math.min(
+      (verified.claims.exp + this.#clockToleranceS) * 1000,
+      nowMs + this.#maxTtlMs,
+    );
+    this.#entries.set(token, verified, expiresAtMs, nowMs);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
