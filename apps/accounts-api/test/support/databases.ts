@@ -49,7 +49,9 @@ export async function createTestDatabase(prefix = 'fapi_guard_test'): Promise<Te
   return {
     name,
     url: `${POSTGRES_SERVER}${name}`,
-    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    drop: async () => {
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
   };
 }
 

@@ -97,6 +97,12 @@ export function postgresClient(url: string, options: PostgresClientOptions = {})
     async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
       const connection = await pool.connect();
       let broken: Error | undefined;
+      // A connection lost mid-transaction fails the statement running on it; without this
+      // listener it would also be an unhandled 'error' event, which ends the process.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      connection.on('error', onError);
       try {
         await connection.query('BEGIN');
         const result = await work(on(connection));
@@ -111,6 +117,7 @@ export function postgresClient(url: string, options: PostgresClientOptions = {})
         }
         throw error;
       } finally {
+        connection.off('error', onError);
         connection.release(broken);
       }
     },

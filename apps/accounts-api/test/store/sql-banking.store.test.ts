@@ -1,0 +1,173 @@
+/**
+ * What only a real PostgreSQL server shows: a payment request that times out on the client
+ * (its connection lost mid-transaction) leaves nothing behind, and its retry with the same key
+ * pays once; a retry that arrives while the original is still running waits for it and gets
+ * the same payment. Plus the readers of driver values and openBankingStore's errors.
+ */
+import pg from 'pg';
+import type { PaymentRequest } from '../../src/store/banking.model.js';
+import { openBankingStore } from '../../src/store/banking-store.factory.js';
+import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
+import { SqlBankingStore } from '../../src/store/sql-banking.store.js';
+import { readEpochMs, readInteger } from '../../src/store/sql/sql-values.js';
+import { ANCHOR } from '../support/fixtures.js';
+import { createTestDatabase, reseed, type TestDatabase } from '../support/databases.js';
+import { postgresClient, type SqlClient } from '../../src/store/sql/sql-client.js';
+
+const NOW = ANCHOR.getTime();
+
+function request(overrides: Partial<PaymentRequest> = {}): PaymentRequest {
+  return {
+    subject: 'alice',
+    clientId: 'dpop-client',
+    debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
+    amountMinor: 2500,
+    currency: 'GBP',
+    creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
+    reference: 'Dinner',
+    idempotencyKey: 'key-timeout',
+    fingerprint: 'fp-1',
+    now: NOW,
+    settlementDelayMs: 5000,
+    ...overrides,
+  };
+}
+
+describe('SqlBankingStore on PostgreSQL: retries after a timeout', () => {
+  let database: TestDatabase;
+  let db: SqlClient;
+  let store: SqlBankingStore;
+  /** A separate session holding the debtor account's row lock: payments wait behind it. */
+  let blocker: pg.Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = postgresClient(database.url);
+    store = new SqlBankingStore(db);
+  }, 30_000);
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+  beforeEach(async () => {
+    await reseed(db, ANCHOR);
+    blocker = new pg.Client({ connectionString: database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE', [
+      DEMO_ACCOUNTS.aliceCurrent,
+    ]);
+  });
+  afterEach(() => blocker.end());
+
+  /** Backends of this database waiting for a lock, oldest first. */
+  async function waiting(count: number): Promise<number[]> {
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      // Asked outside the blocker's transaction: it would see one snapshot of the activity.
+      const rows = await db.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'
+          ORDER BY query_start`,
+      );
+      if (rows.length >= count) return rows.map((row) => row.pid);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`fewer than ${count} sessions waiting for a lock`);
+  }
+
+  const paymentCount = async () =>
+    Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM payments'))[0]!.n);
+
+  it('leaves nothing behind when the connection is lost mid-payment; the retry pays once', async () => {
+    const lost = store.createPayment(request());
+    const [pid] = await waiting(1);
+    // The client gave up (timeout) and its connection went: the server rolls back.
+    await blocker.query('SELECT pg_terminate_backend($1)', [pid]);
+    await expect(lost).rejects.toThrow();
+    await blocker.query('COMMIT');
+    expect(await paymentCount()).toBe(0);
+
+    const retried = await store.createPayment(request());
+    expect(retried.kind).toBe('created');
+    expect(await store.createPayment(request())).toEqual({
+      kind: 'replayed',
+      payment: retried.kind === 'created' ? retried.payment : undefined,
+    });
+    expect(await paymentCount()).toBe(1);
+  });
+
+  it('makes a retry sent while the original still runs wait for it: one payment, both answers', async () => {
+    const original = store.createPayment(request());
+    await waiting(1);
+    const retry = store.createPayment(request());
+    await waiting(2);
+    await blocker.query('COMMIT');
+    const [first, second] = await Promise.all([original, retry]);
+    expect(first.kind).toBe('created');
+    expect(second).toEqual({
+      kind: 'replayed',
+      payment: first.kind === 'created' ? first.payment : undefined,
+    });
+    expect(await paymentCount()).toBe(1);
+  });
+});
+
+describe('openBankingStore', () => {
+  it('names DATABASE_URL when PostgreSQL cannot be reached, without echoing the URL', async () => {
+    const url = 'postgres://app:s3cret@127.0.0.1:1/bank';
+    const error: Error = await openBankingStore({ driver: 'postgres', url }).then(
+      () => new Error('opened'),
+      (e: Error) => e,
+    );
+    expect(error.message).toMatch(/^DATABASE_URL: cannot open PostgreSQL: /);
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it('migrates and seeds an empty PostgreSQL database, and a second start reuses it', async () => {
+    const database = await createTestDatabase();
+    try {
+      const config = { driver: 'postgres', url: database.url } as const;
+      const first = await openBankingStore(config);
+      const paid = await first.createPayment(request({ idempotencyKey: 'k' }));
+      await first.close();
+      const second = await openBankingStore(config);
+      expect((await second.listAccounts('alice')).map((a) => a.accountId)).toEqual([
+        DEMO_ACCOUNTS.aliceCurrent,
+        DEMO_ACCOUNTS.aliceSavings,
+        DEMO_ACCOUNTS.aliceTravel,
+      ]);
+      expect(paid.kind).toBe('created');
+      expect(
+        await second.findPayment(paid.kind === 'created' ? paid.payment.paymentId : ''),
+      ).toEqual(paid.kind === 'created' ? paid.payment : undefined);
+      await second.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('readers of driver values', () => {
+  it.each([
+    [42, 42],
+    ['-1250', -1250],
+    [BigInt(9_007_199_254_740_991), 9_007_199_254_740_991],
+  ])('reads %p as the integer %p', (value, expected) => {
+    expect(readInteger(value, 'c')).toBe(expected);
+  });
+
+  it.each([['12.50'], ['9007199254740993'], [1.5], [null], ['']])(
+    'refuses %p: not an exact integer',
+    (value) => {
+      expect(() => readInteger(value, 'amount_minor')).toThrow(
+        new RangeError('column amount_minor: not an exact integer'),
+      );
+    },
+  );
+
+  it('reads a timestamptz as a Date or an ISO string, refuses anything else', () => {
+    expect(readEpochMs(new Date(NOW), 'c')).toBe(NOW);
+    expect(readEpochMs(ANCHOR.toISOString(), 'c')).toBe(NOW);
+    expect(() => readEpochMs('soon', 'created_at')).toThrow('column created_at: not a timestamp');
+  });
+});
