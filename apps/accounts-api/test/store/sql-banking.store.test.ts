@@ -11,7 +11,7 @@ import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { SqlBankingStore } from '../../src/store/sql-banking.store.js';
 import { readEpochMs, readInteger } from '../../src/store/sql/sql-values.js';
 import { ANCHOR } from '../support/fixtures.js';
-import { createTestDatabase, reseed, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, dropRole, reseed, type TestDatabase } from '../support/databases.js';
 import { postgresClient, type SqlClient } from '../../src/store/sql/sql-client.js';
 
 const NOW = ANCHOR.getTime();
@@ -143,6 +143,41 @@ describe('openBankingStore', () => {
       await second.close();
     } finally {
       await database.drop();
+    }
+  });
+});
+
+describe('a role without CREATE', () => {
+  it('starts on an up-to-date schema with only SELECT, INSERT, UPDATE, DELETE on the tables', async () => {
+    const database = await createTestDatabase();
+    const role = `${database.name}_app`;
+    const owner = new pg.Client({ connectionString: database.url });
+    await owner.connect();
+    try {
+      await (await openBankingStore({ driver: 'postgres', url: database.url })).close();
+      await owner.query(`CREATE ROLE ${role} LOGIN`);
+      await owner.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+      await owner.query(
+        `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`,
+      );
+      const url = database.url.replace('postgres@', `${role}@`);
+      const store = await openBankingStore({ driver: 'postgres', url });
+      try {
+        expect((await store.createPayment(request({ idempotencyKey: 'dml' }))).kind).toBe(
+          'created',
+        );
+      } finally {
+        await store.close();
+      }
+      // The role cannot create anything: a pending migration would fail, naming the setting.
+      const denied = new pg.Client({ connectionString: url });
+      await denied.connect();
+      await expect(denied.query('CREATE TABLE t (id int)')).rejects.toThrow(/permission denied/);
+      await denied.end();
+    } finally {
+      await owner.end();
+      await database.drop();
+      await dropRole(role);
     }
   });
 });

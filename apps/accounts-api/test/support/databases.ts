@@ -55,6 +55,11 @@ export async function createTestDatabase(prefix = 'fapi_guard_test'): Promise<Te
   };
 }
 
+/** Drops a role a test created (roles belong to the server, not to a database). */
+export async function dropRole(name: string): Promise<void> {
+  await admin((client) => client.query(`DROP ROLE IF EXISTS ${name}`));
+}
+
 /** Whether a database of that name exists on the test server. */
 export async function databaseExists(name: string): Promise<boolean> {
   return admin(async (client) => {

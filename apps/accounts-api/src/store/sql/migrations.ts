@@ -149,13 +149,19 @@ export async function migrate(
   checkSequence(migrations);
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
-    await tx.exec(`
-      CREATE TABLE IF NOT EXISTS schema_migrations (
+    // Created only when missing: with the schema up to date, a role without CREATE can start.
+    const [present] = await tx.query<{ found: boolean }>(
+      "SELECT to_regclass('schema_migrations') IS NOT NULL AS found",
+    );
+    if (!present?.found) {
+      await tx.exec(`
+      CREATE TABLE schema_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`);
+    }
     const recorded = await tx.query<{ version: number; checksum: string }>(
       'SELECT version, checksum FROM schema_migrations ORDER BY version',
     );
