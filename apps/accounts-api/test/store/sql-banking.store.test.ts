@@ -4,6 +4,9 @@
  * pays once; a retry that arrives while the original is still running waits for it and gets
  * the same payment. Plus the readers of driver values and openBankingStore's errors.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { PaymentRequest } from '../../src/store/banking.model.js';
 import { openBankingStore } from '../../src/store/banking-store.factory.js';
@@ -145,6 +148,31 @@ describe('openBankingStore', () => {
       await database.drop();
     }
   });
+});
+
+describe('PGlite in PGLITE_DATA_DIR', () => {
+  it('keeps the data and payments across restarts, seeded once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'accounts-api-pglite-'));
+    try {
+      const config = { driver: 'pglite', dataDir } as const;
+      const first = await openBankingStore(config);
+      const paid = await first.createPayment(request({ idempotencyKey: 'persist' }));
+      await first.close();
+      const second = await openBankingStore(config);
+      try {
+        expect(paid.kind).toBe('created');
+        expect(await second.createPayment(request({ idempotencyKey: 'persist' }))).toEqual({
+          kind: 'replayed',
+          payment: paid.kind === 'created' ? paid.payment : undefined,
+        });
+        expect(await second.listAccounts('bob')).toHaveLength(2);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('a role without CREATE', () => {
