@@ -7,6 +7,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { createInMemoryPglite } from './pglite-template.js';
 
 /** Runs statements: the whole client, or one transaction of it. */
 export interface Queryable {
@@ -127,15 +128,15 @@ export function postgresClient(url: string, options: PostgresClientOptions = {})
 
 /**
  * Embedded PostgreSQL (PGlite, WASM) in this process: in memory when `dataDir` is undefined
- * (gone when the process ends), else persisted in that directory. One connection: transactions
- * run one after the other.
+ * (gone when the process ends; started from a cached empty cluster, see `pglite-template.ts`),
+ * else persisted in that directory. One connection: transactions run one after the other.
  *
  * @example
  * const db = await pgliteClient();
  * await db.exec('CREATE TABLE t (id int PRIMARY KEY)');
  */
 export async function pgliteClient(dataDir?: string): Promise<SqlClient> {
-  const db = await PGlite.create(dataDir);
+  const db = dataDir === undefined ? await createInMemoryPglite() : await PGlite.create(dataDir);
   const on = (target: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       const result = await target.query<Row>(text, params as unknown[]);
