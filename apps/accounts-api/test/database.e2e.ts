@@ -50,7 +50,7 @@ describe('accounts-api and DATABASE_URL', () => {
       spawnAccountsApi({ DATABASE_URL: database.url }),
       spawnAccountsApi({ DATABASE_URL: database.url }),
     ]);
-    // Both served: each had applied or found the schema and the seed before printing api=.
+    // Both started: each applied or found the schema and the seed before printing api=.
     await Promise.all(apis.map((api) => api.stop()));
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
