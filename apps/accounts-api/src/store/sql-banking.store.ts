@@ -14,6 +14,7 @@ import type {
 import type { BankingStore } from './banking.store.js';
 import { IDEMPOTENCY_KEY_TTL_MS } from './memory-banking.store.js';
 import type { Queryable, SqlClient } from './sql/sql-client.js';
+import { databaseUnavailable, isTransientDatabaseError } from './sql/sql-errors.js';
 import { readEpochMs, readInteger, storable, timestampParam } from './sql/sql-values.js';
 
 const ACCOUNT_COLUMNS = `account_id, owner_id, currency, account_sub_type, nickname, name, iban,
@@ -104,6 +105,10 @@ async function totals(db: Queryable, accountId: string, at: number): Promise<Bal
  * balance and writes the payment and its pending debit. Insufficient funds roll everything
  * back, the key claim too, as the memory store never records it.
  *
+ * When the database is unavailable (down, unreachable, connection lost, statement timeout) each
+ * method rejects with a 503 `temporarily_unavailable` HTTP exception; other failures reject as
+ * they are.
+ *
  * @example
  * const db = postgresClient(process.env.DATABASE_URL!);
  * await migrate(db);
@@ -127,7 +132,7 @@ export class SqlBankingStore implements BankingStore {
 
   async listAccounts(ownerId: string): Promise<Account[]> {
     if (!storable(ownerId)) return [];
-    const rows = await this.#db.query<Row>(
+    const rows = await this.#query(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE owner_id = $1 ORDER BY seq`,
       [ownerId],
     );
@@ -136,7 +141,7 @@ export class SqlBankingStore implements BankingStore {
 
   async findAccount(accountId: string): Promise<Account | undefined> {
     if (!storable(accountId)) return undefined;
-    const [row] = await this.#db.query<Row>(
+    const [row] = await this.#query(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE account_id = $1`,
       [accountId],
     );
@@ -145,17 +150,17 @@ export class SqlBankingStore implements BankingStore {
 
   async findConsent(subject: string, clientId: string): Promise<Consent | undefined> {
     if (!storable(subject, clientId)) return undefined;
-    const [row] = await this.#db.query<{ account_ids: string[] }>(
+    const [row] = await this.#query(
       'SELECT account_ids FROM consents WHERE subject = $1 AND client_id = $2',
       [subject, clientId],
     );
-    return row && { subject, clientId, accountIds: row.account_ids.map(String) };
+    return row && { subject, clientId, accountIds: (row.account_ids as unknown[]).map(String) };
   }
 
   async listTransactions(accountId: string, query: TransactionQuery): Promise<TransactionPage> {
     if (!storable(accountId)) return { items: [], total: 0 };
     // One statement, so the page and the total come from one snapshot.
-    const rows = await this.#db.query<Row>(
+    const rows = await this.#query(
       `WITH matching AS (
          SELECT seq, ${TRANSACTION_COLUMNS} FROM transactions
           WHERE account_id = $1
@@ -183,16 +188,18 @@ export class SqlBankingStore implements BankingStore {
 
   async balances(accountId: string, at: number): Promise<BalanceTotals> {
     if (!storable(accountId)) return { bookedMinor: 0, availableMinor: 0 };
-    return totals(this.#db, accountId, at);
+    return this.#available(() => totals(this.#db, accountId, at));
   }
 
   async createPayment(request: PaymentRequest): Promise<CreatePaymentOutcome> {
     // Keys past their 24 hours are forgotten; the claim below deletes this scope's own one.
-    await this.#db.query('DELETE FROM idempotency_keys WHERE expires_at <= $1::timestamptz', [
+    await this.#query('DELETE FROM idempotency_keys WHERE expires_at <= $1::timestamptz', [
       timestampParam(request.now),
     ]);
     try {
-      return await this.#db.transaction((tx) => this.#createPayment(tx, request));
+      return await this.#available(() =>
+        this.#db.transaction((tx) => this.#createPayment(tx, request)),
+      );
     } catch (error) {
       if (error instanceof InsufficientFunds) return { kind: 'insufficient-funds' };
       throw error;
@@ -298,11 +305,25 @@ export class SqlBankingStore implements BankingStore {
 
   async findPayment(paymentId: string): Promise<Payment | undefined> {
     if (!storable(paymentId)) return undefined;
-    const [row] = await this.#db.query<Row>(
+    const [row] = await this.#query(
       `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1`,
       [paymentId],
     );
     return row && paymentOf(row);
+  }
+
+  /** One statement outside a transaction. */
+  #query(text: string, params: readonly unknown[]): Promise<Row[]> {
+    return this.#available(() => this.#db.query<Row>(text, params));
+  }
+
+  /** `work`, with the database's unavailability turned into a 503. */
+  async #available<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw isTransientDatabaseError(error) ? databaseUnavailable(error) : error;
+    }
   }
 
   /** Closes the database client when this store owns it. */

@@ -7,11 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HttpException } from '@nestjs/common';
 import pg from 'pg';
 import type { PaymentRequest } from '../../src/store/banking.model.js';
 import { openBankingStore } from '../../src/store/banking-store.factory.js';
 import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { SqlBankingStore } from '../../src/store/sql-banking.store.js';
+import { isTransientDatabaseError } from '../../src/store/sql/sql-errors.js';
 import { readEpochMs, readInteger } from '../../src/store/sql/sql-values.js';
 import { ANCHOR } from '../support/fixtures.js';
 import { createTestDatabase, dropRole, reseed, type TestDatabase } from '../support/databases.js';
@@ -112,6 +114,82 @@ describe('SqlBankingStore on PostgreSQL: retries after a timeout', () => {
       payment: first.kind === 'created' ? first.payment : undefined,
     });
     expect(await paymentCount()).toBe(1);
+  });
+});
+
+/** Status and body of the HTTP exception `promise` rejects with. */
+async function httpError(promise: Promise<unknown>): Promise<{ status: number; body: unknown }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof HttpException)) throw new Error(`expected an HttpException: ${error}`);
+  return { status: error.getStatus(), body: error.getResponse() };
+}
+
+const UNAVAILABLE = {
+  status: 503,
+  body: {
+    error: 'temporarily_unavailable',
+    error_description: 'The service is temporarily unavailable: try again later',
+  },
+};
+
+describe('SqlBankingStore when PostgreSQL is unavailable', () => {
+  it('answers 503 temporarily_unavailable from every method when PostgreSQL does not answer', async () => {
+    const db = postgresClient('postgres://postgres@127.0.0.1:1/none', { connectTimeoutMs: 500 });
+    const store = new SqlBankingStore(db);
+    try {
+      for (const call of [
+        () => store.listAccounts('alice'),
+        () => store.findAccount(DEMO_ACCOUNTS.aliceCurrent),
+        () => store.findConsent('alice', 'dpop-client'),
+        () => store.listTransactions(DEMO_ACCOUNTS.aliceCurrent, { offset: 0, limit: 5 }),
+        () => store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW),
+        () => store.createPayment(request()),
+        () => store.findPayment('pmt-1'),
+      ]) {
+        expect(await httpError(call())).toEqual(UNAVAILABLE);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('answers 503 when a payment waits past statement_timeout, and stores nothing', async () => {
+    const database = await createTestDatabase();
+    const db = postgresClient(database.url, { statementTimeoutMs: 300 });
+    const blocker = new pg.Client({ connectionString: database.url });
+    try {
+      await reseed(db, ANCHOR);
+      await blocker.connect();
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT 1 FROM accounts WHERE account_id = $1 FOR UPDATE', [
+        DEMO_ACCOUNTS.aliceCurrent,
+      ]);
+      const store = new SqlBankingStore(db);
+      expect(await httpError(store.createPayment(request()))).toEqual(UNAVAILABLE);
+      await blocker.query('COMMIT');
+      expect((await store.createPayment(request())).kind).toBe('created');
+    } finally {
+      await blocker.end();
+      await db.close();
+      await database.drop();
+    }
+  });
+
+  it('keeps other failures as they are (a bug is not "unavailable")', async () => {
+    expect(isTransientDatabaseError(Object.assign(new Error('syntax'), { code: '42601' }))).toBe(
+      false,
+    );
+    expect(isTransientDatabaseError(Object.assign(new Error('dup'), { code: '23505' }))).toBe(
+      false,
+    );
+    expect(isTransientDatabaseError(new TypeError('x is undefined'))).toBe(false);
+    expect(
+      isTransientDatabaseError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
+    ).toBe(true);
+    expect(isTransientDatabaseError(new Error('Connection terminated unexpectedly'))).toBe(true);
   });
 });
 
