@@ -34,7 +34,14 @@ const TRANSIENT_ERRNO = new Set([
 const TRANSIENT_MESSAGE =
   /^(Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error)/;
 
-/** Whether `error` is a failure of the database's availability rather than of the query. */
+/**
+ * Whether `error` is a failure of the database's availability rather than of the query.
+ *
+ * @example
+ * isTransientDatabaseError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })); // true
+ * isTransientDatabaseError(Object.assign(new Error('syntax'), { code: '42601' })); // false
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
 export function isTransientDatabaseError(error: unknown): boolean {
   // Read by shape, not `instanceof`: socket errors may come from another realm (a VM context).
   if (typeof error !== 'object' || error === null) return false;
