@@ -192,7 +192,8 @@ export class SqlBankingStore implements BankingStore {
   }
 
   async createPayment(request: PaymentRequest): Promise<CreatePaymentOutcome> {
-    // Keys past their 24 hours are forgotten; the claim below deletes this scope's own one.
+    // Keys past their 24 hours are forgotten, outside the payment's transaction so that it locks
+    // no other key; the transaction deletes this key's own row again if it expired meanwhile.
     await this.#query('DELETE FROM idempotency_keys WHERE expires_at <= $1::timestamptz', [
       timestampParam(request.now),
     ]);
