@@ -1,14 +1,17 @@
 // `npm run demo:cluster`: the accounts API beyond one machine. Starts the development
-// authorization server and TWO accounts-api instances that share Redis (the DPoP replay store)
-// and a DPoP nonce secret, both configured with one public URL (the load balancer's address),
-// then shows one request accepted by instance A, the same bytes replayed to instance B and
-// refused, and B accepting a fresh proof carrying the nonce A issued. Stops everything and exits
-// 0 (1 if an expectation failed).
+// authorization server and TWO accounts-api instances that share Redis (the DPoP replay store),
+// a DPoP nonce secret and PostgreSQL (the data: payments and idempotency keys), both configured
+// with one public URL (the load balancer's address), then shows one request accepted by
+// instance A, the same bytes replayed to instance B and refused, B accepting a fresh proof
+// carrying the nonce A issued, and one payment sent to A and B at once with one
+// x-idempotency-key, paid once. Stops everything and exits 0 (1 if an expectation failed).
 //
 // Environment: PORT_A (default 3001), PORT_B (default 3002), AUTH_SERVER_PORT (default 4000;
 // 0 = any free port for any of them), PUBLIC_URL (default https://127.0.0.1:3000, where a load
 // balancer would listen: nothing is started there), REDIS_URL (default redis://127.0.0.1:6379),
-// SKIP_BUILD=1 (use the existing dist/ folders), NO_COLOR.
+// DATABASE_URL (default: a database fapi_guard_demo_<random> this run creates on
+// postgres://postgres@127.0.0.1:5432/ and drops at the end; a given one is used as it is and
+// kept), SKIP_BUILD=1 (use the existing dist/ folders), NO_COLOR.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -30,12 +33,28 @@ const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
 const publicUrl = (env.PUBLIC_URL || 'https://127.0.0.1:3000').replace(/\/$/, '');
 /** Replay keys of this run only, removed at the end. */
 const keyPrefix = `fapi:demo:${randomUUID()}:`;
+/** Where this run creates its database when DATABASE_URL is not set. */
+const POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432/';
+/** This run's database (hex: nothing to quote), unless DATABASE_URL names one. */
+const demoDatabase = env.DATABASE_URL
+  ? undefined
+  : `fapi_guard_demo_${randomBytes(6).toString('hex')}`;
+const databaseUrl = env.DATABASE_URL || `${POSTGRES_SERVER}${demoDatabase}`;
 
 let redis;
+/** A pg pool on the database, once it exists. */
+let sql;
+let createdDatabase = false;
 const { children, start, shutdown, fail } = createSupervisor(terminal, {
   signalExitCode: 1,
   // This run's replay keys go with it.
   async beforeExit() {
+    await sql?.end().catch(() => undefined);
+    if (createdDatabase) {
+      await withPostgres(`${POSTGRES_SERVER}postgres`, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${demoDatabase} WITH (FORCE)`),
+      ).catch(() => undefined);
+    }
     if (!redis) return;
     try {
       const keys = await redis.keys(`${keyPrefix}*`);
@@ -74,6 +93,42 @@ async function connectRedis() {
   }
 }
 
+/** Runs `work` on a pg client connected to `url` (within a second), then disconnects. */
+async function withPostgres(url, work) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Creates this run's database (or checks that DATABASE_URL answers) and opens a small pool on
+ * it for the demo's own look at the data. Resolves false when PostgreSQL does not answer.
+ */
+async function prepareDatabase() {
+  try {
+    if (demoDatabase) {
+      await withPostgres(`${POSTGRES_SERVER}postgres`, (client) =>
+        client.query(`CREATE DATABASE ${demoDatabase}`),
+      );
+      createdDatabase = true;
+    } else {
+      await withPostgres(databaseUrl, (client) => client.query('SELECT 1'));
+    }
+  } catch {
+    return false;
+  }
+  const { default: pg } = await import('pg');
+  sql = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  sql.on('error', () => undefined);
+  return true;
+}
+
 /** The claims of a DPoP proof, decoded for display (not verified). */
 function proofClaims(proof) {
   try {
@@ -84,7 +139,7 @@ function proofClaims(proof) {
 }
 
 async function main() {
-  say(bold('fapi-guard cluster demo: two API instances, one Redis'));
+  say(bold('fapi-guard cluster demo: two API instances, one Redis, one PostgreSQL'));
   if (!existsSync(`${ROOT}node_modules/typescript`)) {
     fail('Dependencies are missing: run `npm install` first.');
     return;
@@ -100,6 +155,18 @@ async function main() {
     return;
   }
   say(`  redis       ${redisAddress} answers PING; this run's replay keys: ${keyPrefix}*`);
+  const database = new URL(databaseUrl);
+  const postgresAddress = `${database.hostname}:${database.port || 5432}`;
+  if (!(await prepareDatabase())) {
+    fail(
+      `PostgreSQL not reachable at ${postgresAddress} — start it (e.g. pg_ctlcluster 15 main ` +
+        'start) and allow the postgres user to connect from 127.0.0.1, or set DATABASE_URL',
+    );
+    return;
+  }
+  say(
+    `  postgres    ${postgresAddress} answers; ${demoDatabase ? `this run's database: ${demoDatabase} (dropped at the end)` : 'the database of DATABASE_URL (kept)'}`,
+  );
 
   if (
     !buildWorkspace(
@@ -122,6 +189,7 @@ async function main() {
     DPOP_NONCE_SECRET: randomBytes(32).toString('base64url'),
     REDIS_URL: redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
+    DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'error',
   };
   // With a fixed AS port all three start at once; with port 0 the instances wait for the issuer.
@@ -161,7 +229,10 @@ async function main() {
   say(`  started     authorization server ${as.issuer},`);
   say(`              instance A ${a.listen}, instance B ${b.listen} in ${seconds(started)}`);
   say(`  public URL  ${publicUrl} on both (the load balancer's address: DPoP htu and audience)`);
-  say('  shared      REDIS_URL (replay store), DPOP_NONCE=1 with one DPOP_NONCE_SECRET');
+  say(
+    '  shared      REDIS_URL (replay store), DPOP_NONCE=1 with one DPOP_NONCE_SECRET, ' +
+      'DATABASE_URL (payments, idempotency keys)',
+  );
 
   const load = (file) => import(pathToFileURL(`${ROOT}${file}`).href);
   const [{ generateDpopKey, obtainAccessToken }, { loadDevFixtures }, { ApiClient, rebase }] =
@@ -197,7 +268,7 @@ async function main() {
     clientKey: fixtures.clients.dpop.privateJwk,
     dpopKey,
     ca: fixtures.tls.ca,
-    scope: 'openid accounts',
+    scope: 'openid accounts payments',
     resource: publicUrl,
     username: alice.username,
     password: alice.password,
@@ -283,6 +354,62 @@ async function main() {
       ),
     );
     expect(keys.length === 2, `${keys.length} keys: one per accepted proof (steps 2 and 4)`);
+
+    // 6. One payment, sent to both instances at once.
+    print.heading('6. One payment sent to A and to B at the same moment, one x-idempotency-key');
+    print.note('A client that timed out and retried through the load balancer does exactly this.');
+    const idempotencyKey = randomUUID();
+    const payment = {
+      debtorAccountId: 'acc-5f1c2d8e',
+      instructedAmount: { amount: '12.34', currency: 'GBP' },
+      creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
+      reference: 'Cluster demo',
+    };
+    // Two clients with the same token and key, as two threads of one TPP.
+    const twins = [0, 1].map(
+      () => new ApiClient({ accessToken: token.accessToken, dpopKey, ca: fixtures.tls.ca }),
+    );
+    try {
+      const paid = await Promise.all(
+        [a.listen, b.listen].map((deliverTo, index) =>
+          twins[index].call('POST', `${publicUrl}/domestic-payments`, {
+            deliverTo,
+            headers: { 'x-idempotency-key': idempotencyKey },
+            body: payment,
+          }),
+        ),
+      );
+      for (const exchange of paid) {
+        print.exchange(exchange, [`paymentId ${exchange.response.body?.data?.paymentId}`]);
+        showProof(exchange);
+      }
+      const ids = paid.map((x) => x.response.body?.data?.paymentId);
+      const replays = paid.filter((x) => x.response.headers['idempotent-replayed'] === 'true');
+      expect(
+        paid.every((x) => x.response.status === 201) &&
+          Boolean(ids[0]) &&
+          ids[0] === ids[1] &&
+          replays.length === 1,
+        'both 201 with the same paymentId; one is the replay (idempotent-replayed: true)',
+        `A and B answered ${paid.map((x) => x.response.status).join(', ')}`,
+      );
+      const { rows } = await sql.query(
+        'SELECT payment_id, amount_minor FROM payments WHERE idempotency_key = $1',
+        [idempotencyKey],
+      );
+      print.note(
+        print.dim(
+          'one transaction each: INSERT INTO idempotency_keys ... ON CONFLICT DO NOTHING, ' +
+            'SELECT ... FOR UPDATE on the debtor account, funds check, payment and debit',
+        ),
+      );
+      expect(
+        rows.length === 1 && rows[0].payment_id === ids[0],
+        `PostgreSQL holds ${rows.length} payment for that key: paid once`,
+      );
+    } finally {
+      await Promise.all(twins.map((twin) => twin.close()));
+    }
   } catch (error) {
     failures.push(error.message);
     say(red(`  the demo failed: ${error.stack ?? error}`));
@@ -310,12 +437,17 @@ async function main() {
   say('');
   if (failures.length === 0) {
     say(
-      "Cluster demo complete: a proof accepted by A is refused by B; A's nonce is accepted by B.",
+      "Cluster demo complete: a proof accepted by A is refused by B; A's nonce is accepted by B; " +
+        'one payment sent to both is paid once.',
     );
   } else {
     say(red(`Cluster demo FAILED: ${failures.join('; ')}`));
   }
-  say(dim("Stopping the servers and removing this run's Redis keys."));
+  say(
+    dim(
+      `Stopping the servers and removing this run's Redis keys${demoDatabase ? ' and database' : ''}.`,
+    ),
+  );
   await shutdown(failures.length === 0 ? 0 : 1);
 }
 

@@ -22,6 +22,7 @@ const { config } = api;
 const features = [
   `issuer ${config.issuer}`,
   `payments: ${config.paymentsBinding === 'any' ? 'DPoP or mTLS' : config.paymentsBinding}`,
+  `data: ${config.database.driver === 'postgres' ? 'PostgreSQL' : `embedded PGlite (${config.database.dataDir ?? 'memory'})`}`,
   `DPoP replay store: ${config.redis ? 'Redis' : 'memory'}`,
   `DPoP nonces: ${config.dpopNonce ? (config.dpopNonceSecret ? 'shared secret' : 'this process') : 'off'}`,
   ...(config.introspection ? ['opaque tokens: introspection'] : []),

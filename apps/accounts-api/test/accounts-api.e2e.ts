@@ -559,7 +559,7 @@ describe('configuration: PAYMENTS_BINDING=dpop, RATE_LIMIT', () => {
       spawnAccountsApi({ AS_ISSUER: as.issuer, PAYMENTS_BINDING: 'dpop' }),
       spawnAccountsApi({ AS_ISSUER: as.issuer, RATE_LIMIT: '3', RATE_LIMIT_WINDOW_S: '60' }),
     ]);
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await Promise.all([dpopOnly?.stop(), limited?.stop()]);
   });

@@ -58,6 +58,20 @@ describe('configuration from the environment', () => {
     expect(DEV_TLS_FILES.ca).toMatch(/apps\/auth-server\/dev-fixtures\/tls\/ca\.crt\.pem$/);
   });
 
+  it('keeps the data in embedded PGlite in memory unless DATABASE_URL is set', () => {
+    expect(loadConfig({}).database).toEqual({ driver: 'pglite', dataDir: undefined });
+    expect(loadConfig({ PGLITE_DATA_DIR: '/var/lib/accounts-api' }).database).toEqual({
+      driver: 'pglite',
+      dataDir: '/var/lib/accounts-api',
+    });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://app:pw@db.internal:5432/bank' }).database,
+    ).toEqual({ driver: 'postgres', url: 'postgres://app:pw@db.internal:5432/bank' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/bank' }).database).toMatchObject({
+      driver: 'postgres',
+    });
+  });
+
   it('shares the DPoP replay store through Redis with REDIS_URL', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
       url: 'redis://127.0.0.1:6379',
@@ -132,6 +146,14 @@ describe('configuration from the environment', () => {
       'over 10 s',
       { REDIS_URL: 'redis://127.0.0.1', REDIS_TIMEOUT_MS: '20000' },
     ],
+    ['DATABASE_URL', 'not postgres:', { DATABASE_URL: 'mysql://db/bank' }],
+    ['DATABASE_URL', 'not a URL', { DATABASE_URL: 'db.internal:5432/bank' }],
+    ['DATABASE_URL', 'without a host', { DATABASE_URL: 'postgres:///bank' }],
+    [
+      'PGLITE_DATA_DIR',
+      'with DATABASE_URL',
+      { DATABASE_URL: 'postgres://db/bank', PGLITE_DATA_DIR: '/var/lib/accounts-api' },
+    ],
     ['DPOP_NONCE_SECRET', 'without DPOP_NONCE=1', { DPOP_NONCE_SECRET: 'x'.repeat(32) }],
     ['DPOP_NONCE_SECRET', 'too short', { DPOP_NONCE: '1', DPOP_NONCE_SECRET: 'too-short' }],
     ['INTROSPECTION', 'not a flag', { INTROSPECTION: 'yes' }],
@@ -157,7 +179,7 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
   });
 
-  it('never echoes a Redis URL or a nonce secret in its messages', () => {
+  it('never echoes a Redis or database URL or a nonce secret in its messages', () => {
     const messageOf = (env: Record<string, string>) => {
       try {
         loadConfig(env);
@@ -168,5 +190,6 @@ describe('configuration from the environment', () => {
     };
     expect(messageOf({ REDIS_URL: 'https://:hunter2@redis' })).not.toContain('hunter2');
     expect(messageOf({ DPOP_NONCE: '1', DPOP_NONCE_SECRET: 'hunter2' })).not.toContain('hunter2');
+    expect(messageOf({ DATABASE_URL: 'mysql://app:hunter2@db/bank' })).not.toContain('hunter2');
   });
 });

@@ -1,18 +1,23 @@
 /**
  * Beyond one machine: two accounts-api processes behind one public URL, as behind a load
- * balancer, sharing Redis (REDIS_URL, the DPoP replay store) and a nonce secret
- * (DPOP_NONCE_SECRET). A proof accepted by one instance is refused by the other; a nonce issued
- * by one is accepted by the other. The contrast: two instances with in-memory replay stores
- * both accept the same proof. And an instance whose Redis is unreachable fails closed (503).
+ * balancer, sharing Redis (REDIS_URL, the DPoP replay store), a nonce secret
+ * (DPOP_NONCE_SECRET) and PostgreSQL (DATABASE_URL, a fresh database for this file, dropped
+ * afterwards). A proof accepted by one instance is refused by the other; a nonce issued by one
+ * is accepted by the other; one x-idempotency-key sent to both at once pays once. The contrast:
+ * two instances with in-memory replay stores both accept the same proof. And an instance whose
+ * Redis is unreachable fails closed (503).
  *
- * Needs Redis on 127.0.0.1:6379; never skipped.
+ * Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432; never skipped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { ApiClient, rebase, type Exchange } from '../src/walkthrough/api-client.js';
+import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
+import { createTestDatabase, type TestDatabase } from './support/databases.js';
 import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
 import {
   ALICE_ACCOUNTS,
@@ -52,6 +57,11 @@ let d: SpawnedApi;
 /** E: Redis unreachable, nonces from its own random secret. */
 let e: SpawnedApi;
 let alice: DpopSession;
+/** alice again, with scope `payments`. */
+let payer: DpopSession;
+/** The database every instance uses (C, D and E too: only their replay stores differ). */
+let database: TestDatabase;
+let sql: pg.Pool;
 
 async function connectRedis(): Promise<Redis> {
   const client = new Redis(REDIS_URL, {
@@ -85,16 +95,19 @@ const replayKeys = () => redis.keys(`${KEY_PREFIX}*`);
 
 beforeAll(async () => {
   redis = await connectRedis();
+  database = await createTestDatabase();
+  sql = new pg.Pool({ connectionString: database.url, max: 2 });
   ensureBuilt();
   as = await spawnAuthServer();
   const common = {
     AS_ISSUER: as.issuer,
     PUBLIC_URL,
     DPOP_NONCE: '1',
+    DATABASE_URL: database.url,
   };
   const shared = { ...common, DPOP_NONCE_SECRET: NONCE_SECRET };
   const withRedis = { ...shared, REDIS_URL, REDIS_KEY_PREFIX: KEY_PREFIX };
-  [a, b, c, d, e, alice] = await Promise.all([
+  [a, b, c, d, e, alice, payer] = await Promise.all([
     spawnAccountsApi(withRedis),
     spawnAccountsApi(withRedis),
     spawnAccountsApi(shared),
@@ -108,12 +121,16 @@ beforeAll(async () => {
       }),
     ),
     dpopSession({ issuer: as.issuer, resource: PUBLIC_URL }),
+    dpopSession({ issuer: as.issuer, resource: PUBLIC_URL, scope: 'openid accounts payments' }),
   ]);
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await alice?.client.close();
+  await payer?.client.close();
   await Promise.all([a, b, c, d, e, as].map((server) => server?.stop()));
+  await sql?.end();
+  await database?.drop();
   if (redis) {
     const keys = await replayKeys();
     if (keys.length > 0) await redis.del(...keys);
@@ -247,8 +264,134 @@ describe('an instance without the shared nonce secret whose Redis is unreachable
   });
 });
 
+describe('two instances sharing PostgreSQL (DATABASE_URL): payments and idempotency keys', () => {
+  const PAYMENTS = `${PUBLIC_URL}/domestic-payments`;
+  const payment = {
+    debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
+    instructedAmount: { amount: '12.34', currency: 'GBP' },
+    creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
+    reference: 'Cluster dinner',
+  };
+  const key = randomUUID();
+  let answers: [Exchange, Exchange];
+  let paymentId: string;
+
+  /**
+   * Two clients holding the same token and DPoP key, as two threads of one TPP: an ApiClient
+   * records its exchanges in one list, so concurrent calls each get a client of their own.
+   */
+  let clients: [ApiClient, ApiClient];
+  beforeAll(() => {
+    const session = { accessToken: payer.token.accessToken, dpopKey: payer.dpopKey, ca: CA };
+    clients = [new ApiClient(session), new ApiClient(session)];
+  });
+  afterAll(() => Promise.all(clients.map((client) => client.close())));
+
+  const pay = (
+    instance: SpawnedApi,
+    idempotencyKey: string,
+    json: unknown = payment,
+    client: ApiClient = payer.client,
+  ) =>
+    client.call('POST', PAYMENTS, {
+      deliverTo: instance.listenUrl,
+      headers: { 'x-idempotency-key': idempotencyKey },
+      body: json,
+    });
+  const available = async (instance: SpawnedApi) => {
+    const balances = await payer.client.call(
+      'GET',
+      `${ACCOUNTS}/${DEMO_ACCOUNTS.aliceCurrent}/balances`,
+      { deliverTo: instance.listenUrl },
+    );
+    expect(balances.response.status).toBe(200);
+    // The available balance: the booked one changes when the payment settles meanwhile.
+    const all = body(balances).data as Array<{ type: string; amount: { amount: string } }>;
+    return all.find((b) => b.type === 'InterimAvailable')?.amount.amount;
+  };
+  const rows = async (text: string, params: unknown[]) => (await sql.query(text, params)).rows;
+
+  it('pays once for one x-idempotency-key sent to A and B at once: both 201, one paymentId', async () => {
+    answers = await Promise.all([
+      pay(a, key, payment, clients[0]),
+      pay(b, key, payment, clients[1]),
+    ]);
+    expect(answers.map((x) => x.request.url)).toEqual([
+      `${a.listenUrl}/domestic-payments`,
+      `${b.listenUrl}/domestic-payments`,
+    ]);
+    expect(answers.map((x) => x.response.status)).toEqual([201, 201]);
+    const ids = answers.map((x) => body(x).data.paymentId as string);
+    expect(ids[0]).toMatch(/^pmt-[0-9a-f-]{36}$/);
+    expect(ids[1]).toBe(ids[0]);
+    paymentId = ids[0]!;
+    // One answer is the original, the other its replay (Idempotent-Replayed: true).
+    expect(answers.map((x) => x.response.headers['idempotent-replayed'] ?? '-').sort()).toEqual([
+      '-',
+      'true',
+    ]);
+    expect(body(answers[1])).toEqual(body(answers[0]));
+    expect(answers.map((x) => x.response.headers.location)).toEqual([
+      `${PAYMENTS}/${paymentId}`,
+      `${PAYMENTS}/${paymentId}`,
+    ]);
+    expect(await rows('SELECT payment_id FROM payments WHERE idempotency_key = $1', [key])).toEqual(
+      [{ payment_id: paymentId }],
+    );
+    expect(
+      await rows('SELECT amount_minor FROM transactions WHERE payment_id = $1', [paymentId]),
+    ).toEqual([{ amount_minor: '-1234' }]);
+  });
+
+  it('shows the payment and its debit at either instance', async () => {
+    for (const instance of [a, b]) {
+      const status = await payer.client.call('GET', `${PAYMENTS}/${paymentId}`, {
+        deliverTo: instance.listenUrl,
+      });
+      expect(status.response.status).toBe(200);
+      expect(body(status).data).toMatchObject({
+        paymentId,
+        instructedAmount: { amount: '12.34', currency: 'GBP' },
+      });
+    }
+    expect(await available(a)).toEqual(await available(b));
+  });
+
+  it('replays the payment to a later retry at either instance, never paying twice', async () => {
+    const before = await available(a);
+    for (const instance of [a, b]) {
+      const retry = await pay(instance, key);
+      expect(retry.response.status).toBe(201);
+      expect(retry.response.headers['idempotent-replayed']).toBe('true');
+      expect(body(retry).data.paymentId).toBe(paymentId);
+    }
+    expect(await available(b)).toEqual(before);
+    expect(await rows('SELECT count(*)::int AS n FROM payments', [])).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses the key reused with another body at the other instance: 422 idempotency_key_reused', async () => {
+    const reused = await pay(b, key, {
+      ...payment,
+      instructedAmount: { amount: '99.99', currency: 'GBP' },
+    });
+    expect(reused.response.status).toBe(422);
+    expect(body(reused)).toMatchObject({ error: 'idempotency_key_reused' });
+    expect(await rows('SELECT count(*)::int AS n FROM payments', [])).toEqual([{ n: 1 }]);
+  });
+
+  it('refuses a reference with a control character: 400 invalid_request, nothing stored', async () => {
+    const refused = await pay(a, randomUUID(), { ...payment, reference: 'nul\u0000byte' });
+    expect(refused.response.status).toBe(400);
+    expect(body(refused)).toMatchObject({
+      error: 'invalid_request',
+      errors: [{ field: 'reference', messages: ['reference must not contain control characters'] }],
+    });
+    expect(await rows('SELECT count(*)::int AS n FROM payments', [])).toEqual([{ n: 1 }]);
+  });
+});
+
 describe('shutdown', () => {
-  it('closes the Redis client: both instances exit with code 0 on SIGTERM', async () => {
+  it('closes the Redis client and the database pool: both instances exit with code 0 on SIGTERM', async () => {
     await Promise.all([a.stop(), b.stop()]);
     expect([a.child.exitCode, b.child.exitCode]).toEqual([0, 0]);
   });

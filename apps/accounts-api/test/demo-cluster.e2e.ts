@@ -1,14 +1,25 @@
 /**
  * `npm run demo:cluster` (scripts/demo-cluster.mjs) on free ports: the authorization server and
- * two API instances sharing Redis; the replay refused by B, A's nonce accepted by B; exit 0,
- * servers stopped and the run's Redis keys removed. Without Redis: a clear message, exit 1.
+ * two API instances sharing Redis and PostgreSQL; the replay refused by B, A's nonce accepted by
+ * B, one payment sent to both paid once; exit 0, servers stopped, the run's Redis keys removed
+ * and its database dropped. Without Redis or PostgreSQL: a clear message, exit 1.
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { databaseExists } from './support/databases.js';
 import { ensureBuilt, runScript, type ScriptRun } from './support/servers.js';
 
 const runDemo = (env: Record<string, string>) =>
   runScript('demo-cluster.mjs', { SKIP_BUILD: '1', ...env });
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 describe('npm run demo:cluster (scripts/demo-cluster.mjs)', () => {
   let run: ScriptRun;
@@ -26,7 +37,10 @@ describe('npm run demo:cluster (scripts/demo-cluster.mjs)', () => {
       '  ✓ refused by B: 401 invalid_dpop_proof, "DPoP proof was already used" (A recorded it in Redis)',
       "  ✓ accepted by B at once (200): B checks A's nonce with the shared DPOP_NONCE_SECRET",
       '  ✓ 2 keys: one per accepted proof (steps 2 and 4)',
-      "Cluster demo complete: a proof accepted by A is refused by B; A's nonce is accepted by B.",
+      '  ✓ both 201 with the same paymentId; one is the replay (idempotent-replayed: true)',
+      '  ✓ PostgreSQL holds 1 payment for that key: paid once',
+      "Cluster demo complete: a proof accepted by A is refused by B; A's nonce is accepted by B; " +
+        'one payment sent to both is paid once.',
     ]) {
       expect(run.stdout).toContain(line);
     }
@@ -45,15 +59,29 @@ describe('npm run demo:cluster (scripts/demo-cluster.mjs)', () => {
     }
   });
 
+  it('drops the database it created for the run', async () => {
+    const name = /this run's database: (fapi_guard_demo_[0-9a-f]{12}) \(dropped at the end\)/.exec(
+      run.stdout,
+    )?.[1];
+    expect(name).toBeDefined();
+    expect(await databaseExists(name!)).toBe(false);
+  });
+
   it('says how to start Redis when it does not answer, and exits 1', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = await closedPort();
     const missing = await runDemo({ REDIS_URL: `redis://127.0.0.1:${port}` });
     expect(missing.code).toBe(1);
     expect(missing.stdout).toContain(
       `Redis not reachable at 127.0.0.1:${port} — start it with redis-server --daemonize yes --port ${port}`,
+    );
+  });
+
+  it('says how to start PostgreSQL when it does not answer, and exits 1', async () => {
+    const port = await closedPort();
+    const missing = await runDemo({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/demo` });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain(
+      `PostgreSQL not reachable at 127.0.0.1:${port} — start it (e.g. pg_ctlcluster 15 main start)`,
     );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Configuration of the sample API, read once from environment variables. Every variable has a
  * safe default for local development: HTTPS on 127.0.0.1:3000 with the dev certificate of
- * apps/auth-server, the dev authorization server on https://127.0.0.1:4000, in-memory data.
+ * apps/auth-server, the dev authorization server on https://127.0.0.1:4000, the data in embedded
+ * PostgreSQL (PGlite) in memory.
  * A bad value stops the start-up with a message naming the variable.
  */
 import type { JsonWebKey } from 'node:crypto';
@@ -37,6 +38,8 @@ export interface AppConfig {
    * others' nonces. Undefined: a random secret per process (one instance only).
    */
   dpopNonceSecret: string | undefined;
+  /** Where the accounts, transactions, consents, payments and idempotency keys live. */
+  database: DatabaseConfig;
   /** Shared DPoP replay store. Undefined: bounded in memory, per process. */
   redis: RedisConfig | undefined;
   /** Opaque access tokens by introspection (RFC 7662). Undefined: JWT access tokens only. */
@@ -47,6 +50,22 @@ export interface AppConfig {
   audit: AuditSink;
   logLevels: LogLevel[];
 }
+
+/**
+ * The SQL database: PostgreSQL (`DATABASE_URL`), shared by every instance, or embedded PGlite in
+ * this process (in memory, or in `PGLITE_DATA_DIR`), for one instance.
+ */
+export type DatabaseConfig =
+  | {
+      driver: 'postgres';
+      /** postgres:// or postgresql:// URL; may hold a password: never log it. */
+      url: string;
+    }
+  | {
+      driver: 'pglite';
+      /** Undefined: in memory, gone when the process ends. */
+      dataDir: string | undefined;
+    };
 
 /** The Redis replay store (`REDIS_URL`, `REDIS_KEY_PREFIX`, `REDIS_TIMEOUT_MS`). */
 export interface RedisConfig {
@@ -183,6 +202,31 @@ function redisUrl(variable: string, value: string): string {
   return value;
 }
 
+/** A postgres:// or postgresql:// URL. The value is never echoed: it may carry a password. */
+function postgresUrl(variable: string, value: string): string {
+  const hint =
+    'must be a postgres:// or postgresql:// URL (e.g. postgres://app@127.0.0.1:5432/bank)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(variable, hint);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') fail(variable, hint);
+  if (!url.hostname) fail(variable, `${hint}, with a host`);
+  return value;
+}
+
+function databaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
+  const url = text(env, 'DATABASE_URL');
+  const dataDir = text(env, 'PGLITE_DATA_DIR');
+  if (url === undefined) return { driver: 'pglite', dataDir };
+  if (dataDir !== undefined) {
+    fail('PGLITE_DATA_DIR', 'has no effect with DATABASE_URL (the data is in PostgreSQL)');
+  }
+  return { driver: 'postgres', url: postgresUrl('DATABASE_URL', url) };
+}
+
 /** Settings that only mean something with another one on: refuse them alone. */
 function requires(env: NodeJS.ProcessEnv, variable: string, needed: string, on: boolean): void {
   if (!on && text(env, variable) !== undefined) fail(variable, `has no effect without ${needed}`);
@@ -294,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     dpopNonce,
     dpopNonceSecret: dpopNonceSecret(env, dpopNonce),
+    database: databaseConfig(env),
     redis: redisConfig(env),
     introspection: introspectionConfig(env, issuer),
     rateLimit: {

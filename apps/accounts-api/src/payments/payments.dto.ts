@@ -12,6 +12,9 @@ import {
 } from 'class-validator';
 import { AmountView } from '../accounts/accounts.dto.js';
 
+/** Text a person reads: no control characters (U+0000 cannot even be stored). */
+const PRINTABLE = /^[^\p{Cc}]*$/u;
+
 /** Positive, at most 13 integer digits and exactly two fraction digits. */
 const AMOUNT = /^(?!0+\.00$)\d{1,13}\.\d{2}$/;
 
@@ -30,6 +33,7 @@ export class CreditorAccountDto {
   @ApiProperty({ example: 'Bob Example', minLength: 1, maxLength: 70 })
   @IsString()
   @Length(1, 70)
+  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
   name!: string;
 
   @ApiProperty({ example: 'GB43FAPG20051563918204' })
@@ -58,6 +62,7 @@ export class CreateDomesticPaymentDto {
   @ApiProperty({ example: 'Dinner', minLength: 1, maxLength: 35 })
   @IsString()
   @Length(1, 35)
+  @Matches(PRINTABLE, { message: 'reference must not contain control characters' })
   reference!: string;
 }
 

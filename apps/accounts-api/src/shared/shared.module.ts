@@ -1,15 +1,19 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { APP_CONFIG, type ResolvedAppConfig } from '../config/app-config.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { BANKING_STORE, type BankingStore } from '../store/banking.store.js';
-import { MemoryBankingStore } from '../store/memory-banking.store.js';
+import { openBankingStore } from '../store/banking-store.factory.js';
 import { AuditLog, type AuditWriter } from './audit-log.service.js';
 import { AuthServerFetch } from './auth-server-fetch.js';
 import { DpopReplayStore } from './dpop-replay-store.provider.js';
 
 /** Replacements for tests or other deployments. */
 export interface SharedOverrides {
-  /** Default: a `MemoryBankingStore` seeded with the demo data. */
+  /**
+   * Default: the SQL store on `config.database` (PostgreSQL with `DATABASE_URL`, else embedded
+   * PGlite), migrated and seeded with the demo data once; closed on shutdown. A store given
+   * here is used as it is (e.g. a `MemoryBankingStore`).
+   */
   store?: BankingStore;
   /** Default: `Date.now`. */
   clock?: Clock;
@@ -30,7 +34,16 @@ export class SharedModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: overrides.clock ?? Date.now },
-        { provide: BANKING_STORE, useFactory: () => overrides.store ?? new MemoryBankingStore() },
+        {
+          provide: BANKING_STORE,
+          useFactory: async (): Promise<BankingStore> => {
+            if (overrides.store) return overrides.store;
+            const logger = new Logger('BankingStore');
+            return openBankingStore(config.database, {
+              onIdleError: (error) => logger.warn(`PostgreSQL connection: ${error.message}`),
+            });
+          },
+        },
         {
           provide: AuditLog,
           useValue: new AuditLog(overrides.audit ?? AuditLog.writer(config.audit)),

@@ -77,6 +77,12 @@ export function ensureBuilt(): void {
   }
 }
 
+/**
+ * Longest start-up of one API process: it starts its embedded database (PGlite) too, and test
+ * files start several processes at once on a small machine.
+ */
+const API_START_TIMEOUT_MS = 45_000;
+
 export interface SpawnedApi {
   /** The public URL (`PUBLIC_URL`, else the listen URL). */
   url: string;
@@ -115,7 +121,7 @@ export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedAp
     const timer = setTimeout(() => {
       void stop();
       reject(new Error(`accounts-api did not start in time. stderr:\n${stderr}`));
-    }, 15_000);
+    }, API_START_TIMEOUT_MS);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const url = /^api=(\S+)$/m.exec(stdout)?.[1];
