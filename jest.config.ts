@@ -1,7 +1,17 @@
 import type { Config } from 'jest';
 
 /** Workspaces whose `src/` the tests import directly (no build needed before `npm test`). */
-const WORKSPACES = ['core', 'testing', 'express', 'koa', 'nestjs', 'redis'];
+const WORKSPACES = [
+  'core',
+  'testing',
+  'express',
+  'koa',
+  'nestjs',
+  'fastify',
+  'fetch',
+  'hono',
+  'redis',
+];
 
 function project(displayName: string, roots: string[]): Config {
   return {

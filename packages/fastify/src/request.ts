@@ -1,0 +1,52 @@
+import { fromNodeRequest, type RequestLike } from '@fapi-guard/core';
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Core's view of a Fastify request: the Node request underneath (`request.raw`: duplicate
+ * headers, the TLS socket's client certificate, the peer address for the trusted-proxy check),
+ * the original URL, the parsed body, and the scheme and host Fastify resolved from
+ * `X-Forwarded-*` (`request.protocol`, `request.host`) only when `trustProxy` says so.
+ *
+ * @example
+ * ```ts
+ * const principal = await resourceServer.verify(toRequestLike(request, false));
+ * ```
+ */
+export function toRequestLike(request: FastifyRequest, trustProxy: boolean): RequestLike {
+  return fromNodeRequest(request.raw, {
+    url: request.raw.url,
+    body: request.body,
+    ...(trustProxy ? { protocol: request.protocol, host: request.host } : {}),
+  });
+}
+
+/** What a requirement matcher may read about the request (core's `require(requirements, context)`). */
+export interface RouteContext {
+  method: string;
+  /** The path without the query. */
+  path: string;
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
+
+/**
+ * The request context handed to core alongside a route's requirements, built only when a
+ * requirement is checked.
+ *
+ * @example
+ * ```ts
+ * routeContext(request); // { method: 'POST', path: '/payments', params: {}, query: {}, body }
+ * ```
+ */
+export function routeContext(request: FastifyRequest): RouteContext {
+  const url = request.raw.url ?? '/';
+  const query = url.indexOf('?');
+  return {
+    method: request.method,
+    path: query < 0 ? url : url.slice(0, query),
+    params: request.params,
+    query: request.query,
+    body: request.body,
+  };
+}

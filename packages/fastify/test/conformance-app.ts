@@ -1,0 +1,45 @@
+import type { Principal } from '@fapi-guard/core';
+import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { fapiGuard } from '../src/index.js';
+
+/** The JSON every guarded conformance route answers with. */
+export function principalJson(principal: Principal | null) {
+  const { subject, clientId, scopes, binding } = principal as Principal;
+  return { subject, clientId, scopes, binding };
+}
+
+/**
+ * Parses form bodies before the guard (Fastify parses only JSON and text by itself), so a body
+ * `access_token` reaches core. Fastify answers 415 to a body it has no parser for, including a
+ * bodyless POST sent with `Transfer-Encoding: chunked` and no `Content-Type` (what node:http
+ * sends): like Express, leave such bodies unparsed so the guard decides.
+ */
+export function parseForms(app: FastifyInstance): void {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, _body, done) => {
+    done(null, undefined);
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+}
+
+/** The conformance app of @fapi-guard/testing on Fastify 5, served by the suite's Node server. */
+export const makeFastifyApp: MakeConformanceApp = async ({ fapi, tls }) => {
+  const app = Fastify();
+  parseForms(app);
+  await app.register(fapiGuard, fapi);
+  const answer = (request: FastifyRequest) => principalJson(request.fapi);
+  app.get('/accounts', { config: { fapi: { scopes: ['accounts'] } } }, answer);
+  app.post('/payments', { config: { fapi: { scopes: ['payments'], binding: 'dpop' } } }, (r, reply) =>
+    reply.code(201).send(answer(r)),
+  );
+  app.get('/mtls', { config: { fapi: { binding: 'mtls' } } }, answer);
+  app.get('/any', { config: { fapi: { anyScope: ['admin', 'accounts'] } } }, answer);
+  app.get('/unmarked', answer);
+  app.get('/public', { config: { fapi: { public: true } } }, () => ({ ok: true }));
+  await app.ready();
+  return startConformanceServer((req, res) => app.routing(req, res), tls, () => app.close());
+};
