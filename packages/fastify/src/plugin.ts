@@ -15,9 +15,10 @@ import { toRequestLike } from './request.js';
 export interface FapiGuardOptions extends ResourceServerOptions {
   /**
    * Use the scheme and host Fastify resolved from `X-Forwarded-Proto` / `X-Forwarded-Host`
-   * (`request.protocol`, `request.host`) when rebuilding the DPoP `htu`. Default: whether the
-   * server's `trustProxy` option is set. `false` always uses the TLS socket and `Host` header.
-   * Ignored for `htu` when `publicUrl` is set, which is the better choice behind a proxy.
+   * (`request.protocol`, `request.host`) when rebuilding the DPoP `htu`; set it together with
+   * Fastify's own `trustProxy` server option, which decides which peers may send those headers.
+   * Default `false`: the TLS socket and the `Host` header (a plugin cannot read the server's
+   * `trustProxy`). Ignored for `htu` when `publicUrl` is set, the better choice behind a proxy.
    */
   trustProxy?: boolean;
 }
@@ -60,7 +61,7 @@ async function registerFapiGuard(app: FastifyInstance, options: FapiGuardOptions
   if (trustProxyOption !== undefined && typeof trustProxyOption !== 'boolean') {
     throw new TypeError('trustProxy: must be a boolean');
   }
-  const trustProxy = trustProxyOption ?? Boolean(app.initialConfig.trustProxy);
+  const trustProxy = trustProxyOption ?? false;
   const resourceServer = createResourceServer(withoutFastifyKeys(fapi));
   const compiled = new WeakMap<object, CompiledRouteConfig>();
 
@@ -122,8 +123,11 @@ function sendFapiError(reply: FastifyReply, error: FapiError): FastifyReply {
 
 /** Fastify adds its own keys to plugin options; core refuses unknown keys, so drop them. */
 function withoutFastifyKeys(options: ResourceServerOptions): ResourceServerOptions {
-  const { prefix: _prefix, logLevel: _logLevel, logSerializers: _logSerializers, ...rest } =
-    options as ResourceServerOptions & Record<string, unknown>;
+  const {
+    prefix: _prefix,
+    logLevel: _logLevel,
+    logSerializers: _logSerializers,
+    ...rest
+  } = options as ResourceServerOptions & Record<string, unknown>;
   return rest as ResourceServerOptions;
 }
-

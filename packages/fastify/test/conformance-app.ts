@@ -33,13 +33,19 @@ export const makeFastifyApp: MakeConformanceApp = async ({ fapi, tls }) => {
   await app.register(fapiGuard, fapi);
   const answer = (request: FastifyRequest) => principalJson(request.fapi);
   app.get('/accounts', { config: { fapi: { scopes: ['accounts'] } } }, answer);
-  app.post('/payments', { config: { fapi: { scopes: ['payments'], binding: 'dpop' } } }, (r, reply) =>
-    reply.code(201).send(answer(r)),
+  app.post(
+    '/payments',
+    { config: { fapi: { scopes: ['payments'], binding: 'dpop' } } },
+    (r, reply) => reply.code(201).send(answer(r)),
   );
   app.get('/mtls', { config: { fapi: { binding: 'mtls' } } }, answer);
   app.get('/any', { config: { fapi: { anyScope: ['admin', 'accounts'] } } }, answer);
   app.get('/unmarked', answer);
   app.get('/public', { config: { fapi: { public: true } } }, () => ({ ok: true }));
   await app.ready();
-  return startConformanceServer((req, res) => app.routing(req, res), tls, () => app.close());
+  return startConformanceServer(
+    (req, res) => app.routing(req, res),
+    tls,
+    () => app.close(),
+  );
 };
