@@ -1,0 +1,39 @@
+import type { RequestAuthorization, ResourceServer } from '@fapi-guard/core';
+import { readFormBody, toRequestLike } from '@fapi-guard/fetch';
+import type { Context } from 'hono';
+
+/** What `fapiGuard()` leaves on a request for the route helpers. */
+export interface GuardState {
+  resourceServer: ResourceServer;
+  peerAddress: ((c: Context) => string | undefined) | undefined;
+  certificateHeader: string | undefined;
+}
+
+/** Keyed by the `Request` every middleware of one request shares (`c.req.raw`). */
+const states = new WeakMap<Request, GuardState>();
+
+export function guardStateOf(c: Context): GuardState | undefined {
+  return states.get(c.req.raw);
+}
+
+export function setGuardState(c: Context, state: GuardState): void {
+  states.set(c.req.raw, state);
+}
+
+/**
+ * The request's authorization in core (verified at most once, whoever asks first), after
+ * reading a form body so a body `access_token` is refused.
+ */
+export async function authorizationOf(
+  c: Context,
+  state: GuardState,
+): Promise<RequestAuthorization> {
+  const body = await readFormBody(c.req.raw);
+  return state.resourceServer.forRequest(c.req.raw, () =>
+    toRequestLike(c.req.raw, {
+      peerAddress: state.peerAddress?.(c),
+      body,
+      ...(state.certificateHeader ? { certificateHeader: state.certificateHeader } : {}),
+    }),
+  );
+}

@@ -1,0 +1,35 @@
+import type { Principal } from '@fapi-guard/core';
+import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import { getRequestListener } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import { fapiGuard, mtlsBound, requireAnyScope, requireScopes } from '../src/index.js';
+
+/** The JSON every guarded conformance route answers with. */
+export function principalJson(principal: Principal | undefined) {
+  const { subject, clientId, scopes, binding } = principal as Principal;
+  return { subject, clientId, scopes, binding };
+}
+
+const answer = (status: 200 | 201) => (c: Context) => c.json(principalJson(c.get('fapi')), status);
+
+/** The runtime's peer address under @hono/node-server. */
+export const nodePeerAddress = (c: Context) => getConnInfo(c).remote.address;
+
+/**
+ * The conformance app of @fapi-guard/testing on Hono 4, served by @hono/node-server's request
+ * listener on the suite's Node server. There is no TLS client certificate in a Web `Request`:
+ * the suite's socket-mTLS cases are left out (see conformance.test.ts).
+ */
+export const makeHonoApp: MakeConformanceApp = async ({ fapi, tls }) => {
+  const app = new Hono();
+  const guard = fapiGuard({ ...fapi, publicPaths: ['/public'], peerAddress: nodePeerAddress });
+  app.use(guard);
+  app.get('/accounts', requireScopes('accounts'), answer(200));
+  app.post('/payments', requireScopes('payments').dpopBound(), answer(201));
+  app.get('/mtls', mtlsBound(), answer(200));
+  app.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
+  app.get('/unmarked', answer(200));
+  app.get('/public', (c) => c.json({ ok: true }));
+  return startConformanceServer(getRequestListener(app.fetch), tls, () => guard.close());
+};
