@@ -106,7 +106,7 @@ function requirementHandler(requirements: Requirements): FapiRequirementHandler 
     const state = guardStateOf(c);
     if (!state) return fapiErrorResponse(new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'));
     try {
-      // The request context for matchers goes here once core's require() takes one.
+      // Core's requirement matchers get the request context here once core accepts one.
       accept(c, await (await authorizationOf(c, state)).require(requirements));
     } catch (error) {
       if (isFapiError(error)) return fapiErrorResponse(error);
