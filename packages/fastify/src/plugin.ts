@@ -3,7 +3,6 @@ import {
   FapiError,
   isFapiError,
   type Principal,
-  type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';

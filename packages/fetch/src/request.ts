@@ -88,7 +88,7 @@ export async function readFormBody(request: Request): Promise<Record<string, str
   if (request.body === null || !isFormContentType(request.headers.get('content-type'))) {
     return undefined;
   }
-  let text = '';
+  let text: string;
   try {
     text = await request.clone().text();
   } catch {
