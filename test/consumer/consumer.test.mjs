@@ -33,7 +33,7 @@ import {
 } from './quick-start.mjs';
 
 /** Packages whose quick start must start an HTTP server guarding `PROTECTED_PATH`. */
-const SERVES_HTTP = new Set(['core', 'express', 'koa', 'nestjs']);
+const SERVES_HTTP = new Set(['core', 'express', 'koa', 'nestjs', 'fastify', 'fetch', 'hono']);
 /** A route every serving quick start guards with the `accounts` scope. */
 const PROTECTED_PATH = '/accounts';
 /** Generous bound for pack + install + compile on a busy 2-core machine. */

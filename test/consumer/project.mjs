@@ -13,7 +13,17 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The published packages, in the order they are packed. */
-export const PACKAGES = ['core', 'express', 'koa', 'nestjs', 'redis', 'testing'];
+export const PACKAGES = [
+  'core',
+  'express',
+  'koa',
+  'nestjs',
+  'fastify',
+  'fetch',
+  'hono',
+  'redis',
+  'testing',
+];
 
 /**
  * What a user installs next to the packages to run the README quick starts, as ranges within
@@ -31,6 +41,9 @@ export const FRAMEWORKS = [
   '@nestjs/platform-express@^12.5.0',
   'reflect-metadata@^0.2.0',
   'rxjs@^7.8.0',
+  'fastify@^5.0.0',
+  'hono@^4.6.0',
+  '@hono/node-server@^2.1.0',
   'ioredis@^5.11.0',
   'typescript@~5.9.0',
   '@types/node@^20.19.0',

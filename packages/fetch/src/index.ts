@@ -12,7 +12,9 @@ export { fapiErrorResponse, withFapiHeaders } from './response.js';
 export {
   isFormContentType,
   readFormBody,
+  requestContext,
   toRequestLike,
   type FetchRequestContext,
+  type RequestContext,
 } from './request.js';
 export { FapiError, isFapiError, type Principal, type Requirements } from '@fapi-guard/core';

@@ -96,3 +96,39 @@ export async function readFormBody(request: Request): Promise<Record<string, str
   }
   return Object.fromEntries(new URLSearchParams(text));
 }
+
+/** What a requirement matcher may read about the request (core's `require(requirements, context)`). */
+export interface RequestContext {
+  method: string;
+  /** The URL's path, without the query. */
+  path: string;
+  /** Route parameters, when a router matched some (Hono: `c.req.param()`); else `{}`. */
+  params: Record<string, string>;
+  query: Record<string, string>;
+  /** The form body, if one was read. */
+  body: unknown;
+}
+
+/**
+ * The request context handed to core alongside a route's requirements.
+ *
+ * @example
+ * ```ts
+ * requestContext(new Request('https://api.bank.example/accounts?from=2027'), undefined);
+ * // { method: 'GET', path: '/accounts', params: {}, query: { from: '2027' }, body: undefined }
+ * ```
+ */
+export function requestContext(
+  request: Request,
+  body: unknown,
+  params: Record<string, string> = {},
+): RequestContext {
+  const url = new URL(request.url);
+  return {
+    method: request.method,
+    path: url.pathname,
+    params,
+    query: Object.fromEntries(url.searchParams),
+    body,
+  };
+}

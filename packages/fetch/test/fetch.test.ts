@@ -20,6 +20,7 @@ import { getRequestListener } from '@hono/node-server';
 import {
   createFetchGuard,
   fapiErrorResponse,
+  requestContext,
   withFapiHeaders,
   type FetchGuard,
   type FetchGuardOptions,
@@ -213,5 +214,20 @@ describe('mTLS through a trusted proxy', () => {
     });
     expect(response.status).toBe(401);
     expect(response.json).toMatchObject({ error: 'invalid_token' });
+  });
+});
+
+describe('requestContext', () => {
+  test('reads method, path and query, with the given body and params', () => {
+    const request = new Request('https://api.bank.test/accounts/7?from=2027-01-01', {
+      method: 'POST',
+    });
+    expect(requestContext(request, { amount: '1' }, { id: '7' })).toEqual({
+      method: 'POST',
+      path: '/accounts/7',
+      params: { id: '7' },
+      query: { from: '2027-01-01' },
+      body: { amount: '1' },
+    });
   });
 });
