@@ -1,43 +1,87 @@
-// HTTP benchmark over loopback: req/s and p99 for plain Express, fapi-guard on Express, Koa and
-// Nest (Express and Fastify platforms), and the peer express-oauth2-jwt-bearer with DPoP
-// required. Every request carries its own pre-generated DPoP proof (iat = now, unique jti).
-// Each server runs in its own process; autocannon runs here. Bounded: BENCH_SECONDS per server.
+// HTTP benchmark over loopback: fapi-guard on Express, Koa and Nest (Express and Fastify
+// platforms) against each framework's floor (the same framework doing one ES256 verification
+// of the DPoP proof and nothing else), and Express + fapi-guard against the peer
+// express-oauth2-jwt-bearer with DPoP required. See README.md ("http") for how to read it.
 //
-// Run after `npm run build`: `node bench/http.mjs` (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ONLY).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+// Run after `npm run build`: `node bench/http.mjs [--rounds 5] [--seconds 5] [--quick] ...`
+// (`--help` lists the flags). Servers run interleaved: every round runs each server once, each
+// in its own child process, started fresh and warmed up before it is measured.
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import {
   createDpopKey,
   createTestAuthority,
   dpopProof,
   startJwksServer,
+  tamperSignature,
 } from '../packages/testing/dist/index.js';
+import { createProofPool } from './lib/proof-pool.mjs';
+import {
+  allowedCpus,
+  cpuSeconds,
+  hasTaskset,
+  pinSelf,
+  startServer,
+  stopServer,
+} from './lib/processes.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const PORT = Number(process.env.BENCH_PORT ?? 39123);
+const USAGE = `Usage: node bench/http.mjs [options]
+  --rounds N        rounds; each runs every server once (default 5; medians need 3 or more)
+  --seconds S       measured seconds per server per round (default 5)
+  --warmup S        unmeasured load before each measurement (default 1; 0 for none)
+  --connections C   concurrent connections of the load generator (default 32)
+  --only LIST       comma-separated server ids (or parts of ids) to run, e.g. koa,express-floor
+  --port P          port the servers listen on, on 127.0.0.1 (default 39123)
+  --quick           3 rounds of 4 s (explicit --rounds / --seconds win)
+  --no-pin          do not pin the server and the load generator to separate CPUs
+  --help            this text
+Server ids: `;
+
+const TARGET_VS_FLOOR = 0.9;
+const TARGET_VS_PEER = 1.4;
 const ISSUER = 'https://as.bench.test';
 const AUDIENCE = 'https://api.bench.test';
-const URL_ = `http://127.0.0.1:${PORT}/accounts`;
-const POOL = Number(process.env.BENCH_POOL ?? 16_000) * SECONDS;
+/** Proofs made per second of load for a server not measured yet; later rounds use 1.5× its best. */
+const FIRST_ROUND_RATE = 12_000;
 
-const servers = [
-  { name: 'plain Express (no auth)', script: 'plain-express.mjs' },
-  { name: 'Express + fapi-guard (DPoP)', script: 'express-fapi.mjs' },
-  { name: 'Koa + fapi-guard (DPoP)', script: 'koa-fapi.mjs' },
-  {
-    name: 'Nest (Express) + fapi-guard (DPoP)',
-    script: 'nest-fapi.mjs',
-    env: { PLATFORM: 'express' },
-  },
-  {
-    name: 'Nest (Fastify) + fapi-guard (DPoP)',
-    script: 'nest-fapi.mjs',
-    env: { PLATFORM: 'fastify' },
-  },
-  { name: 'express-oauth2-jwt-bearer (DPoP, peer)', script: 'peer-auth0.mjs' },
-].filter((s) => !process.env.BENCH_ONLY || s.script.includes(process.env.BENCH_ONLY));
+const SERVERS = [
+  { id: 'express-plain', name: 'Express, no auth', framework: 'Express', role: 'plain' },
+  { id: 'express-floor', name: 'Express floor', framework: 'Express', role: 'floor' },
+  { id: 'express-fapi', name: 'Express + fapi-guard', framework: 'Express', role: 'fapi' },
+  { id: 'express-peer', name: 'Express + express-oauth2-jwt-bearer', role: 'peer' },
+  { id: 'koa-floor', name: 'Koa floor', framework: 'Koa', role: 'floor' },
+  { id: 'koa-fapi', name: 'Koa + fapi-guard', framework: 'Koa', role: 'fapi' },
+  { id: 'nest-express-floor', name: 'Nest (Express) floor', framework: 'Nest (Express)' },
+  { id: 'nest-express-fapi', name: 'Nest (Express) + fapi-guard', framework: 'Nest (Express)' },
+  { id: 'nest-fastify-floor', name: 'Nest (Fastify) floor', framework: 'Nest (Fastify)' },
+  { id: 'nest-fastify-fapi', name: 'Nest (Fastify) + fapi-guard', framework: 'Nest (Fastify)' },
+].map((server) => ({
+  ...server,
+  role: server.role ?? (server.id.endsWith('floor') ? 'floor' : 'fapi'),
+  script: scriptOf(server.id),
+  env: server.id.startsWith('nest-') ? { PLATFORM: server.id.split('-')[1] } : {},
+}));
+
+function scriptOf(id) {
+  if (id === 'express-plain') return 'plain-express.mjs';
+  if (id === 'express-peer') return 'peer-auth0.mjs';
+  return `${id.replace(/^nest-(express|fastify)/, 'nest')}.mjs`;
+}
+
+let config;
+try {
+  config = readConfig(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof TypeError)) throw error;
+  console.error(`${error.message}\n\n${USAGE}${SERVERS.map((s) => s.id).join(', ')}`);
+  process.exit(2);
+}
+const servers = SERVERS.filter(
+  (s) => !config.only || config.only.some((part) => s.id.includes(part)),
+);
+const started = Date.now();
+const loadAtStart = loadavg();
 
 const authority = await createTestAuthority({
   issuer: ISSUER,
@@ -46,127 +90,284 @@ const authority = await createTestAuthority({
 });
 const jwks = await startJwksServer(authority);
 const dpopKey = await createDpopKey('ES256');
-const now = () => Math.floor(Date.now() / 1000);
 const token = await authority.mintAccessToken({
-  now: now(),
+  now: Math.floor(Date.now() / 1000),
   expiresIn: 3600,
   scope: 'accounts',
   cnf: { jkt: dpopKey.jkt },
 });
+const authorization = `DPoP ${token}`;
+const subject = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sub;
+const expectedBody = JSON.stringify({ subject });
+const url = `http://127.0.0.1:${config.port}/accounts`;
+const serverEnv = {
+  ...process.env,
+  PORT: String(config.port),
+  ISSUER,
+  AUDIENCE,
+  JWKS_URI: jwks.url,
+  TOKEN: token,
+  SUBJECT: subject,
+  DPOP_JWK: JSON.stringify(dpopKey.publicJwk),
+  NODE_ENV: 'production',
+};
+const pool = createProofPool({ key: dpopKey, token, htu: url, threads: config.cpus?.length ?? 2 });
+const bestRps = new Map();
 
-async function proofs(count) {
-  const iat = now();
-  const list = new Array(count);
-  for (let i = 0; i < count; i += 1) {
-    list[i] = await dpopProof({
-      key: dpopKey,
-      htm: 'GET',
-      htu: URL_,
-      accessToken: token,
-      iat,
-      jti: `b${iat}-${i}`,
-    });
+try {
+  printSetup();
+  await selfCheck();
+  const runs = [];
+  for (let round = 1; round <= config.rounds; round += 1) {
+    for (const server of servers) {
+      const run = await measure(server, round);
+      runs.push(run);
+      bestRps.set(server.id, Math.max(bestRps.get(server.id) ?? 0, run.rps));
+      console.log(
+        `round ${round}/${config.rounds}  ${server.name.padEnd(36)} ${fmt(run.rps).padStart(6)} req/s` +
+          `  p99 ${run.p99} ms  server ${run.cpuPerRequest ?? '?'} µs CPU/req` +
+          `  client CPU ${run.clientCpu} %${run.warnings.length ? `  (${run.warnings.join('; ')})` : ''}`,
+      );
+    }
   }
-  return list;
+  report(runs);
+} finally {
+  await pool.close();
+  await jwks.close();
 }
 
-async function start(server) {
-  const child = spawn(
-    process.execPath,
-    [new URL(`servers/${server.script}`, import.meta.url).pathname],
-    {
-      env: {
-        ...process.env,
-        ...server.env,
-        PORT: String(PORT),
-        ISSUER,
-        AUDIENCE,
-        JWKS_URI: jwks.url,
-        NODE_ENV: 'production',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+function readConfig(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      only: { type: 'string' },
+      port: { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
-  );
-  let out = '';
-  child.stdout.on('data', (chunk) => (out += chunk));
-  const deadline = Date.now() + 15_000;
-  while (!out.includes('ready')) {
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`${server.name} did not start`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+  if (values.help) {
+    console.log(USAGE + SERVERS.map((s) => s.id).join(', '));
+    process.exit(0);
   }
-  return child;
+  const env = process.env;
+  const number = (flag, fallback, min) => {
+    const raw = values[flag] ?? fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min)
+      throw new TypeError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+  const only = (values.only ?? env.BENCH_ONLY)
+    ?.split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const part of only ?? []) {
+    if (!SERVERS.some((s) => s.id.includes(part)))
+      throw new TypeError(
+        `--only: no server id contains "${part}" (ids: ${SERVERS.map((s) => s.id).join(', ')})`,
+      );
+  }
+  const cpus = allowedCpus();
+  const pin = !values['no-pin'] && (cpus?.length ?? 0) >= 2 && hasTaskset();
+  return {
+    rounds: number('rounds', values.quick ? 3 : (env.BENCH_ROUNDS ?? 5), 1),
+    seconds: number('seconds', values.quick ? 4 : (env.BENCH_SECONDS ?? 5), 1),
+    warmup: number('warmup', env.BENCH_WARMUP ?? 1, 0),
+    connections: number('connections', env.BENCH_CONNECTIONS ?? 32, 1),
+    port: number('port', env.BENCH_PORT ?? 39123, 1),
+    only,
+    cpus,
+    // The server gets the last allowed CPU, the load generator the first.
+    serverCpu: pin ? cpus.at(-1) : undefined,
+    clientCpu: pin ? cpus[0] : undefined,
+  };
 }
 
-async function run(server) {
-  const child = await start(server);
+function printSetup() {
+  const pinning =
+    config.serverCpu === undefined
+      ? 'not pinned: server, load generator and the rest of the machine share all cores'
+      : `server pinned to CPU ${config.serverCpu}, load generator to CPU ${config.clientCpu} (taskset); proofs are made before each run on all cores`;
+  console.log(
+    `node ${process.version}; ${servers.length} servers × ${config.rounds} rounds, ${config.seconds} s each ` +
+      `(+${config.warmup} s warm-up), ${config.connections} connections, loopback\n` +
+      `cores: ${pinning}\nload average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}\n`,
+  );
+}
+
+/** Each floor server must accept a good proof (200, the route's JSON) and refuse a bad one. */
+async function selfCheck() {
+  const floors = servers.filter((s) => s.role === 'floor');
+  if (floors.length === 0) return;
+  const good = await dpopProof({ key: dpopKey, htm: 'GET', htu: url, accessToken: token });
+  const bad = tamperSignature(good);
+  for (const server of floors) {
+    const child = await start(server);
+    try {
+      const ok = await get({ authorization, dpop: good });
+      const refused = await get({ authorization, dpop: bad });
+      if (ok.status !== 200 || ok.body !== expectedBody || refused.status !== 401)
+        throw new Error(
+          `self-check failed for ${server.name}: good proof ${ok.status} ${ok.body}, ` +
+            `bad signature ${refused.status} ${refused.body}`,
+        );
+    } finally {
+      await stopServer(child);
+    }
+  }
+  console.log(
+    `self-check: ${floors.map((s) => s.name).join(', ')}: good proof 200, bad signature 401\n`,
+  );
+}
+
+async function measure(server, round) {
+  const rate = bestRps.has(server.id) ? 1.5 * bestRps.get(server.id) : FIRST_ROUND_RATE;
+  const size = Math.ceil(rate * (config.seconds + config.warmup)) + 100;
+  // Signing the proofs overlaps the server's start-up; neither is measured.
+  const [child, proofs] = await Promise.all([
+    start(server),
+    pool.make(size, `r${round}-${server.id}-`),
+  ]);
   try {
-    const pool = await proofs(POOL);
     let next = 0;
-    const headers = (i) => ({ authorization: `DPoP ${token}`, dpop: pool[i % pool.length] });
-    // One sanity request: the server must answer 200 before it is measured.
-    const check = await fetch(URL_, { headers: headers(next++) });
-    if (check.status !== 200)
-      throw new Error(`${server.name}: sanity request got ${check.status} ${await check.text()}`);
-    const result = await autocannon({
-      url: URL_,
-      connections: CONNECTIONS,
-      duration: SECONDS,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: headers(next++) }) }],
-    });
+    const headers = () => ({ authorization, dpop: proofs[next++ % proofs.length] });
+    const sanity = await get(headers());
+    if (sanity.status !== 200 || sanity.body !== expectedBody)
+      throw new Error(`${server.name}: sanity request got ${sanity.status} ${sanity.body}`);
+
+    if (config.clientCpu !== undefined) pinSelf(String(config.clientCpu));
+    if (config.warmup > 0) await load(config.warmup, headers);
+    const serverBefore = cpuSeconds(child.pid);
+    const clientBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const result = await load(config.seconds, headers);
+    const wall = (performance.now() - wallBefore) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const serverAfter = cpuSeconds(child.pid);
+    if (config.clientCpu !== undefined) pinSelf(config.cpus.join(','));
+
+    const requests = result.requests.total;
+    const warnings = [];
+    if (next > proofs.length) warnings.push(`${next - proofs.length} proofs reused`);
+    if (result.non2xx > 0) warnings.push(`${result.non2xx} non-2xx`);
+    if (result.errors + result.timeouts > 0)
+      warnings.push(`${result.errors + result.timeouts} errors`);
+    const clientCpu = Math.round(((client.user + client.system) / 1e6 / wall) * 100);
     return {
-      name: server.name,
+      server,
+      round,
       rps: result.requests.average,
-      p50: result.latency.p50,
       p99: result.latency.p99,
       non2xx: result.non2xx,
       errors: result.errors + result.timeouts,
-      sent: next,
-      pool: pool.length,
+      cpuPerRequest:
+        serverBefore === undefined || serverAfter === undefined || requests === 0
+          ? undefined
+          : Math.round(((serverAfter - serverBefore) * 1e6) / requests),
+      clientCpu,
+      warnings,
     };
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await stopServer(child);
   }
 }
 
-const rows = [];
-for (const server of servers) {
-  process.stdout.write(`${server.name}... `);
-  const row = await run(server);
-  rows.push(row);
-  console.log(`${Math.round(row.rps)} req/s`);
+function start(server) {
+  return startServer({
+    name: server.name,
+    script: server.script,
+    env: { ...serverEnv, ...server.env },
+    cpu: config.serverCpu,
+  });
 }
-await jwks.close();
 
-const by = (fragment) => rows.find((r) => r.name.includes(fragment));
-console.log(
-  `\nnode ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s per server, loopback, 2 cores shared by client and server\n`,
-);
-console.log('| server | req/s | p50 ms | p99 ms | non-2xx | errors |');
-console.log('|---|---:|---:|---:|---:|---:|');
-for (const r of rows) {
-  console.log(
-    `| ${r.name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`,
-  );
-  if (r.sent > r.pool)
-    console.log(
-      `|  (pool of ${r.pool} proofs reused: ${r.sent} sent; replays explain non-2xx) | | | | | |`,
-    );
+async function get(headers) {
+  const response = await fetch(url, { headers });
+  return { status: response.status, body: await response.text() };
 }
-const ours = by('Express + fapi-guard');
-const peer = by('peer');
-const nestExpress = by('Nest (Express)');
-const nestFastify = by('Nest (Fastify)');
-if (ours && peer)
+
+function load(seconds, headers) {
+  return autocannon({
+    url,
+    connections: config.connections,
+    duration: seconds,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: headers() }) }],
+  });
+}
+
+function report(runs) {
+  const of = (id) => runs.filter((r) => r.server.id === id);
+  const elapsed = Math.round((Date.now() - started) / 1000);
   console.log(
-    `\nExpress + fapi-guard vs peer: ${(ours.rps / peer.rps).toFixed(2)}x req/s (target >= 2.5x)`,
+    `\n${config.rounds} rounds in ${elapsed} s; load average at end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
   );
-if (ours && nestExpress)
   console.log(
-    `Nest (Express) vs Express + fapi-guard: ${((nestExpress.rps / ours.rps - 1) * 100).toFixed(1)}% (target within -15%)`,
+    '| server | req/s (median) | req/s (min–max) | p99 ms (median) | server CPU µs/req (median) | non-2xx | errors |',
   );
-if (ours && nestFastify)
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const server of servers) {
+    const rows = of(server.id);
+    const rps = rows.map((r) => r.rps);
+    const cpu = rows.map((r) => r.cpuPerRequest).filter((v) => v !== undefined);
+    console.log(
+      `| ${server.name} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))} ` +
+        `| ${median(rows.map((r) => r.p99))} | ${cpu.length ? fmt(median(cpu)) : '?'} ` +
+        `| ${sum(rows.map((r) => r.non2xx))} | ${sum(rows.map((r) => r.errors))} |`,
+    );
+  }
+
+  const comparisons = [];
+  for (const server of servers.filter((s) => s.role === 'fapi')) {
+    const floor = servers.find((s) => s.role === 'floor' && s.framework === server.framework);
+    if (floor) comparisons.push({ server, base: floor, target: TARGET_VS_FLOOR });
+  }
+  const expressFapi = servers.find((s) => s.id === 'express-fapi');
+  const peer = servers.find((s) => s.id === 'express-peer');
+  if (expressFapi && peer)
+    comparisons.push({ server: expressFapi, base: peer, target: TARGET_VS_PEER });
+  if (comparisons.length === 0) return;
+
   console.log(
-    `Nest (Fastify) vs Express + fapi-guard: ${((nestFastify.rps / ours.rps - 1) * 100).toFixed(1)}%`,
+    '\n| row | against | req/s ratio (median of rounds) | per round | CPU/req ratio (median) | target | result |',
   );
+  console.log('|---|---|---:|---|---:|---:|---|');
+  for (const { server, base, target } of comparisons) {
+    const ours = of(server.id);
+    const theirs = of(base.id);
+    const ratios = ours.map((r, i) => r.rps / theirs[i].rps);
+    const cpuRatios = ours
+      .map((r, i) => theirs[i].cpuPerRequest / r.cpuPerRequest)
+      .filter(Number.isFinite);
+    const ratio = median(ratios);
+    console.log(
+      `| ${server.name} | ${base.name} | ${ratio.toFixed(2)}× | ${ratios.map((x) => x.toFixed(2)).join(' ')} ` +
+        `| ${cpuRatios.length ? `${median(cpuRatios).toFixed(2)}×` : '?'} | ≥ ${target.toFixed(2)}× ` +
+        `| ${ratio >= target ? 'PASS' : 'MISS'} |`,
+    );
+  }
+  if (config.rounds < 3) console.log('\n(fewer than 3 rounds: the medians are not robust)');
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function sum(values) {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function fmt(n) {
+  return Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+}
