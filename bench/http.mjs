@@ -40,6 +40,8 @@ Server ids: `;
 
 const TARGET_VS_FLOOR = 0.9;
 const TARGET_VS_PEER = 1.4;
+/** A server measured while its core was less busy than this (%) was not the bottleneck. */
+const BUSY_FLOOR = 80;
 const ISSUER = 'https://as.bench.test';
 const AUDIENCE = 'https://api.bench.test';
 /**
@@ -367,23 +369,32 @@ function report(runs) {
   if (comparisons.length === 0) return;
 
   console.log(
-    '\n| row | against | req/s ratio (median of rounds) | per round | CPU/req ratio (median) | target | result |',
+    '\n| row | against | req/s ratio (median of rounds) | per round | target | result | CPU/req ratio (median) | result by CPU/req |',
   );
-  console.log('|---|---|---:|---|---:|---:|---|');
+  console.log('|---|---|---:|---|---:|---|---:|---|');
   for (const { server, base, target } of comparisons) {
     const ours = of(server.id);
     const theirs = of(base.id);
-    const ratios = ours.map((r, i) => r.rps / theirs[i].rps);
+    const ratio = median(ours.map((r, i) => r.rps / theirs[i].rps));
+    const perRound = ours.map((r, i) => (r.rps / theirs[i].rps).toFixed(2)).join(' ');
     const cpuRatios = ours
       .map((r, i) => theirs[i].cpuPerRequest / r.cpuPerRequest)
       .filter(Number.isFinite);
-    const ratio = median(ratios);
+    const cpuRatio = cpuRatios.length ? median(cpuRatios) : undefined;
+    const verdict = (x) => (x === undefined ? '?' : x >= target ? 'PASS' : 'MISS');
     console.log(
-      `| ${server.name} | ${base.name} | ${ratio.toFixed(2)}× | ${ratios.map((x) => x.toFixed(2)).join(' ')} ` +
-        `| ${cpuRatios.length ? `${median(cpuRatios).toFixed(2)}×` : '?'} | ≥ ${target.toFixed(2)}× ` +
-        `| ${ratio >= target ? 'PASS' : 'MISS'} |`,
+      `| ${server.name} | ${base.name} | ${ratio.toFixed(2)}× | ${perRound} | ≥ ${target.toFixed(2)}× ` +
+        `| ${verdict(ratio)} | ${cpuRatio === undefined ? '?' : `${cpuRatio.toFixed(2)}×`} ` +
+        `| ${verdict(cpuRatio)} |`,
     );
   }
+  const contended = runs.filter((r) => r.serverBusy !== undefined && r.serverBusy < BUSY_FLOOR);
+  if (contended.length > 0)
+    console.log(
+      `\n${contended.length} of ${runs.length} runs found their server using under ${BUSY_FLOOR} % of its core: ` +
+        'other work took the core (or the load generator could not keep up), so their req/s ' +
+        'say more about the machine than the server; the CPU/req ratios hold up better.',
+    );
   if (config.rounds < 3) console.log('\n(fewer than 3 rounds: the medians are not robust)');
 }
 
