@@ -6,6 +6,14 @@ import { readFileSync } from 'node:fs';
 
 const SERVERS_DIR = new URL('../servers/', import.meta.url);
 
+// Servers still running when the bench exits (an error, Ctrl-C) are stopped with it, so none is
+// left holding the port.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGTERM');
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
 /** The CPUs this process may run on (Linux `Cpus_allowed_list`), or `undefined` elsewhere. */
 export function allowedCpus() {
   try {
@@ -44,6 +52,8 @@ export async function startServer({ name, script, env, cpu }) {
   const node = [process.execPath, new URL(script, SERVERS_DIR).pathname];
   const [command, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const deadline = Date.now() + 15_000;
