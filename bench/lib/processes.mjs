@@ -76,14 +76,45 @@ export async function stopServer(child) {
 }
 
 let ticksPerSecond;
+function ticks() {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  return ticksPerSecond;
+}
+
 /** User + system CPU seconds used so far by process `pid` (Linux /proc), or `undefined`. */
 export function cpuSeconds(pid) {
   try {
-    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+    ticks();
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after "(comm) ": state is field 3, utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Seconds the CPUs numbered `cpus` have spent so far, summed (Linux /proc/stat), or `undefined`:
+ * `busy` running any process (user, nice, system) or lost to the hypervisor (steal), `kernel`
+ * in interrupts (network work is done there), `idle` (idle, iowait) and `total`.
+ */
+export function cpuTimes(cpus) {
+  try {
+    const perSecond = ticks();
+    const times = { busy: 0, kernel: 0, idle: 0, total: 0 };
+    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const match = /^cpu(\d+) (.*)$/.exec(line);
+      if (!match || !cpus.includes(Number(match[1]))) continue;
+      const [user, nice, system, idle, iowait, irq, softirq, steal = 0] = match[2]
+        .split(' ')
+        .map((n) => Number(n) / perSecond);
+      times.busy += user + nice + system + steal;
+      times.kernel += irq + softirq;
+      times.idle += idle + iowait;
+    }
+    times.total = times.busy + times.kernel + times.idle;
+    return times.total > 0 ? times : undefined;
   } catch {
     return undefined;
   }
