@@ -7,7 +7,6 @@
 // (`--help` lists the flags). Servers run interleaved: every round runs each server once, each
 // in its own child process, started fresh and warmed up before it is measured.
 import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import {
   createDpopKey,
@@ -16,35 +15,11 @@ import {
   startJwksServer,
   tamperSignature,
 } from '../packages/testing/dist/index.js';
+import { readConfig, selects, SERVERS, USAGE } from './lib/http-config.mjs';
+import { fmt, isDisturbed, printReport } from './lib/http-report.mjs';
+import { cpuSeconds, cpuTimes, pinSelf, startServer, stopServer } from './lib/processes.mjs';
 import { createProofPool } from './lib/proof-pool.mjs';
-import {
-  allowedCpus,
-  cpuSeconds,
-  cpuTimes,
-  hasTaskset,
-  pinSelf,
-  startServer,
-  stopServer,
-} from './lib/processes.mjs';
 
-const USAGE = `Usage: node bench/http.mjs [options]
-  --rounds N        rounds; each runs every server once (default 5; medians need 3 or more)
-  --seconds S       measured seconds per server per round (default 4)
-  --warmup S        unmeasured load before each measurement (default 1; 0 for none)
-  --retries N       measure a run again, up to N times, while other processes take more than
-                    10 % of the server's core (default 0; try 2 on a busy machine)
-  --connections C   concurrent connections of the load generator (default 32)
-  --only LIST       comma-separated server ids (or parts of ids) to run, e.g. koa,express-floor
-  --port P          port the servers listen on, on 127.0.0.1 (default 39123)
-  --quick           3 rounds of 4 s (explicit --rounds / --seconds win)
-  --no-pin          do not pin the server and the load generator to separate CPUs
-  --help            this text
-Server ids: `;
-
-const TARGET_VS_FLOOR = 0.9;
-const TARGET_VS_PEER = 1.4;
-/** A run whose server's core gave more than this (%) to other processes was disturbed. */
-const OTHER_WORK_LIMIT = 10;
 const ISSUER = 'https://as.bench.test';
 const AUDIENCE = 'https://api.bench.test';
 /**
@@ -53,30 +28,6 @@ const AUDIENCE = 'https://api.bench.test';
  * a busy machine must not make the next, faster one run out and replay proofs).
  */
 const FIRST_ROUND_RATE = 12_000;
-
-const SERVERS = [
-  { id: 'express-plain', name: 'Express, no auth', framework: 'Express', role: 'plain' },
-  { id: 'express-floor', name: 'Express floor', framework: 'Express', role: 'floor' },
-  { id: 'express-fapi', name: 'Express + fapi-guard', framework: 'Express', role: 'fapi' },
-  { id: 'express-peer', name: 'Express + express-oauth2-jwt-bearer', role: 'peer' },
-  { id: 'koa-floor', name: 'Koa floor', framework: 'Koa', role: 'floor' },
-  { id: 'koa-fapi', name: 'Koa + fapi-guard', framework: 'Koa', role: 'fapi' },
-  { id: 'nest-express-floor', name: 'Nest (Express) floor', framework: 'Nest (Express)' },
-  { id: 'nest-express-fapi', name: 'Nest (Express) + fapi-guard', framework: 'Nest (Express)' },
-  { id: 'nest-fastify-floor', name: 'Nest (Fastify) floor', framework: 'Nest (Fastify)' },
-  { id: 'nest-fastify-fapi', name: 'Nest (Fastify) + fapi-guard', framework: 'Nest (Fastify)' },
-].map((server) => ({
-  ...server,
-  role: server.role ?? (server.id.endsWith('floor') ? 'floor' : 'fapi'),
-  script: scriptOf(server.id),
-  env: server.id.startsWith('nest-') ? { PLATFORM: server.id.split('-')[1] } : {},
-}));
-
-function scriptOf(id) {
-  if (id === 'express-plain') return 'plain-express.mjs';
-  if (id === 'express-peer') return 'peer-auth0.mjs';
-  return `${id.replace(/^nest-(express|fastify)/, 'nest')}.mjs`;
-}
 
 let config;
 try {
@@ -87,7 +38,7 @@ try {
   process.exit(2);
 }
 const servers = SERVERS.filter(
-  (s) => !config.only || config.only.some((part) => s.id.includes(part)),
+  (s) => !config.only || config.only.some((part) => selects(part, s.id)),
 );
 const started = Date.now();
 const loadAtStart = loadavg();
@@ -139,7 +90,12 @@ try {
       );
     }
   }
-  report(runs);
+  printReport({
+    runs,
+    servers,
+    rounds: config.rounds,
+    elapsed: Math.round((Date.now() - started) / 1000),
+  });
 } finally {
   await pool.close();
   await jwks.close();
@@ -180,71 +136,10 @@ function learn(server, run) {
   });
 }
 
-function isDisturbed(run) {
-  return run.core !== undefined && run.core.other > OTHER_WORK_LIMIT;
-}
-
 function describeCore(core) {
   if (!core) return '';
   const where = config.serverCpu === undefined ? 'all cores' : `CPU ${config.serverCpu}`;
   return `${where}: server ${core.server} %, other ${core.other} %, irq ${core.interrupts} %, idle ${core.idle} %`;
-}
-
-function readConfig(argv) {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      rounds: { type: 'string' },
-      seconds: { type: 'string' },
-      warmup: { type: 'string' },
-      retries: { type: 'string' },
-      connections: { type: 'string' },
-      only: { type: 'string' },
-      port: { type: 'string' },
-      quick: { type: 'boolean' },
-      'no-pin': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE + SERVERS.map((s) => s.id).join(', '));
-    process.exit(0);
-  }
-  const env = process.env;
-  const number = (flag, fallback, min) => {
-    const raw = values[flag] ?? fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min)
-      throw new TypeError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-    return value;
-  };
-  const only = (values.only ?? env.BENCH_ONLY)
-    ?.split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-  for (const part of only ?? []) {
-    if (!SERVERS.some((s) => s.id.includes(part)))
-      throw new TypeError(
-        `--only: no server id contains "${part}" (ids: ${SERVERS.map((s) => s.id).join(', ')})`,
-      );
-  }
-  const cpus = allowedCpus();
-  const pin = !values['no-pin'] && (cpus?.length ?? 0) >= 2 && hasTaskset();
-  return {
-    rounds: number('rounds', values.quick ? 3 : (env.BENCH_ROUNDS ?? 5), 1),
-    seconds: number('seconds', values.quick ? 4 : (env.BENCH_SECONDS ?? 4), 1),
-    warmup: number('warmup', env.BENCH_WARMUP ?? 1, 0),
-    retries: number('retries', env.BENCH_RETRIES ?? 0, 0),
-    connections: number('connections', env.BENCH_CONNECTIONS ?? 32, 1),
-    port: number('port', env.BENCH_PORT ?? 39123, 1),
-    only,
-    cpus,
-    // The server gets the last allowed CPU, the load generator the first.
-    serverCpu: pin ? cpus.at(-1) : undefined,
-    clientCpu: pin ? cpus[0] : undefined,
-  };
 }
 
 function printSetup() {
@@ -402,86 +297,4 @@ function load(seconds, headers) {
     duration: seconds,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: headers() }) }],
   });
-}
-
-function report(runs) {
-  const of = (id) => runs.filter((r) => r.server.id === id);
-  const elapsed = Math.round((Date.now() - started) / 1000);
-  console.log(
-    `\n${config.rounds} rounds in ${elapsed} s; load average at end: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
-  );
-  console.log(
-    '| server | req/s (median) | req/s (min–max) | p99 ms (median) | server CPU µs/req (median) | server busy % (median) | other work % (median) | non-2xx | errors |',
-  );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const server of servers) {
-    const rows = of(server.id);
-    const rps = rows.map((r) => r.rps);
-    const cpu = rows.map((r) => r.cpuPerRequest).filter((v) => v !== undefined);
-    const busy = rows.map((r) => r.serverBusy).filter((v) => v !== undefined);
-    const other = rows.map((r) => r.core?.other).filter((v) => v !== undefined);
-    console.log(
-      `| ${server.name} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}–${fmt(Math.max(...rps))} ` +
-        `| ${median(rows.map((r) => r.p99))} | ${cpu.length ? fmt(median(cpu)) : '?'} ` +
-        `| ${busy.length ? Math.round(median(busy)) : '?'} ` +
-        `| ${other.length ? Math.round(median(other)) : '?'} ` +
-        `| ${sum(rows.map((r) => r.non2xx))} | ${sum(rows.map((r) => r.errors))} |`,
-    );
-  }
-
-  const comparisons = [];
-  for (const server of servers.filter((s) => s.role === 'fapi')) {
-    const floor = servers.find((s) => s.role === 'floor' && s.framework === server.framework);
-    if (floor) comparisons.push({ server, base: floor, target: TARGET_VS_FLOOR });
-  }
-  const expressFapi = servers.find((s) => s.id === 'express-fapi');
-  const peer = servers.find((s) => s.id === 'express-peer');
-  if (expressFapi && peer)
-    comparisons.push({ server: expressFapi, base: peer, target: TARGET_VS_PEER });
-  if (comparisons.length === 0) return;
-
-  console.log(
-    '\n| row | against | req/s ratio (median of rounds) | per round | target | result | CPU/req ratio (median) | result by CPU/req |',
-  );
-  console.log('|---|---|---:|---|---:|---|---:|---|');
-  for (const { server, base, target } of comparisons) {
-    const ours = of(server.id);
-    const theirs = of(base.id);
-    const ratio = median(ours.map((r, i) => r.rps / theirs[i].rps));
-    const perRound = ours.map((r, i) => (r.rps / theirs[i].rps).toFixed(2)).join(' ');
-    const cpuRatios = ours
-      .map((r, i) => theirs[i].cpuPerRequest / r.cpuPerRequest)
-      .filter(Number.isFinite);
-    const cpuRatio = cpuRatios.length ? median(cpuRatios) : undefined;
-    const verdict = (x) => (x === undefined ? '?' : x >= target ? 'PASS' : 'MISS');
-    console.log(
-      `| ${server.name} | ${base.name} | ${ratio.toFixed(2)}× | ${perRound} | ≥ ${target.toFixed(2)}× ` +
-        `| ${verdict(ratio)} | ${cpuRatio === undefined ? '?' : `${cpuRatio.toFixed(2)}×`} ` +
-        `| ${verdict(cpuRatio)} |`,
-    );
-  }
-  const disturbed = runs.filter(isDisturbed);
-  if (disturbed.length > 0)
-    console.log(
-      `\n${disturbed.length} of ${runs.length} runs lost more than ${OTHER_WORK_LIMIT} % of their server's ` +
-        'core to other processes: their req/s say more about the machine than the server, and ' +
-        'the CPU/req ratios hold up better.',
-    );
-  if (config.rounds < 3) console.log('\n(fewer than 3 rounds: the medians are not robust)');
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function sum(values) {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function fmt(n) {
-  return Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
 }
