@@ -58,7 +58,12 @@ export function printReport({ runs, servers, rounds, elapsed }) {
     const ours = of(server.id);
     const theirs = of(base.id);
     const ratio = median(ours.map((r, i) => r.rps / theirs[i].rps));
-    const perRound = ours.map((r, i) => (r.rps / theirs[i].rps).toFixed(2)).join(' ');
+    const perRound = ours
+      .map((r, i) => {
+        const mark = isDisturbed(r) || isDisturbed(theirs[i]) ? '*' : '';
+        return `${(r.rps / theirs[i].rps).toFixed(2)}${mark}`;
+      })
+      .join(' ');
     const cpuRatios = ours
       .map((r, i) => theirs[i].cpuPerRequest / r.cpuPerRequest)
       .filter(Number.isFinite);
@@ -74,8 +79,8 @@ export function printReport({ runs, servers, rounds, elapsed }) {
   if (disturbed.length > 0)
     console.log(
       `\n${disturbed.length} of ${runs.length} runs lost more than ${OTHER_WORK_LIMIT} % of their server's ` +
-        'core to other processes: their req/s say more about the machine than the server, and ' +
-        'the CPU/req ratios hold up better.',
+        "core to other processes (a * marks their rounds' ratios): their req/s say more about " +
+        'the machine than the server, and the CPU/req ratios hold up better.',
     );
   if (rounds < 3) console.log('\n(fewer than 3 rounds: the medians are not robust)');
 }
