@@ -10,15 +10,13 @@
  * Needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432; never skipped.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { ApiClient, rebase, type Exchange } from '../src/walkthrough/api-client.js';
 import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
+import { closedPort, ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
 import {
   ALICE_ACCOUNTS,
   CA,
@@ -80,15 +78,6 @@ async function connectRedis(): Promise<Redis> {
     client.disconnect();
     throw new Error(REDIS_MISSING);
   }
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const replayKeys = () => redis.keys(`${KEY_PREFIX}*`);

@@ -4,17 +4,8 @@
  * than this build; two processes started at once on one empty database migrate and seed it once.
  */
 import pg from 'pg';
-import { createServer, type AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { ensureBuilt, spawnAccountsApi } from './support/servers.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { closedPort, ensureBuilt, spawnAccountsApi } from './support/servers.js';
 
 const startError = (env: Record<string, string>) =>
   spawnAccountsApi(env).then(

@@ -4,22 +4,12 @@
  * B, one payment sent to both paid once; exit 0, servers stopped, the run's Redis keys removed
  * and its database dropped. Without Redis or PostgreSQL: a clear message, exit 1.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { databaseExists } from './support/databases.js';
-import { ensureBuilt, runScript, type ScriptRun } from './support/servers.js';
+import { closedPort, ensureBuilt, runScript, type ScriptRun } from './support/servers.js';
 
 const runDemo = (env: Record<string, string>) =>
   runScript('demo-cluster.mjs', { SKIP_BUILD: '1', ...env });
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('npm run demo:cluster (scripts/demo-cluster.mjs)', () => {
   let run: ScriptRun;

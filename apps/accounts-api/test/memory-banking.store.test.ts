@@ -1,26 +1,8 @@
-import type { PaymentRequest } from '../src/store/banking.model.js';
 import { DEMO_ACCOUNTS, demoData } from '../src/store/demo-data.js';
 import { IDEMPOTENCY_KEY_TTL_MS, MemoryBankingStore } from '../src/store/memory-banking.store.js';
-import { ANCHOR } from './support/fixtures.js';
+import { ANCHOR, paymentRequest } from './support/fixtures.js';
 
 const NOW = ANCHOR.getTime();
-
-function request(overrides: Partial<PaymentRequest> = {}): PaymentRequest {
-  return {
-    subject: 'alice',
-    clientId: 'dpop-client',
-    debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
-    amountMinor: 2500,
-    currency: 'GBP',
-    creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
-    reference: 'Dinner',
-    idempotencyKey: 'key-1',
-    fingerprint: 'fp-1',
-    now: NOW,
-    settlementDelayMs: 5000,
-    ...overrides,
-  };
-}
 
 describe('MemoryBankingStore', () => {
   let store: MemoryBankingStore;
@@ -64,8 +46,8 @@ describe('MemoryBankingStore', () => {
   });
 
   it('creates one payment per idempotency key and replays it for the same fingerprint', async () => {
-    const created = await store.createPayment(request());
-    const replayed = await store.createPayment(request({ now: NOW + 1000 }));
+    const created = await store.createPayment(paymentRequest());
+    const replayed = await store.createPayment(paymentRequest({ now: NOW + 1000 }));
     expect(created.kind).toBe('created');
     expect(replayed).toEqual({
       kind: 'replayed',
@@ -81,41 +63,43 @@ describe('MemoryBankingStore', () => {
 
   it('never creates two payments for concurrent requests with one key', async () => {
     const outcomes = await Promise.all([
-      store.createPayment(request()),
-      store.createPayment(request()),
-      store.createPayment(request()),
+      store.createPayment(paymentRequest()),
+      store.createPayment(paymentRequest()),
+      store.createPayment(paymentRequest()),
     ]);
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['created', 'replayed', 'replayed']);
   });
 
   it('refuses a key reused with another fingerprint', async () => {
-    await store.createPayment(request());
-    const outcome = await store.createPayment(request({ fingerprint: 'fp-2', amountMinor: 9900 }));
+    await store.createPayment(paymentRequest());
+    const outcome = await store.createPayment(
+      paymentRequest({ fingerprint: 'fp-2', amountMinor: 9900 }),
+    );
     expect(outcome).toEqual({ kind: 'idempotency-key-reused' });
   });
 
   it('scopes keys to client and subject', async () => {
-    const first = await store.createPayment(request());
+    const first = await store.createPayment(paymentRequest());
     const other = await store.createPayment(
-      request({ subject: 'bob', debtorAccountId: DEMO_ACCOUNTS.bobCurrent }),
+      paymentRequest({ subject: 'bob', debtorAccountId: DEMO_ACCOUNTS.bobCurrent }),
     );
-    const otherClient = await store.createPayment(request({ clientId: 'mtls-client' }));
+    const otherClient = await store.createPayment(paymentRequest({ clientId: 'mtls-client' }));
     expect(first.kind).toBe('created');
     expect(other.kind).toBe('created');
     expect(otherClient.kind).toBe('created');
   });
 
   it('forgets keys after 24 hours', async () => {
-    await store.createPayment(request());
-    const later = await store.createPayment(request({ now: NOW + IDEMPOTENCY_KEY_TTL_MS }));
+    await store.createPayment(paymentRequest());
+    const later = await store.createPayment(paymentRequest({ now: NOW + IDEMPOTENCY_KEY_TTL_MS }));
     expect(later.kind).toBe('created');
   });
 
   it('refuses a payment above the available balance, counting pending debits', async () => {
     const { availableMinor } = await store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW);
-    const first = await store.createPayment(request({ amountMinor: availableMinor - 100 }));
+    const first = await store.createPayment(paymentRequest({ amountMinor: availableMinor - 100 }));
     const second = await store.createPayment(
-      request({ idempotencyKey: 'key-2', fingerprint: 'fp-2', amountMinor: 101 }),
+      paymentRequest({ idempotencyKey: 'key-2', fingerprint: 'fp-2', amountMinor: 101 }),
     );
     expect(first.kind).toBe('created');
     expect(second).toEqual({ kind: 'insufficient-funds' });
@@ -123,7 +107,7 @@ describe('MemoryBankingStore', () => {
 
   it('books a payment debit once its settlement time has passed', async () => {
     const before = await store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW);
-    await store.createPayment(request());
+    await store.createPayment(paymentRequest());
     const pending = await store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW + 4999);
     const settled = await store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW + 5000);
     expect(pending).toEqual({

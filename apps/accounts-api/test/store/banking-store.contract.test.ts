@@ -6,35 +6,18 @@
  * pools, as two API instances would).
  */
 import type { BankingStore } from '../../src/store/banking.store.js';
-import type { PaymentRequest, TransactionQuery } from '../../src/store/banking.model.js';
+import type { TransactionQuery } from '../../src/store/banking.model.js';
 import { DEMO_ACCOUNTS, demoData } from '../../src/store/demo-data.js';
 import {
   IDEMPOTENCY_KEY_TTL_MS,
   MemoryBankingStore,
 } from '../../src/store/memory-banking.store.js';
 import { SqlBankingStore } from '../../src/store/sql-banking.store.js';
-import { ANCHOR } from '../support/fixtures.js';
+import { ANCHOR, paymentRequest } from '../support/fixtures.js';
 import { reseed, testClient, type TestClient } from '../support/databases.js';
 
 const NOW = ANCHOR.getTime();
 const CONCURRENCY = 8;
-
-function request(overrides: Partial<PaymentRequest> = {}): PaymentRequest {
-  return {
-    subject: 'alice',
-    clientId: 'dpop-client',
-    debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
-    amountMinor: 2500,
-    currency: 'GBP',
-    creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
-    reference: 'Dinner',
-    idempotencyKey: 'key-1',
-    fingerprint: 'fp-1',
-    now: NOW,
-    settlementDelayMs: 5000,
-    ...overrides,
-  };
-}
 
 /** A store under test; `stores` are as many "instances" as the engine can have. */
 interface Harness {
@@ -182,7 +165,7 @@ describe.each(STORES)('%s', (_name, open) => {
 
   describe('payments', () => {
     it('creates one payment per idempotency key and replays it for the same fingerprint', async () => {
-      const created = await store.createPayment(request());
+      const created = await store.createPayment(paymentRequest());
       expect(created.kind).toBe('created');
       if (created.kind !== 'created') return;
       expect(created.payment).toMatchObject({
@@ -194,7 +177,7 @@ describe.each(STORES)('%s', (_name, open) => {
         idempotencyKey: 'key-1',
       });
       expect(created.payment.paymentId).toMatch(/^pmt-[0-9a-f-]{36}$/);
-      const replayed = await other.createPayment(request({ now: NOW + 1000 }));
+      const replayed = await other.createPayment(paymentRequest({ now: NOW + 1000 }));
       expect(replayed).toEqual({ kind: 'replayed', payment: created.payment });
       expect(await other.findPayment(created.payment.paymentId)).toEqual(created.payment);
 
@@ -217,7 +200,7 @@ describe.each(STORES)('%s', (_name, open) => {
 
     it(`creates exactly one payment for ${CONCURRENCY} concurrent requests with one key; all answers carry it`, async () => {
       const outcomes = await Promise.all(
-        Array.from({ length: CONCURRENCY }, (_, i) => instance(i).createPayment(request())),
+        Array.from({ length: CONCURRENCY }, (_, i) => instance(i).createPayment(paymentRequest())),
       );
       expect(outcomes.map((o) => o.kind).sort()).toEqual([
         'created',
@@ -237,43 +220,49 @@ describe.each(STORES)('%s', (_name, open) => {
     });
 
     it('refuses a key reused with another fingerprint, also when both race', async () => {
-      await store.createPayment(request());
+      await store.createPayment(paymentRequest());
       const outcome = await other.createPayment(
-        request({ fingerprint: 'fp-2', amountMinor: 9900 }),
+        paymentRequest({ fingerprint: 'fp-2', amountMinor: 9900 }),
       );
       expect(outcome).toEqual({ kind: 'idempotency-key-reused' });
 
       const racing = await Promise.all([
-        store.createPayment(request({ idempotencyKey: 'key-2', fingerprint: 'fp-a' })),
-        other.createPayment(request({ idempotencyKey: 'key-2', fingerprint: 'fp-b' })),
+        store.createPayment(paymentRequest({ idempotencyKey: 'key-2', fingerprint: 'fp-a' })),
+        other.createPayment(paymentRequest({ idempotencyKey: 'key-2', fingerprint: 'fp-b' })),
       ]);
       expect(racing.map((o) => o.kind).sort()).toEqual(['created', 'idempotency-key-reused']);
     });
 
     it('scopes keys to client and subject', async () => {
       const outcomes = [
-        await store.createPayment(request()),
+        await store.createPayment(paymentRequest()),
         await store.createPayment(
-          request({ subject: 'bob', debtorAccountId: DEMO_ACCOUNTS.bobCurrent }),
+          paymentRequest({ subject: 'bob', debtorAccountId: DEMO_ACCOUNTS.bobCurrent }),
         ),
-        await store.createPayment(request({ clientId: 'mtls-client' })),
+        await store.createPayment(paymentRequest({ clientId: 'mtls-client' })),
       ];
       expect(outcomes.map((o) => o.kind)).toEqual(['created', 'created', 'created']);
     });
 
     it('forgets keys after 24 hours', async () => {
-      await store.createPayment(request());
-      const later = await other.createPayment(request({ now: NOW + IDEMPOTENCY_KEY_TTL_MS }));
+      await store.createPayment(paymentRequest());
+      const later = await other.createPayment(
+        paymentRequest({ now: NOW + IDEMPOTENCY_KEY_TTL_MS }),
+      );
       expect(later.kind).toBe('created');
-      const sooner = await store.createPayment(request({ now: NOW + IDEMPOTENCY_KEY_TTL_MS - 1 }));
+      const sooner = await store.createPayment(
+        paymentRequest({ now: NOW + IDEMPOTENCY_KEY_TTL_MS - 1 }),
+      );
       expect(sooner.kind).toBe('replayed');
     });
 
     it('refuses a payment above the available balance, counting pending debits', async () => {
       const { availableMinor } = await store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW);
-      const first = await store.createPayment(request({ amountMinor: availableMinor - 100 }));
+      const first = await store.createPayment(
+        paymentRequest({ amountMinor: availableMinor - 100 }),
+      );
       const second = await other.createPayment(
-        request({ idempotencyKey: 'key-2', fingerprint: 'fp-2', amountMinor: 101 }),
+        paymentRequest({ idempotencyKey: 'key-2', fingerprint: 'fp-2', amountMinor: 101 }),
       );
       expect(first.kind).toBe('created');
       expect(second).toEqual({ kind: 'insufficient-funds' });
@@ -285,11 +274,14 @@ describe.each(STORES)('%s', (_name, open) => {
     it('does not keep the key of a refused payment: the same key may then pay a smaller amount', async () => {
       const { availableMinor } = await store.balances(DEMO_ACCOUNTS.aliceSavings, NOW);
       const refused = await store.createPayment(
-        request({ debtorAccountId: DEMO_ACCOUNTS.aliceSavings, amountMinor: availableMinor + 1 }),
+        paymentRequest({
+          debtorAccountId: DEMO_ACCOUNTS.aliceSavings,
+          amountMinor: availableMinor + 1,
+        }),
       );
       expect(refused).toEqual({ kind: 'insufficient-funds' });
       const retried = await other.createPayment(
-        request({ debtorAccountId: DEMO_ACCOUNTS.aliceSavings, fingerprint: 'fp-smaller' }),
+        paymentRequest({ debtorAccountId: DEMO_ACCOUNTS.aliceSavings, fingerprint: 'fp-smaller' }),
       );
       expect(retried.kind).toBe('created');
     });
@@ -300,7 +292,7 @@ describe.each(STORES)('%s', (_name, open) => {
       const outcomes = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, i) =>
           instance(i).createPayment(
-            request({ idempotencyKey: `key-${i}`, fingerprint: `fp-${i}`, amountMinor }),
+            paymentRequest({ idempotencyKey: `key-${i}`, fingerprint: `fp-${i}`, amountMinor }),
           ),
         ),
       );
@@ -313,7 +305,7 @@ describe.each(STORES)('%s', (_name, open) => {
 
     it('books a payment debit once its settlement time has passed', async () => {
       const before = await store.balances(DEMO_ACCOUNTS.aliceCurrent, NOW);
-      await store.createPayment(request());
+      await store.createPayment(paymentRequest());
       expect(await other.balances(DEMO_ACCOUNTS.aliceCurrent, NOW + 4999)).toEqual({
         bookedMinor: before.bookedMinor,
         availableMinor: before.availableMinor - 2500,
@@ -325,9 +317,11 @@ describe.each(STORES)('%s', (_name, open) => {
     });
 
     it('keeps amounts exact up to the largest the API accepts (13 integer digits)', async () => {
-      const refused = await store.createPayment(request({ amountMinor: 999_999_999_999_999 }));
+      const refused = await store.createPayment(
+        paymentRequest({ amountMinor: 999_999_999_999_999 }),
+      );
       expect(refused).toEqual({ kind: 'insufficient-funds' });
-      const created = await store.createPayment(request({ amountMinor: 1 }));
+      const created = await store.createPayment(paymentRequest({ amountMinor: 1 }));
       expect(created.kind === 'created' && created.payment.amountMinor).toBe(1);
     });
 

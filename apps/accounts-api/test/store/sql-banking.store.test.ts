@@ -15,28 +15,14 @@ import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { SqlBankingStore } from '../../src/store/sql-banking.store.js';
 import { isTransientDatabaseError } from '../../src/store/sql/sql-errors.js';
 import { readEpochMs, readInteger } from '../../src/store/sql/sql-values.js';
-import { ANCHOR } from '../support/fixtures.js';
+import { ANCHOR, paymentRequest } from '../support/fixtures.js';
 import { createTestDatabase, dropRole, reseed, type TestDatabase } from '../support/databases.js';
 import { postgresClient, type SqlClient } from '../../src/store/sql/sql-client.js';
 
 const NOW = ANCHOR.getTime();
 
-function request(overrides: Partial<PaymentRequest> = {}): PaymentRequest {
-  return {
-    subject: 'alice',
-    clientId: 'dpop-client',
-    debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
-    amountMinor: 2500,
-    currency: 'GBP',
-    creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
-    reference: 'Dinner',
-    idempotencyKey: 'key-timeout',
-    fingerprint: 'fp-1',
-    now: NOW,
-    settlementDelayMs: 5000,
-    ...overrides,
-  };
-}
+const request = (overrides: Partial<PaymentRequest> = {}) =>
+  paymentRequest({ idempotencyKey: 'key-timeout', ...overrides });
 
 describe('SqlBankingStore on PostgreSQL: retries after a timeout', () => {
   let database: TestDatabase;

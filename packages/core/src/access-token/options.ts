@@ -4,15 +4,14 @@ import { isFapiAlgorithm, type FapiAlgorithm } from '../algorithms.js';
 import {
   assertFunction,
   assertHttpsUrl,
-  assertInteger,
   assertKnownKeys,
   assertMilliseconds,
   assertObject,
-  assertSeconds,
   failOption,
 } from '../lib/option-checks.js';
 import { NO_KEYS } from './issuers.js';
 import type { KeyResolver } from './keys.js';
+import { resolveCacheOptions } from './token-cache.js';
 
 /**
  * How the resource server authenticates to the introspection endpoint (RS-INT-01).
@@ -183,17 +182,9 @@ function clientAuthentication(auth: unknown): IntrospectionSettings['auth'] {
 }
 
 function introspectionCache(value: IntrospectionOptions['cache']): IntrospectionSettings['cache'] {
-  if (value === false) return undefined;
-  const given = value ?? {};
-  assertObject('introspection.cache', given);
-  assertKnownKeys('introspection.cache', given, ['max', 'maxTtlSeconds']);
-  return {
-    max: assertInteger('introspection.cache.max', given.max, DEFAULT_INTROSPECTION_CACHE_MAX, 1),
-    maxTtlS: assertSeconds(
-      'introspection.cache.maxTtlSeconds',
-      given.maxTtlSeconds,
-      DEFAULT_INTROSPECTION_CACHE_TTL_S,
-      MAX_INTROSPECTION_CACHE_TTL_S,
-    ),
-  };
+  return resolveCacheOptions('introspection.cache', value, {
+    defaultMax: DEFAULT_INTROSPECTION_CACHE_MAX,
+    defaultTtlS: DEFAULT_INTROSPECTION_CACHE_TTL_S,
+    maxTtlS: MAX_INTROSPECTION_CACHE_TTL_S,
+  });
 }

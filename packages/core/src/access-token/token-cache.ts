@@ -31,23 +31,46 @@ export interface TokenCacheSettings {
 export const DEFAULT_TOKEN_CACHE_MAX = 10_000;
 export const DEFAULT_TOKEN_CACHE_TTL_S = 300;
 
+/** The bounds of a `{ max, maxTtlSeconds }` cache option. */
+export interface CacheBounds {
+  defaultMax: number;
+  defaultTtlS: number;
+  maxTtlS: number;
+}
+
+/**
+ * Validates a `{ max, maxTtlSeconds }` cache option (`tokenCache`, `introspection.cache`):
+ * undefined when caching is off (`false`), TypeErrors naming `option`.
+ */
+export function resolveCacheOptions(
+  option: string,
+  value: { max?: number; maxTtlSeconds?: number } | false | undefined,
+  bounds: CacheBounds,
+): TokenCacheSettings | undefined {
+  if (value === false) return undefined;
+  const given = value ?? {};
+  assertObject(option, given);
+  assertKnownKeys(option, given, ['max', 'maxTtlSeconds']);
+  return {
+    max: assertInteger(`${option}.max`, given.max, bounds.defaultMax, 1),
+    maxTtlS: assertSeconds(
+      `${option}.maxTtlSeconds`,
+      given.maxTtlSeconds,
+      bounds.defaultTtlS,
+      bounds.maxTtlS,
+    ),
+  };
+}
+
 /** Validates the `tokenCache` option: undefined when caching is off (`false`). */
 export function resolveTokenCacheOptions(
   value: TokenCacheOptions | false | undefined,
 ): TokenCacheSettings | undefined {
-  if (value === false) return undefined;
-  const given = value ?? {};
-  assertObject('tokenCache', given);
-  assertKnownKeys('tokenCache', given, ['max', 'maxTtlSeconds']);
-  return {
-    max: assertInteger('tokenCache.max', given.max, DEFAULT_TOKEN_CACHE_MAX, 1),
-    maxTtlS: assertSeconds(
-      'tokenCache.maxTtlSeconds',
-      given.maxTtlSeconds,
-      DEFAULT_TOKEN_CACHE_TTL_S,
-      86_400,
-    ),
-  };
+  return resolveCacheOptions('tokenCache', value, {
+    defaultMax: DEFAULT_TOKEN_CACHE_MAX,
+    defaultTtlS: DEFAULT_TOKEN_CACHE_TTL_S,
+    maxTtlS: 86_400,
+  });
 }
 
 /** A verified access token: its claims, its issuer, and the issuer's key generation then. */
