@@ -1,5 +1,5 @@
-// HTTP benchmark over loopback: fapi-guard on Express, Koa and Nest (Express and Fastify
-// platforms) against each framework's floor (the same framework doing one ES256 verification
+// HTTP benchmark over loopback: fapi-guard on Express, Koa, Nest (Express and Fastify
+// platforms), Fastify and Hono (on @hono/node-server) against each framework's floor (the same framework doing one ES256 verification
 // of the DPoP proof and nothing else), and Express + fapi-guard against the peer
 // express-oauth2-jwt-bearer with DPoP required. See README.md ("http") for how to read it.
 //

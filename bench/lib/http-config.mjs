@@ -29,6 +29,10 @@ export const SERVERS = [
   { id: 'nest-express-fapi', name: 'Nest (Express) + fapi-guard', framework: 'Nest (Express)' },
   { id: 'nest-fastify-floor', name: 'Nest (Fastify) floor', framework: 'Nest (Fastify)' },
   { id: 'nest-fastify-fapi', name: 'Nest (Fastify) + fapi-guard', framework: 'Nest (Fastify)' },
+  { id: 'fastify-floor', name: 'Fastify floor', framework: 'Fastify' },
+  { id: 'fastify-fapi', name: 'Fastify + fapi-guard', framework: 'Fastify' },
+  { id: 'hono-floor', name: 'Hono (node-server) floor', framework: 'Hono' },
+  { id: 'hono-fapi', name: 'Hono (node-server) + fapi-guard', framework: 'Hono' },
 ].map((server) => ({
   ...server,
   role: server.role ?? (server.id.endsWith('floor') ? 'floor' : 'fapi'),

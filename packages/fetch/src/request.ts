@@ -85,7 +85,8 @@ export function toRequestLike(request: Request, context: FetchRequestContext = {
  * ```
  */
 export async function readFormBody(request: Request): Promise<Record<string, string> | undefined> {
-  if (request.body === null || !isFormContentType(request.headers.get('content-type'))) {
+  // Content type first: reading `body` can be costly (a lazily built Request makes its stream).
+  if (!isFormContentType(request.headers.get('content-type')) || request.body === null) {
     return undefined;
   }
   let text: string;

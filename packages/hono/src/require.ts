@@ -107,7 +107,10 @@ function requirementHandler(requirements: Requirements): FapiRequirementHandler 
     if (!state) return fapiErrorResponse(new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'));
     try {
       // Core's requirement matchers get the request context here once core accepts one.
-      accept(c, await (await authorizationOf(c, state)).require(requirements));
+      const verified = c.get('fapi') !== undefined; // the guard already set the headers
+      const principal = await (await authorizationOf(c, state)).require(requirements);
+      if (verified) c.set('fapi', principal);
+      else accept(c, principal);
     } catch (error) {
       if (isFapiError(error)) return fapiErrorResponse(error);
       throw error;
