@@ -14,7 +14,8 @@ function build(env: Record<string, string>) {
   const authServer = new AuthServerFetch(config);
   const replay = new DpopReplayStore(config);
   const options = resourceServerOptions(config, new AuditLog(() => undefined), authServer, replay);
-  const rs = createResourceServer(options); // throws a TypeError if core refuses an option
+  const { cors: _cors, ...core } = options; // the Nest module's own option
+  const rs = createResourceServer(core); // throws a TypeError if core refuses an option
   return {
     options,
     replay,
@@ -32,6 +33,7 @@ describe("fapi-guard's options from the configuration", () => {
     expect(built.replay.store).toBeUndefined();
     expect(built.options.dpop).toEqual({});
     expect(built.options.introspection).toBeUndefined();
+    expect(built.options.cors).toEqual({ origins: ['https://127.0.0.1:3000'] });
     expect(built.options).toMatchObject({
       issuer: 'https://127.0.0.1:4000',
       audience: 'https://127.0.0.1:3000',

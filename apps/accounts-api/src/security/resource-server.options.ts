@@ -1,9 +1,12 @@
 /**
  * fapi-guard's options for this API, from the configuration: the trusted AS and its keys
  * (through the transport that trusts its CA), opaque tokens by introspection when configured,
- * the public URL (DPoP `htu` base), nonces and the replay store, and the audit hook.
+ * the public URL (DPoP `htu` base), nonces and the replay store, the audit hook, and CORS for
+ * pages served from the API's own public origin (they can read `WWW-Authenticate`,
+ * `DPoP-Nonce` and `x-fapi-interaction-id`).
  */
-import type { DpopOptions, IntrospectionOptions, ResourceServerOptions } from '@fapi-guard/core';
+import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
+import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
 import type { ResolvedAppConfig } from '../config/app-config.js';
 import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
@@ -51,7 +54,7 @@ export function resourceServerOptions(
   audit: AuditLog,
   authServer: AuthServerFetch,
   replay: DpopReplayStore,
-): ResourceServerOptions {
+): FapiGuardModuleOptions {
   const introspection = introspectionOptions(config, authServer);
   return {
     issuer: config.issuer,
@@ -64,5 +67,6 @@ export function resourceServerOptions(
     scopesSupported: API_SCOPES,
     dpop: dpopOptions(config, replay),
     onDecision: (event) => audit.authorization(event),
+    cors: { origins: [new URL(config.publicUrl).origin] },
   };
 }
