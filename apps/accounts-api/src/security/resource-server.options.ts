@@ -12,6 +12,12 @@ import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
 import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
 
+/**
+ * Proof algorithms accepted: the ones the sandbox AS accepts for DPoP (its
+ * `dpop_signing_alg_values_supported`), so the API's metadata and `algs` challenge agree with it.
+ */
+export const DPOP_ALGORITHMS = ['PS256', 'ES256'] as const;
+
 /** Scopes this API knows (listed in the RFC 9728 metadata). */
 export const API_SCOPES = ['accounts', 'payments'] as const;
 
@@ -23,6 +29,7 @@ export const API_SCOPES = ['accounts', 'payments'] as const;
 function dpopOptions(config: ResolvedAppConfig, replay: DpopReplayStore): DpopOptions {
   const nonce = config.dpopNonceSecret ? { secret: config.dpopNonceSecret } : true;
   return {
+    algorithms: DPOP_ALGORITHMS,
     ...(config.dpopNonce ? { nonce } : {}),
     ...(replay.store ? { replayStore: replay.store } : {}),
   };
