@@ -199,13 +199,24 @@ export async function runTokenHelper(
   const resource = new URL(request.url).origin;
   const state = readState(request.stateFile);
   const key = request.binding === 'dpop' ? await dpopKeyOf(state) : undefined;
-  const jkt = key ? createHash('sha256').update(JSON.stringify(key.publicJwk)).digest('hex') : '';
-  const cacheKey = [request.issuer, resource, request.binding, jkt, user.username, request.scope]
-    .join(' ')
-    .slice(0, 500);
-  let token = state.tokens[cacheKey];
-  const cached = token !== undefined && token.expiresAt - now() / 1000 > MIN_REMAINING_S;
-  if (!cached) {
+  // A token is reused only for the same AS, API, binding, key, user and scope.
+  const keyHash = key
+    ? createHash('sha256').update(JSON.stringify(key.publicJwk)).digest('hex')
+    : '';
+  const cacheKey = [
+    request.issuer,
+    resource,
+    request.binding,
+    keyHash,
+    user.username,
+    request.scope,
+  ].join(' ');
+  const found = state.tokens[cacheKey];
+  const cached = found !== undefined && found.expiresAt - now() / 1000 > MIN_REMAINING_S;
+  let stored: StoredToken;
+  if (found && cached) {
+    stored = found;
+  } else {
     const result = await obtainAccessToken({
       issuer: request.issuer,
       scope: `openid ${request.scope}`,
@@ -226,7 +237,7 @@ export async function runTokenHelper(
             tls: { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key },
           }),
     });
-    token = {
+    stored = {
       accessToken: result.accessToken,
       tokenType: result.tokenType,
       expiresAt: Math.floor(now() / 1000) + (result.expiresIn ?? 60),
@@ -234,10 +245,9 @@ export async function runTokenHelper(
     for (const [name, old] of Object.entries(state.tokens)) {
       if (old.expiresAt * 1000 <= now()) delete state.tokens[name];
     }
-    state.tokens[cacheKey] = token as StoredToken;
+    state.tokens[cacheKey] = stored;
   }
   writeState(request.stateFile, state);
-  const stored = token as StoredToken;
   const authorization = `${stored.tokenType} ${stored.accessToken}`;
   const dpop = key ? await dpopProof(key, request.method, request.url, stored.accessToken) : '';
   const rel = (file: string) => relative(process.cwd(), file) || file;
