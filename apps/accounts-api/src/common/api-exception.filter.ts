@@ -15,7 +15,12 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import { FapiExceptionFilter, FapiHttpException } from '@fapi-guard/nestjs';
 import type { ErrorResponse } from './api-errors.js';
 
-/** The body for a status whose exception carries no `{ error, error_description }` of ours. */
+/**
+ * The body for a status whose exception carries no `{ error, error_description }` of ours.
+ *
+ * @example
+ * errorForStatus(404); // { error: 'not_found', error_description: 'There is no such resource' }
+ */
 export function errorForStatus(status: number): ErrorResponse {
   switch (status) {
     case 400:
