@@ -226,12 +226,12 @@ describe('one face for errors', () => {
     expectErrorShape(await send(api, 'GET', '/no-such-route'), 404, 'not_found');
   });
 
-  it('a method no route serves: 404 not_found, the same shape', async () => {
-    expectErrorShape(
-      await send(api, 'DELETE', '/.well-known/oauth-protected-resource'),
-      404,
-      'not_found',
-    );
+  it('a method the route does not serve: 405 method_not_allowed with Allow', async () => {
+    const answer = await send(api, 'DELETE', '/accounts/acc-1');
+    expectErrorShape(answer, 405, 'method_not_allowed');
+    expect(answer.headers.allow).toBe('GET, HEAD');
+    const metadata = await send(api, 'POST', '/.well-known/oauth-protected-resource');
+    expectErrorShape(metadata, 405, 'method_not_allowed');
   });
 
   it('a path that is not valid percent-encoding: 400 invalid_request', async () => {

@@ -13,7 +13,9 @@ import {
 } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import { FapiExceptionFilter, FapiHttpException } from '@fapi-guard/nestjs';
+import type { IncomingMessage } from 'node:http';
 import type { ErrorResponse } from './api-errors.js';
+import type { RouteMethods } from './route-methods.js';
 
 /**
  * The body for a status whose exception carries no `{ error, error_description }` of ours.
@@ -68,12 +70,15 @@ function isApiErrorBody(body: unknown): body is ErrorResponse {
  * Global filter (`app.useGlobalFilters(new ApiExceptionFilter(adapterHost))`): fapi-guard's
  * rejections go to its own filter (challenge headers included); the rest is answered with
  * `{ error, error_description }`, `Cache-Control: no-store` and the `x-fapi-interaction-id`
- * the `fapiHeaders()` middleware set. Unexpected errors are logged, never shown.
+ * the `fapiHeaders()` middleware set. A path that a route serves with other methods is 405 with
+ * `Allow` (from `routeMethods`). Unexpected errors are logged, never shown.
  *
  * @example
  * ```ts
  * const app = await NestFactory.create(AppModule);
- * app.useGlobalFilters(new ApiExceptionFilter(app.get(HttpAdapterHost)));
+ * app.useGlobalFilters(
+ *   new ApiExceptionFilter(app.get(HttpAdapterHost), routeMethods(app.get(ModulesContainer))),
+ * );
  * ```
  */
 @Catch()
@@ -81,7 +86,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
   private readonly fapi: FapiExceptionFilter;
 
-  constructor(private readonly adapterHost: HttpAdapterHost) {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly methodsOf: RouteMethods = () => [],
+  ) {
     this.fapi = new FapiExceptionFilter(adapterHost);
   }
 
@@ -98,6 +106,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
       status = exception.getStatus();
       const given = exception.getResponse();
       body = isApiErrorBody(given) ? given : errorForStatus(status);
+      if (status === 404 && !isApiErrorBody(given)) {
+        const request = host.switchToHttp().getRequest<IncomingMessage>();
+        const allowed = this.methodsOf((request.url ?? '/').split('?', 1)[0] as string);
+        if (allowed.length > 0) {
+          status = 405;
+          body = errorForStatus(405);
+          httpAdapter.setHeader(response, 'allow', allowed.join(', '));
+        }
+      }
     } else {
       body = errorForStatus(status);
     }
