@@ -104,7 +104,14 @@ async function main() {
     `  accounts API          ${api.url}   (docs: ${api.url}/docs, /.well-known/oauth-protected-resource)`,
   );
   say('  demo users            alice / alice-dev-password, bob / bob-dev-password');
-  say(`  try                   curl -i --cacert ${CA_FILE} ${api.url}/accounts`);
+  // The token helper defaults to the standard ports; name the servers when they differ.
+  const where = [
+    ...(as.url === 'https://127.0.0.1:4000' ? [] : [`AS_ISSUER=${as.url}`]),
+    ...(api.url === 'https://127.0.0.1:3000' ? [] : [`API_URL=${api.url}`]),
+  ].join(' ');
+  say(`  try                   ${where ? `${where} ` : ''}npm run token -- --scope accounts`);
+  say('                        (Authorization and DPoP headers, and a curl line that answers 200)');
+  say(`  without a token       curl -i --cacert ${CA_FILE} ${api.url}/accounts   (401)`);
   say('  Ctrl-C stops both servers. New audit lines and server messages follow.');
   api.server.onStdoutLine = (line) => say(dim(`[audit] ${line}`));
   for (const server of children) server.streamStderr = true;

@@ -8,10 +8,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import 'reflect-metadata';
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, ModulesContainer, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { fapiHeaders } from './common/fapi-headers.middleware.js';
+import { JsonBodyInterceptor } from './common/json-body.interceptor.js';
+import { routeMethods } from './common/route-methods.js';
 import { JsonLogger } from './common/json-logger.js';
 import { validationPipe } from './common/validation.pipe.js';
 import { resolveConfig, type AppConfig, type ResolvedAppConfig } from './config/app-config.js';
@@ -98,8 +101,15 @@ export async function startAccountsApi(
     const app = await NestFactory.create(AppModule.register(resolved, overrides), adapter, {
       logger,
       abortOnError: false,
+      // Bodies are read after the throttler and the FAPI guard (JsonBodyInterceptor), so a
+      // malformed or oversized body is rate limited and audited like any request.
+      bodyParser: false,
     });
     app.use(fapiHeaders());
+    app.useGlobalFilters(
+      new ApiExceptionFilter(app.get(HttpAdapterHost), routeMethods(app.get(ModulesContainer))),
+    );
+    app.useGlobalInterceptors(new JsonBodyInterceptor());
     app.useGlobalPipes(validationPipe());
     setupOpenApi(app, resolved);
     await app.init();

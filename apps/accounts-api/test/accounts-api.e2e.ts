@@ -408,7 +408,7 @@ describe('HTTP surface', () => {
     });
     expect(anonymous.response.status).toBe(401);
     const challenge = anonymous.response.headers['www-authenticate']!;
-    expect(challenge).toMatch(/^DPoP algs="PS256 ES256 EdDSA"/);
+    expect(challenge).toMatch(/^DPoP algs="PS256 ES256"/);
     expect(challenge).toContain('Bearer');
     expect(challenge).not.toContain('error=');
     expect(challenge).toContain(
@@ -438,7 +438,7 @@ describe('HTTP surface', () => {
       bearer_methods_supported: ['header'],
       scopes_supported: ['accounts', 'payments'],
       tls_client_certificate_bound_access_tokens: true,
-      dpop_signing_alg_values_supported: ['PS256', 'ES256', 'EdDSA'],
+      dpop_signing_alg_values_supported: ['PS256', 'ES256'],
     });
   });
 

@@ -14,7 +14,8 @@ function build(env: Record<string, string>) {
   const authServer = new AuthServerFetch(config);
   const replay = new DpopReplayStore(config);
   const options = resourceServerOptions(config, new AuditLog(() => undefined), authServer, replay);
-  const rs = createResourceServer(options); // throws a TypeError if core refuses an option
+  const { cors: _cors, ...core } = options; // the Nest module's own option
+  const rs = createResourceServer(core); // throws a TypeError if core refuses an option
   return {
     options,
     replay,
@@ -30,8 +31,9 @@ describe("fapi-guard's options from the configuration", () => {
   it('defaults: JWT access tokens only, no nonces, the in-memory replay store', async () => {
     const built = build({});
     expect(built.replay.store).toBeUndefined();
-    expect(built.options.dpop).toEqual({});
+    expect(built.options.dpop).toEqual({ algorithms: ['PS256', 'ES256'] });
     expect(built.options.introspection).toBeUndefined();
+    expect(built.options.cors).toEqual({ origins: ['https://127.0.0.1:3000'] });
     expect(built.options).toMatchObject({
       issuer: 'https://127.0.0.1:4000',
       audience: 'https://127.0.0.1:3000',
@@ -50,7 +52,11 @@ describe("fapi-guard's options from the configuration", () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_KEY_PREFIX: prefix,
     });
-    expect(built.options.dpop).toEqual({ nonce: { secret }, replayStore: built.replay.store });
+    expect(built.options.dpop).toEqual({
+      algorithms: ['PS256', 'ES256'],
+      nonce: { secret },
+      replayStore: built.replay.store,
+    });
     expect(built.replay.store).toMatchObject({ keyPrefix: prefix });
     expect(built.options).toMatchObject({
       publicUrl: 'https://api.bank.example',
@@ -61,7 +67,7 @@ describe("fapi-guard's options from the configuration", () => {
 
   it('DPOP_NONCE=1 alone: a random per-process nonce secret', async () => {
     const built = build({ DPOP_NONCE: '1' });
-    expect(built.options.dpop).toEqual({ nonce: true });
+    expect(built.options.dpop).toEqual({ algorithms: ['PS256', 'ES256'], nonce: true });
     await built.close();
   });
 

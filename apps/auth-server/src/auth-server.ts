@@ -124,7 +124,9 @@ function buildConfiguration(
     jwks: fixtures.asSigningKeys as Configuration['jwks'],
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     responseTypes: ['code'],
-    scopes: ['openid', 'profile', 'email'],
+    // The resource scopes are listed too, so `scopes_supported` in the metadata names what the
+    // accounts API checks; they are granted through the resource indicator (resourceScope).
+    scopes: ['openid', 'profile', 'email', ...RESOURCE_SCOPES],
     claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
     pkce: { required: () => true },
     clockTolerance: 5,

@@ -48,3 +48,5 @@ export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js'
 export type { IntrospectionAuth, IntrospectionOptions } from './access-token/options.js';
 export { compilePublicPaths } from './public-paths.js';
 export type { PublicPathMatcher } from './public-paths.js';
+export { compileCors } from './cors.js';
+export type { CorsDecision, CorsOptions, CorsPolicy, CorsRequest } from './cors.js';

@@ -1,6 +1,8 @@
 import {
+  compileCors,
   compilePublicPaths,
   createResourceServer,
+  type CorsOptions,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
@@ -31,6 +33,17 @@ export interface FapiGuardOptions extends ResourceServerOptions {
    * helpers answer with status, challenge headers and a JSON body.
    */
   forwardErrors?: boolean;
+  /**
+   * Lets browser pages on the listed origins call the API (`cors: { origins:
+   * ['https://app.example'] }`; the other keys are in core's `CorsOptions`). A request from a
+   * listed origin gets `Access-Control-Allow-Origin`, `Vary: Origin` and
+   * `Access-Control-Expose-Headers: WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id` on
+   * every answer, rejections included; its preflight (`OPTIONS` with
+   * `Access-Control-Request-Method`) is answered 204 here, without a token, and goes no further.
+   * Any other origin gets no CORS headers, and its preflight is verified like any request (401).
+   * Default: none.
+   */
+  cors?: CorsOptions;
 }
 
 /** The middleware {@link fapiGuard} returns, with the verifier it built. */
@@ -63,10 +76,11 @@ export interface FapiGuardMiddleware extends RequestHandler {
  * @see https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.4
  */
 export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
-  const { trustProxy, publicPaths, forwardErrors, ...fapi } = options;
+  const { trustProxy, publicPaths, forwardErrors, cors, ...fapi } = options;
   assertBoolean('trustProxy', trustProxy);
   assertBoolean('forwardErrors', forwardErrors);
   const isPublic = compilePublicPaths(publicPaths);
+  const corsPolicy = compileCors(cors);
   const resourceServer = createResourceServer(fapi);
   const middleware = function fapiGuard(req: Request, res: Response, next: NextFunction): void {
     const state: GuardState = {
@@ -75,6 +89,21 @@ export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
       forwardErrors: forwardErrors ?? false,
     };
     setGuardState(req, state);
+    if (corsPolicy) {
+      const decision = corsPolicy({
+        method: req.method,
+        origin: req.headers.origin,
+        requestMethod: req.headers['access-control-request-method'],
+      });
+      for (const [name, value] of Object.entries(decision.headers)) {
+        if (name === 'vary') res.vary(value);
+        else res.setHeader(name, value);
+      }
+      if (decision.preflight) {
+        res.status(204).end();
+        return;
+      }
+    }
     if (isPublic(req.originalUrl)) {
       next();
       return;

@@ -18,7 +18,7 @@ export {
 } from './require.js';
 export { fapiErrorHandler } from './error-handler.js';
 export { toRequestLike } from './request.js';
-export { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
+export { FapiError, isFapiError, type CorsOptions, type Principal } from '@fapi-guard/core';
 
 declare global {
   // Express's own extension point for request properties (both @types/express 4 and 5).

@@ -1,6 +1,8 @@
 import {
+  compileCors,
   compilePublicPaths,
   createResourceServer,
+  type CorsOptions,
   type Principal,
   type ResourceServer,
   type ResourceServerOptions,
@@ -32,6 +34,18 @@ export interface FapiGuardOptions extends ResourceServerOptions {
    * guard and the route helpers answer with status, challenge headers and a JSON body.
    */
   forwardErrors?: boolean;
+  /**
+   * Lets browser pages on the listed origins call the API (`cors: { origins:
+   * ['https://app.example'] }`; the other keys are in core's `CorsOptions`). A request from a
+   * listed origin gets `Access-Control-Allow-Origin`, `Vary: Origin` and
+   * `Access-Control-Expose-Headers: WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id` on
+   * every answer, rejections included; its preflight (`OPTIONS` with
+   * `Access-Control-Request-Method`) is answered 204 here, without a token, and goes no further.
+   * Any other origin gets no CORS headers, and its preflight is verified like any request (401).
+   * With `forwardErrors`, render rejections with `fapiErrorHandler`: Koa's default `onerror`
+   * removes every header set before the error, these included. Default: none.
+   */
+  cors?: CorsOptions;
 }
 
 /** The middleware {@link fapiGuard} returns, with the verifier it built. */
@@ -66,10 +80,11 @@ export interface FapiGuardMiddleware {
  * @see https://openid.net/specs/fapi-security-profile-2_0-final.html#section-5.3.4
  */
 export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
-  const { trustProxy, publicPaths, forwardErrors, ...fapi } = options;
+  const { trustProxy, publicPaths, forwardErrors, cors, ...fapi } = options;
   assertBoolean('trustProxy', trustProxy);
   assertBoolean('forwardErrors', forwardErrors);
   const isPublic = compilePublicPaths(publicPaths);
+  const corsPolicy = compileCors(cors);
   const resourceServer = createResourceServer(fapi);
   const middleware = async function fapiGuard(
     ctx: ParameterizedContext,
@@ -81,6 +96,21 @@ export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
       forwardErrors: forwardErrors ?? false,
     };
     setGuardState(ctx, state);
+    if (corsPolicy) {
+      const decision = corsPolicy({
+        method: ctx.method,
+        origin: ctx.req.headers.origin,
+        requestMethod: ctx.req.headers['access-control-request-method'],
+      });
+      for (const [name, value] of Object.entries(decision.headers)) {
+        if (name === 'vary') ctx.vary(value);
+        else ctx.set(name, value);
+      }
+      if (decision.preflight) {
+        ctx.status = 204;
+        return;
+      }
+    }
     if (!isPublic(ctx.originalUrl)) {
       let principal: Principal;
       try {

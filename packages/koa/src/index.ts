@@ -18,7 +18,7 @@ export {
 } from './require.js';
 export { fapiErrorHandler } from './error-handler.js';
 export { toRequestLike } from './request.js';
-export { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
+export { FapiError, isFapiError, type CorsOptions, type Principal } from '@fapi-guard/core';
 
 declare module 'koa' {
   interface DefaultState {

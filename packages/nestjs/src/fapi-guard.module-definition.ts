@@ -1,10 +1,23 @@
 import { ConfigurableModuleBuilder, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import type { ResourceServerOptions } from '@fapi-guard/core';
+import type { CorsOptions, ResourceServerOptions } from '@fapi-guard/core';
 import { FapiGuard } from './fapi.guard.js';
 
-/** The options of `FapiGuardModule`: exactly core's `createResourceServer` options. */
-export type FapiGuardModuleOptions = ResourceServerOptions;
+/** The options of `FapiGuardModule`: core's `createResourceServer` options, plus `cors`. */
+export interface FapiGuardModuleOptions extends ResourceServerOptions {
+  /**
+   * Lets browser pages on the listed origins call the API (`cors: { origins:
+   * ['https://app.example'] }`; the other keys are in core's `CorsOptions`). The module mounts
+   * a middleware on every route: a request from a listed origin gets
+   * `Access-Control-Allow-Origin`, `Vary: Origin` and `Access-Control-Expose-Headers:
+   * WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id` on every answer, `FapiGuard`'s 401s
+   * included; its preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered 204
+   * there, without a token, before any guard or handler. Any other origin gets no CORS headers,
+   * and its preflight meets the guards like any request. Checked at bootstrap (TypeError naming
+   * the key). Default: none.
+   */
+  cors?: CorsOptions;
+}
 
 /** Module-level settings given next to the verifier options (never passed to core). */
 export interface FapiGuardModuleExtras {

@@ -1,12 +1,23 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import {
+  compileCors,
   createResourceServer,
+  type CorsPolicy,
   memoryReplayStore,
   type ReplayStore,
   type ResourceServer,
 } from '@fapi-guard/core';
 import { FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER } from './fapi.constants.js';
+import { fapiCorsMiddleware } from './fapi-cors.middleware.js';
 import { FapiExceptionFilter } from './fapi-exception.filter.js';
 import {
   assertAsyncOptions,
@@ -16,6 +27,9 @@ import {
   type FapiGuardModuleOptions,
 } from './fapi-guard.module-definition.js';
 import { FapiRouteExplorer } from './fapi-route.explorer.js';
+
+/** The compiled `cors` option (`null` without one). */
+const FAPI_CORS_POLICY = Symbol('FAPI_CORS_POLICY');
 
 /** Replay stores this module made (and so closes); stores given to it belong to the caller. */
 const ownedStores = new WeakSet<ReplayStore>();
@@ -63,22 +77,44 @@ const ownedStores = new WeakSet<ReplayStore>();
     {
       provide: FAPI_RESOURCE_SERVER,
       inject: [FAPI_GUARD_MODULE_OPTIONS, FAPI_REPLAY_STORE],
-      useFactory: (options: FapiGuardModuleOptions, replayStore: ReplayStore): ResourceServer =>
+      useFactory: (
+        { cors: _cors, ...options }: FapiGuardModuleOptions,
+        replayStore: ReplayStore,
+      ): ResourceServer =>
         createResourceServer(
           options.dpop === false ? options : { ...options, dpop: { ...options.dpop, replayStore } },
         ),
+    },
+    {
+      provide: FAPI_CORS_POLICY,
+      inject: [FAPI_GUARD_MODULE_OPTIONS],
+      useFactory: (options: FapiGuardModuleOptions): CorsPolicy | null =>
+        compileCors(options.cors) ?? null,
     },
     { provide: APP_FILTER, useClass: FapiExceptionFilter },
     FapiRouteExplorer,
   ],
   exports: [FAPI_GUARD_MODULE_OPTIONS, FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER],
 })
-export class FapiGuardModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+export class FapiGuardModule
+  extends ConfigurableModuleClass
+  implements NestModule, OnApplicationShutdown
+{
   constructor(
     @Inject(FAPI_RESOURCE_SERVER) private readonly resourceServer: ResourceServer,
     @Inject(FAPI_REPLAY_STORE) private readonly replayStore: ReplayStore,
+    @Inject(FAPI_CORS_POLICY) private readonly corsPolicy: CorsPolicy | null,
   ) {
     super();
+  }
+
+  /** Mounts the `cors` middleware on every route when the options carry `cors`. */
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.corsPolicy) {
+      consumer
+        .apply(fapiCorsMiddleware(this.corsPolicy))
+        .forRoutes({ path: '*', method: RequestMethod.ALL });
+    }
   }
 
   /**

@@ -34,4 +34,5 @@ export type {
   ReplayStore,
   ResourceServer,
   ResourceServerOptions,
+  CorsOptions,
 } from '@fapi-guard/core';

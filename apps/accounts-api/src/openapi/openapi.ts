@@ -31,7 +31,7 @@ function dpopScheme(): SecuritySchemeObject {
     scheme: 'DPoP',
     description:
       'RFC 9449: `Authorization: DPoP <access token>` plus a `DPoP` header: a proof JWT ' +
-      '(`typ: dpop+jwt`, ES256/PS256/EdDSA) signed by the key whose thumbprint is the ' +
+      '(`typ: dpop+jwt`, ES256 or PS256) signed by the key whose thumbprint is the ' +
       "token's `cnf.jkt`, with `htm`, `htu` (this URL without query), `iat`, a unique `jti` " +
       'and `ath` (hash of the token). Each proof is accepted once.',
   };

@@ -1,13 +1,22 @@
 /**
  * fapi-guard's options for this API, from the configuration: the trusted AS and its keys
  * (through the transport that trusts its CA), opaque tokens by introspection when configured,
- * the public URL (DPoP `htu` base), nonces and the replay store, and the audit hook.
+ * the public URL (DPoP `htu` base), nonces and the replay store, the audit hook, and CORS for
+ * pages served from the API's own public origin (they can read `WWW-Authenticate`,
+ * `DPoP-Nonce` and `x-fapi-interaction-id`).
  */
-import type { DpopOptions, IntrospectionOptions, ResourceServerOptions } from '@fapi-guard/core';
+import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
+import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
 import type { ResolvedAppConfig } from '../config/app-config.js';
 import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
 import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
+
+/**
+ * Proof algorithms accepted: the ones the sandbox AS accepts for DPoP (its
+ * `dpop_signing_alg_values_supported`), so the API's metadata and `algs` challenge agree with it.
+ */
+export const DPOP_ALGORITHMS = ['PS256', 'ES256'] as const;
 
 /** Scopes this API knows (listed in the RFC 9728 metadata). */
 export const API_SCOPES = ['accounts', 'payments'] as const;
@@ -20,6 +29,7 @@ export const API_SCOPES = ['accounts', 'payments'] as const;
 function dpopOptions(config: ResolvedAppConfig, replay: DpopReplayStore): DpopOptions {
   const nonce = config.dpopNonceSecret ? { secret: config.dpopNonceSecret } : true;
   return {
+    algorithms: DPOP_ALGORITHMS,
     ...(config.dpopNonce ? { nonce } : {}),
     ...(replay.store ? { replayStore: replay.store } : {}),
   };
@@ -51,7 +61,7 @@ export function resourceServerOptions(
   audit: AuditLog,
   authServer: AuthServerFetch,
   replay: DpopReplayStore,
-): ResourceServerOptions {
+): FapiGuardModuleOptions {
   const introspection = introspectionOptions(config, authServer);
   return {
     issuer: config.issuer,
@@ -64,5 +74,6 @@ export function resourceServerOptions(
     scopesSupported: API_SCOPES,
     dpop: dpopOptions(config, replay),
     onDecision: (event) => audit.authorization(event),
+    cors: { origins: [new URL(config.publicUrl).origin] },
   };
 }

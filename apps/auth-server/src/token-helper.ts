@@ -1,0 +1,279 @@
+/**
+ * The token helper behind `npm run token`: obtains an access token from the running sandbox
+ * authorization server through the real flow (PAR, PKCE S256, private_key_jwt or
+ * self_signed_tls_client_auth, DPoP or mTLS binding, scripted login and consent), keeps its DPoP
+ * key and the token in a state file until the token expires, and renders ready-to-paste
+ * `Authorization` and `DPoP` headers (a fresh proof on every call) and a curl line.
+ *
+ * DEV ONLY: the state file holds a private key and a bearer-usable token for the sandbox.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { webcrypto } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { obtainAccessToken } from './client-flow.js';
+import { loadDevFixtures } from './fixtures.js';
+
+type CryptoKey = webcrypto.CryptoKey;
+
+/** The repository root (this file runs from apps/auth-server/dist or src). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const FIXTURES = join(REPO_ROOT, 'apps', 'auth-server', 'dev-fixtures');
+/** Trusted by curl for both servers. */
+export const CA_FILE = join(FIXTURES, 'tls', 'ca.crt.pem');
+/** The dev mTLS client's certificate and key, presented by curl with `--binding mtls`. */
+export const MTLS_CERT_FILE = join(FIXTURES, 'clients', 'mtls-client.crt.pem');
+export const MTLS_KEY_FILE = join(FIXTURES, 'clients', 'mtls-client.key.pem');
+/** Default state file (git-ignored): `.fapi-guard/token-helper.json` at the repository root. */
+export const DEFAULT_STATE_FILE = join(REPO_ROOT, '.fapi-guard', 'token-helper.json');
+/** A cached token is used while it has at least this long to live. */
+const MIN_REMAINING_S = 30;
+
+/** What `npm run token -- ...` asks for. */
+export interface TokenRequest {
+  /** Scopes the token needs (space-separated); `openid` is added. Default `accounts`. */
+  scope: string;
+  /** `dpop` (default) or `mtls`. */
+  binding: 'dpop' | 'mtls';
+  /** The call the headers are for. Default `GET`. */
+  method: string;
+  /** Default `https://127.0.0.1:3000/accounts`; its origin is the token's resource. */
+  url: string;
+  /** Demo user (`alice`, `bob`). Default `alice`. */
+  user: string;
+  /** Default `https://127.0.0.1:4000`. */
+  issuer: string;
+  /** A JSON request body for the curl line (sent with `Content-Type: application/json`). */
+  data?: string;
+  stateFile: string;
+}
+
+/** What the helper prints. */
+export interface TokenOutput {
+  authorization: string;
+  /** The DPoP proof for `method url` (absent with `--binding mtls`). */
+  dpop?: string;
+  /** A shell command answering the request, quoted for POSIX shells. */
+  curl: string;
+  /** Whether the token came from the state file. */
+  cached: boolean;
+  expiresAt: number;
+}
+
+const FLAGS: Record<string, keyof TokenRequest> = {
+  '--scope': 'scope',
+  '--binding': 'binding',
+  '--method': 'method',
+  '--url': 'url',
+  '--user': 'user',
+  '--issuer': 'issuer',
+  '--data': 'data',
+  '--state-file': 'stateFile',
+};
+
+/** Usage text (printed for `--help` and with every argument error). */
+export const USAGE = `usage: npm run token -- [--scope "accounts payments"] [--binding dpop|mtls]
+       [--method GET] [--url https://127.0.0.1:3000/accounts] [--user alice]
+       [--issuer https://127.0.0.1:4000] [--data '<json body>'] [--state-file <path>]`;
+
+/**
+ * Reads the command line (`--flag value` pairs). Throws an Error naming an unknown flag, a
+ * missing value or a bad `--binding`, `--method` or `--url`.
+ *
+ * @example
+ * parseTokenArgs(['--scope', 'payments', '--method', 'POST']).method; // 'POST'
+ */
+export function parseTokenArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): TokenRequest {
+  const request: TokenRequest = {
+    scope: 'accounts',
+    binding: 'dpop',
+    method: 'GET',
+    url: `${env.API_URL ?? 'https://127.0.0.1:3000'}/accounts`,
+    user: 'alice',
+    issuer: env.AS_ISSUER ?? 'https://127.0.0.1:4000',
+    stateFile: env.TOKEN_HELPER_STATE ?? DEFAULT_STATE_FILE,
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = FLAGS[argv[i] as string];
+    const value = argv[i + 1];
+    if (!key) throw new Error(`unknown argument ${JSON.stringify(argv[i])}`);
+    if (value === undefined || value.startsWith('--')) throw new Error(`${argv[i]} needs a value`);
+    (request as unknown as Record<string, string>)[key] = value;
+  }
+  if (request.binding !== 'dpop' && request.binding !== 'mtls') {
+    throw new Error('--binding must be dpop or mtls');
+  }
+  if (!/^[A-Z]+$/.test(request.method)) throw new Error('--method must be like GET or POST');
+  if (!URL.canParse(request.url) || new URL(request.url).protocol !== 'https:') {
+    throw new Error('--url must be an https URL');
+  }
+  if (request.data !== undefined) JSON.parse(request.data); // a SyntaxError names the problem
+  return request;
+}
+
+interface StoredToken {
+  accessToken: string;
+  tokenType: string;
+  expiresAt: number;
+}
+
+interface HelperState {
+  dpopKey?: { privateJwk: JWK; publicJwk: JWK };
+  tokens: Record<string, StoredToken>;
+}
+
+function readState(file: string): HelperState {
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as HelperState;
+    return { ...state, tokens: state.tokens ?? {} };
+  } catch {
+    return { tokens: {} };
+  }
+}
+
+function writeState(file: string, state: HelperState): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+async function dpopKeyOf(state: HelperState): Promise<{ privateJwk: JWK; publicJwk: JWK }> {
+  if (state.dpopKey) return state.dpopKey;
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  state.dpopKey = {
+    privateJwk: { ...(await exportJWK(privateKey)), alg: 'ES256' },
+    publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256' },
+  };
+  return state.dpopKey;
+}
+
+/** A DPoP proof (RFC 9449 §4.2) for `method url`, bound to `accessToken` by `ath`. */
+async function dpopProof(
+  key: { privateJwk: JWK; publicJwk: JWK },
+  method: string,
+  url: string,
+  accessToken: string,
+): Promise<string> {
+  const htu = new URL(url);
+  htu.search = '';
+  htu.hash = '';
+  const { kty, crv, x, y } = key.publicJwk;
+  return new SignJWT({
+    htm: method,
+    htu: htu.href,
+    ath: createHash('sha256').update(accessToken).digest('base64url'),
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } as JWK })
+    .setJti(randomUUID())
+    .setIssuedAt()
+    .sign((await importJWK(key.privateJwk, 'ES256')) as CryptoKey);
+}
+
+/** Quotes a value for a POSIX shell. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Returns a valid token for `request` (from the state file while it has 30 s to live, else
+ * through the full flow against the running AS) and renders the headers and curl line, with a
+ * fresh DPoP proof every time.
+ *
+ * @example
+ * const out = await runTokenHelper(parseTokenArgs(['--scope', 'accounts']));
+ * console.log(`Authorization: ${out.authorization}\nDPoP: ${out.dpop}`);
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ */
+export async function runTokenHelper(
+  request: TokenRequest,
+  now = () => Date.now(),
+): Promise<TokenOutput> {
+  const fixtures = loadDevFixtures();
+  const user = fixtures.users.find((u) => u.username === request.user);
+  if (!user) throw new Error(`--user: no demo user ${JSON.stringify(request.user)}`);
+  const resource = new URL(request.url).origin;
+  const state = readState(request.stateFile);
+  const key = request.binding === 'dpop' ? await dpopKeyOf(state) : undefined;
+  // A token is reused only for the same AS, API, binding, key, user and scope.
+  const keyHash = key
+    ? createHash('sha256').update(JSON.stringify(key.publicJwk)).digest('hex')
+    : '';
+  const cacheKey = [
+    request.issuer,
+    resource,
+    request.binding,
+    keyHash,
+    user.username,
+    request.scope,
+  ].join(' ');
+  const found = state.tokens[cacheKey];
+  const cached = found !== undefined && found.expiresAt - now() / 1000 > MIN_REMAINING_S;
+  let stored: StoredToken;
+  if (found && cached) {
+    stored = found;
+  } else {
+    const result = await obtainAccessToken({
+      issuer: request.issuer,
+      scope: `openid ${request.scope}`,
+      resource,
+      username: user.username,
+      password: user.password,
+      ...(key
+        ? {
+            clientId: fixtures.clients.dpop.clientId,
+            clientKey: fixtures.clients.dpop.privateJwk,
+            dpopKey: {
+              privateKey: (await importJWK(key.privateJwk, 'ES256')) as CryptoKey,
+              publicKey: (await importJWK(key.publicJwk, 'ES256')) as CryptoKey,
+            },
+          }
+        : {
+            clientId: fixtures.clients.mtls.clientId,
+            tls: { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key },
+          }),
+    });
+    stored = {
+      accessToken: result.accessToken,
+      tokenType: result.tokenType,
+      expiresAt: Math.floor(now() / 1000) + (result.expiresIn ?? 60),
+    };
+    for (const [name, old] of Object.entries(state.tokens)) {
+      if (old.expiresAt * 1000 <= now()) delete state.tokens[name];
+    }
+    state.tokens[cacheKey] = stored;
+  }
+  writeState(request.stateFile, state);
+  const authorization = `${stored.tokenType} ${stored.accessToken}`;
+  const dpop = key ? await dpopProof(key, request.method, request.url, stored.accessToken) : '';
+  const rel = (file: string) => relative(process.cwd(), file) || file;
+  const curl = [
+    'curl -sS -i',
+    `--cacert ${shellQuote(rel(CA_FILE))}`,
+    ...(key
+      ? []
+      : [`--cert ${shellQuote(rel(MTLS_CERT_FILE))}`, `--key ${shellQuote(rel(MTLS_KEY_FILE))}`]),
+    ...(request.method === 'GET' ? [] : [`-X ${request.method}`]),
+    `-H ${shellQuote(`Authorization: ${authorization}`)}`,
+    ...(key ? [`-H ${shellQuote(`DPoP: ${dpop}`)}`] : []),
+    ...(request.data === undefined
+      ? []
+      : [
+          `-H ${shellQuote('Content-Type: application/json')}`,
+          `-H ${shellQuote(`x-idempotency-key: ${randomUUID()}`)}`,
+          `--data ${shellQuote(request.data)}`,
+        ]),
+    shellQuote(request.url),
+  ].join(' ');
+  return {
+    authorization,
+    ...(key ? { dpop } : {}),
+    curl,
+    cached,
+    expiresAt: stored.expiresAt,
+  };
+}
