@@ -56,7 +56,15 @@ export interface ResourceServerOptions {
   jwks?: JSONWebKeySet;
   /** HTTPS only (plain HTTP is accepted for loopback addresses, for development). */
   jwksUri?: string | URL;
-  /** Timeouts and caching of every `jwksUri` (the resource server's `clock` is used). */
+  /**
+   * String issuers find their keys (and the introspection endpoint) in their RFC 8414 / OpenID
+   * Connect metadata instead of `jwks`/`jwksUri`. Default false.
+   */
+  discovery?: boolean;
+  /**
+   * Timeouts and caching of every `jwksUri` and of discovery metadata (the resource server's
+   * `clock` is used).
+   */
   jwksOptions?: Omit<RemoteJwksOptions, 'clock'>;
   /** Access-token algorithms. Default `['PS256', 'ES256', 'EdDSA']` (FAPI 2.0). */
   algorithms?: readonly FapiAlgorithm[];
@@ -123,6 +131,7 @@ export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
   'jwks',
   'jwksUri',
   'jwksOptions',
+  'discovery',
   'algorithms',
   'senderConstraint',
   'dpop',
