@@ -100,6 +100,12 @@ export interface ResourceServerOptions {
    * dot-separated parts) still goes to JWT validation, so both kinds can be accepted.
    */
   introspection?: IntrospectionOptions;
+  /**
+   * Record decisions, latencies and a span per verification through `@opentelemetry/api`
+   * (a no-op unless the application registers an OpenTelemetry SDK before creating the
+   * resource server). Default true.
+   */
+  telemetry?: boolean;
 }
 
 /** Options after validation, with every default applied. */
@@ -122,6 +128,7 @@ export interface ResolvedOptions {
   /** Challenge schemes offered, DPoP first. */
   schemes: readonly AuthScheme[];
   introspection: IntrospectionSettings | undefined;
+  telemetry: boolean;
 }
 
 /** Every key of {@link ResourceServerOptions}: anything else is refused. */
@@ -146,6 +153,7 @@ export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
   'onDecision',
   'scopesSupported',
   'introspection',
+  'telemetry',
 ];
 
 export const DEFAULT_CLOCK_TOLERANCE_S = 5;
@@ -204,6 +212,7 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     onDecision: assertFunction('onDecision', options.onDecision),
     scopesSupported: options.scopesSupported,
     schemes,
+    telemetry: assertBoolean('telemetry', options.telemetry, true),
   };
 }
 
@@ -231,6 +240,12 @@ function assertPublicUrl(value: unknown): URL | undefined {
     failOption('publicUrl', 'must be http(s)');
   }
   return url;
+}
+
+function assertBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') failOption(option, 'must be a boolean');
+  return value;
 }
 
 function assertOptionalString(option: string, value: unknown): string | undefined {
