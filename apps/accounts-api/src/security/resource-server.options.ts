@@ -1,6 +1,6 @@
 /**
- * fapi-guard's options for this API, from the configuration: the trusted AS and its keys
- * (through the transport that trusts its CA), opaque tokens by introspection when configured,
+ * fapi-guard's options for this API, from the configuration: the trusted AS, its keys found
+ * through its metadata (discovery) or at `AS_JWKS_URI`, over the transport that trusts its CA, opaque tokens by introspection when configured,
  * the public URL (DPoP `htu` base), nonces and the replay store, and the audit hook.
  */
 import type { DpopOptions, IntrospectionOptions, ResourceServerOptions } from '@fapi-guard/core';
@@ -36,7 +36,7 @@ function introspectionOptions(
   const { introspection } = config;
   if (!introspection) return undefined;
   return {
-    endpoint: introspection.endpoint,
+    ...(introspection.endpoint ? { endpoint: introspection.endpoint } : {}),
     clientId: introspection.clientId,
     auth: { method: 'private_key_jwt', key: introspection.key, alg: introspection.alg },
     jwtResponse: introspection.jwtResponse,
@@ -56,7 +56,8 @@ export function resourceServerOptions(
   return {
     issuer: config.issuer,
     audience: config.audience,
-    jwksUri: config.jwksUri,
+    // Only the issuer: keys and introspection endpoint from its metadata, unless AS_JWKS_URI.
+    ...(config.jwksUri ? { jwksUri: config.jwksUri } : { discovery: true }),
     jwksOptions: { fetch: authServer.fetch },
     ...(introspection ? { introspection } : {}),
     publicUrl: config.publicUrl,
