@@ -114,6 +114,18 @@ describe('discovery with only the issuer (RS-DISC-01)', () => {
     ]);
   });
 
+  test('fetches the metadata and the keys through jwksOptions.fetch (a private CA, a proxy)', async () => {
+    const seen: string[] = [];
+    const rs = discoveringServer(as.issuer, {
+      fetch: (input, init) => {
+        seen.push(new URL(String(input)).pathname);
+        return fetch(input, init);
+      },
+    });
+    await expect(rs.verify(await requestFor())).resolves.toBeTruthy();
+    expect(seen).toEqual(['/.well-known/oauth-authorization-server', '/jwks']);
+  });
+
   test('refuses a plain-http issuer that is not loopback, at set-up', () => {
     expect(() => discoveringServer('http://as.bank.test')).toThrow(/issuer.*https/);
     expect(() => discoveringServer('not a url')).toThrow(/issuer.*absolute URL/);
@@ -158,9 +170,12 @@ describe('documents that are refused (RS-DISC-02)', () => {
   test.each([
     [
       'another issuer (mix-up)',
-      () => JSON.stringify({ issuer: 'https://evil.test', jwks_uri: 'x' }),
+      () => JSON.stringify({ issuer: 'https://evil.test', jwks_uri: `${as.origin}/jwks` }),
     ],
-    ['the issuer with a trailing slash', () => JSON.stringify({ issuer: `${as.issuer}/` })],
+    [
+      'the issuer with a trailing slash',
+      () => JSON.stringify({ issuer: `${as.issuer}/`, jwks_uri: `${as.origin}/jwks` }),
+    ],
     ['no issuer', () => JSON.stringify({ jwks_uri: `${as.origin}/jwks` })],
     ['no jwks_uri', () => JSON.stringify({ issuer: as.issuer })],
     ['a jwks_uri that is not a string', () => JSON.stringify({ issuer: as.issuer, jwks_uri: 1 })],
