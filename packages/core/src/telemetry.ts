@@ -35,7 +35,12 @@ const DURATION_BUCKETS_S = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-/** The instruments, made once per resource server. */
+/**
+ * The instruments, made once per resource server (undefined members: that signal is a no-op).
+ *
+ * @example
+ * createTelemetry()?.decisions?.add(1, { 'fapi_guard.outcome': 'allow' });
+ */
 export interface Telemetry {
   decisions: Counter | undefined;
   verifyDuration: Histogram | undefined;
@@ -47,6 +52,11 @@ export interface Telemetry {
  * The instruments, or undefined when neither a meter nor a tracer provider is registered (the
  * API is then a no-op: nothing is measured and no attribute is built). Register the SDK before
  * creating the resource server: the choice is made here, once.
+ *
+ * @example
+ * metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+ * const telemetry = createTelemetry(); // now defined
+ * @see https://opentelemetry.io/docs/specs/otel/metrics/api/
  */
 export function createTelemetry(): Telemetry | undefined {
   const meter = metrics.getMeter(TELEMETRY_SCOPE);
@@ -93,9 +103,7 @@ export function instrumentReplayStore(
   const histogram = telemetry?.replayStoreDuration;
   if (!histogram) return store;
   const record = (startedMs: number, result: 'new' | 'replay' | 'error') =>
-    histogram.record((performance.now() - startedMs) / 1000, {
-      'fapi_guard.replay_store.result': result,
-    });
+    histogram.record((performance.now() - startedMs) / 1000, REPLAY_RESULT_ATTRIBUTES[result]);
   return {
     checkAndStore(key, ttlSeconds) {
       const startedMs = performance.now();
@@ -148,7 +156,7 @@ export function instrumentResourceServer(
     let attributes!: Attributes;
     try {
       const principal = await verify(request, requirements);
-      attributes = { 'fapi_guard.outcome': 'allow', 'fapi_guard.binding': principal.binding.kind };
+      attributes = ALLOW_ATTRIBUTES[principal.binding.kind];
       span?.setAttribute('fapi_guard.client_id', principal.clientId);
       return principal;
     } catch (error) {
@@ -163,7 +171,10 @@ export function instrumentResourceServer(
     } finally {
       const durationS = (performance.now() - startedMs) / 1000;
       decisions?.add(1, attributes);
-      verifyDuration?.record(durationS, { 'fapi_guard.outcome': attributes['fapi_guard.outcome'] });
+      verifyDuration?.record(
+        durationS,
+        OUTCOME_ATTRIBUTES[attributes['fapi_guard.outcome'] as Outcome],
+      );
       span?.setAttributes(attributes);
       span?.end();
     }
@@ -178,6 +189,24 @@ export function instrumentResourceServer(
     }
   };
 }
+
+type Outcome = 'allow' | 'deny';
+
+/** Attribute sets that never change, made once (the warm path allocates none). */
+const OUTCOME_ATTRIBUTES: Record<Outcome, Attributes> = {
+  allow: { 'fapi_guard.outcome': 'allow' },
+  deny: { 'fapi_guard.outcome': 'deny' },
+};
+const ALLOW_ATTRIBUTES: Record<'dpop' | 'mtls' | 'bearer', Attributes> = {
+  dpop: { 'fapi_guard.outcome': 'allow', 'fapi_guard.binding': 'dpop' },
+  mtls: { 'fapi_guard.outcome': 'allow', 'fapi_guard.binding': 'mtls' },
+  bearer: { 'fapi_guard.outcome': 'allow', 'fapi_guard.binding': 'bearer' },
+};
+const REPLAY_RESULT_ATTRIBUTES: Record<'new' | 'replay' | 'error', Attributes> = {
+  new: { 'fapi_guard.replay_store.result': 'new' },
+  replay: { 'fapi_guard.replay_store.result': 'replay' },
+  error: { 'fapi_guard.replay_store.result': 'error' },
+};
 
 function denial(error: unknown): Attributes {
   return {

@@ -59,7 +59,12 @@ export function discoveryUrls(issuer: URL): [string, string] {
 
 const discoveries = new WeakMap<KeyResolver, Discovery>();
 
-/** The discovery behind a key resolver made by {@link discoveredJwks}, if it is one. */
+/**
+ * The discovery behind a key resolver made by {@link discoveredJwks}, if it is one.
+ *
+ * @example
+ * const endpoint = (await discoveryOf(issuers.get(issuer))?.current())?.introspection_endpoint;
+ */
 export function discoveryOf(keys: KeyResolver | undefined): Discovery | undefined {
   return keys && discoveries.get(keys);
 }
