@@ -203,8 +203,8 @@ describe('with an SDK registered', () => {
     });
     const values = spans.flatMap((s) => Object.values(s.attributes).map(String));
     const secrets = [
-      String(request.headers.authorization).slice('DPoP '.length),
-      String(request.headers.dpop),
+      String((request.headers as Record<string, string>).authorization).slice('DPoP '.length),
+      String((request.headers as Record<string, string>).dpop),
       principal.subject,
       kit.dpopKey.jkt,
     ];
