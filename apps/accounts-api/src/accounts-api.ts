@@ -20,6 +20,7 @@ import { validationPipe } from './common/validation.pipe.js';
 import { resolveConfig, type AppConfig, type ResolvedAppConfig } from './config/app-config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import type { SharedOverrides } from './shared/shared.module.js';
+import { startMetricsExporter, type MetricsExporter } from './telemetry/metrics-exporter.js';
 
 /**
  * TLS 1.3 suites and the TLS 1.2 suites BCP 195 recommends (FAPI 2.0 SP 5.2.2, RS-GEN-06).
@@ -93,7 +94,12 @@ export async function startAccountsApi(
   const port = await listen(server, config.port, config.host);
   const resolved = resolveConfig(config, port);
 
+  let metrics: MetricsExporter | undefined;
   try {
+    // Before the application: fapi-guard picks up the meter provider when its verifier is made.
+    if (config.metricsPort !== undefined) {
+      metrics = await startMetricsExporter(config.host, config.metricsPort);
+    }
     const adapter = new ExpressAdapter();
     // No framework banner; no ETag on answers that must not be cached anyway.
     adapter.getInstance().disable('x-powered-by').set('etag', false);
@@ -130,10 +136,12 @@ export async function startAccountsApi(
           await app.close();
           server.closeAllConnections();
           await stopped;
+          await metrics?.close();
         })()),
     };
   } catch (error) {
     server.close();
+    await metrics?.close();
     throw error;
   }
 }

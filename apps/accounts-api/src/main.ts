@@ -25,7 +25,9 @@ const features = [
   `data: ${config.database.driver === 'postgres' ? 'PostgreSQL' : `embedded PGlite (${config.database.dataDir ?? 'memory'})`}`,
   `DPoP replay store: ${config.redis ? 'Redis' : 'memory'}`,
   `DPoP nonces: ${config.dpopNonce ? (config.dpopNonceSecret ? 'shared secret' : 'this process') : 'off'}`,
+  `keys: ${config.jwksUri ?? 'AS metadata (discovery)'}`,
   ...(config.introspection ? ['opaque tokens: introspection'] : []),
+  ...(config.metricsPort ? [`metrics on port ${config.metricsPort}`] : []),
 ];
 console.error(
   `[accounts-api] listening on ${api.listenUrl}` +

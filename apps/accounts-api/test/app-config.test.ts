@@ -15,7 +15,7 @@ describe('configuration from the environment', () => {
       host: '127.0.0.1',
       port: 3000,
       issuer: 'https://127.0.0.1:4000',
-      jwksUri: 'https://127.0.0.1:4000/jwks',
+      jwksUri: undefined,
       paymentsBinding: 'any',
       dpopNonce: false,
       dpopNonceSecret: undefined,
@@ -23,6 +23,7 @@ describe('configuration from the environment', () => {
       introspection: undefined,
       audit: 'stdout',
       logLevels: ['error', 'warn'],
+      metricsPort: undefined,
     });
     expect(config.tls.cert).toContain('BEGIN CERTIFICATE');
     expect(resolveConfig(config, 3000)).toMatchObject({
@@ -100,13 +101,22 @@ describe('configuration from the environment', () => {
     expect(loadConfig({ DPOP_NONCE: '1' }).dpopNonceSecret).toBeUndefined();
   });
 
+  it('AS_JWKS_URI overrides discovery; METRICS_PORT turns the metrics exporter on', () => {
+    expect(loadConfig({ AS_JWKS_URI: 'https://as.bank.example/keys' }).jwksUri).toBe(
+      'https://as.bank.example/keys',
+    );
+    expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(() => loadConfig({ METRICS_PORT: '0' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_PORT: 'on' })).toThrow(/METRICS_PORT/);
+  });
+
   it('introspects opaque tokens as rs-client with its dev key when INTROSPECTION=1', () => {
     const { introspection } = loadConfig({
       AS_ISSUER: 'https://as.bank.example',
       INTROSPECTION: '1',
     });
     expect(introspection).toMatchObject({
-      endpoint: 'https://as.bank.example/token/introspection',
+      endpoint: undefined,
       clientId: 'rs-client',
       alg: 'PS256',
       jwtResponse: false,

@@ -77,15 +77,16 @@ describe("fapi-guard's options from the configuration", () => {
       INTROSPECTION_JWT: '1',
       INTROSPECTION_CACHE_SECONDS: '5',
     });
+    expect(built.options.introspection?.endpoint).toBeUndefined();
     expect(built.options.introspection).toMatchObject({
-      endpoint: 'https://127.0.0.1:4000/token/introspection',
       clientId: 'rs-client',
       auth: { method: 'private_key_jwt', alg: 'PS256', key: { kty: 'RSA' } },
       jwtResponse: true,
       cache: { maxTtlSeconds: 5 },
       fetch: expect.any(Function),
     });
-    expect(built.options.jwksUri).toBe('https://127.0.0.1:4000/jwks');
+    expect(built.options).toMatchObject({ issuer: 'https://127.0.0.1:4000', discovery: true });
+    expect(built.options.jwksUri).toBeUndefined();
     await built.close();
     const uncached = build({ INTROSPECTION: '1', INTROSPECTION_CACHE_SECONDS: '0' });
     expect(uncached.options.introspection?.cache).toBe(false);

@@ -15,11 +15,11 @@ const base: ResourceServerOptions = {
 
 describe('options are validated once, naming the option', () => {
   test.each<[string, Partial<ResourceServerOptions> | Record<string, unknown>, RegExp]>([
-    ['no key source', { jwks: undefined }, /exactly one of jwks, jwksUri or keys/],
+    ['no key source', { jwks: undefined }, /exactly one of jwks, jwksUri, keys or discovery/],
     [
       'two key sources',
       { jwksUri: 'https://as.test/jwks' },
-      /exactly one of jwks, jwksUri or keys/,
+      /exactly one of jwks, jwksUri, keys or discovery/,
     ],
     [
       'http jwksUri',

@@ -56,7 +56,15 @@ export interface ResourceServerOptions {
   jwks?: JSONWebKeySet;
   /** HTTPS only (plain HTTP is accepted for loopback addresses, for development). */
   jwksUri?: string | URL;
-  /** Timeouts and caching of every `jwksUri` (the resource server's `clock` is used). */
+  /**
+   * String issuers find their keys (and the introspection endpoint) in their RFC 8414 / OpenID
+   * Connect metadata instead of `jwks`/`jwksUri`. Default false.
+   */
+  discovery?: boolean;
+  /**
+   * Timeouts and caching of every `jwksUri` and of discovery metadata (the resource server's
+   * `clock` is used).
+   */
   jwksOptions?: Omit<RemoteJwksOptions, 'clock'>;
   /** Access-token algorithms. Default `['PS256', 'ES256', 'EdDSA']` (FAPI 2.0). */
   algorithms?: readonly FapiAlgorithm[];
@@ -92,6 +100,12 @@ export interface ResourceServerOptions {
    * dot-separated parts) still goes to JWT validation, so both kinds can be accepted.
    */
   introspection?: IntrospectionOptions;
+  /**
+   * Record decisions, latencies and a span per verification through `@opentelemetry/api`
+   * (a no-op unless the application registers an OpenTelemetry SDK before creating the
+   * resource server). Default true.
+   */
+  telemetry?: boolean;
 }
 
 /** Options after validation, with every default applied. */
@@ -114,6 +128,7 @@ export interface ResolvedOptions {
   /** Challenge schemes offered, DPoP first. */
   schemes: readonly AuthScheme[];
   introspection: IntrospectionSettings | undefined;
+  telemetry: boolean;
 }
 
 /** Every key of {@link ResourceServerOptions}: anything else is refused. */
@@ -123,6 +138,7 @@ export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
   'jwks',
   'jwksUri',
   'jwksOptions',
+  'discovery',
   'algorithms',
   'senderConstraint',
   'dpop',
@@ -137,6 +153,7 @@ export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
   'onDecision',
   'scopesSupported',
   'introspection',
+  'telemetry',
 ];
 
 export const DEFAULT_CLOCK_TOLERANCE_S = 5;
@@ -195,6 +212,7 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     onDecision: assertFunction('onDecision', options.onDecision),
     scopesSupported: options.scopesSupported,
     schemes,
+    telemetry: assertBoolean('telemetry', options.telemetry, true),
   };
 }
 
@@ -222,6 +240,12 @@ function assertPublicUrl(value: unknown): URL | undefined {
     failOption('publicUrl', 'must be http(s)');
   }
   return url;
+}
+
+function assertBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') failOption(option, 'must be a boolean');
+  return value;
 }
 
 function assertOptionalString(option: string, value: unknown): string | undefined {

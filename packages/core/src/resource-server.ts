@@ -16,6 +16,7 @@ import { checkCertificateBinding, clientCertificateDer } from './mtls/certificat
 import { resolveOptions, type ResourceServerOptions } from './options.js';
 import { createRejecter, misconfigured, type FailureContext } from './rejection.js';
 import { pathOf, readRequest, requestHtu, type ReadRequest } from './request.js';
+import { createTelemetry, instrumentReplayStore, instrumentResourceServer } from './telemetry.js';
 import {
   assertRequirements,
   checkBinding,
@@ -59,6 +60,7 @@ type Decision = Omit<Principal, 'interactionId' | 'responseHeaders'>;
  */
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
   const config = resolveOptions(options);
+  const telemetry = config.telemetry ? createTelemetry() : undefined;
   const tokenCache = config.tokenCache && new TokenCache(config.tokenCache, config.clockToleranceS);
   const jwtPolicy: JwtAccessTokenPolicy = {
     issuers: config.issuers,
@@ -71,6 +73,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const features: BindingFeatures = {
     dpop: config.dpop && {
       ...config.dpop,
+      replayStore: instrumentReplayStore(config.dpop.replayStore, telemetry),
       algorithms: new Set(config.dpop.algorithms),
       maxProofLength: MAX_PROOF_LENGTH,
       headerCache: new BoundedCache<CheckedHeader>(PROOF_HEADER_CACHE_MAX),
@@ -276,6 +279,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   function freshContext(): FailureContext {
     return { interactionId: randomId(), nowMs: now() };
   }
+
+  instrumentResourceServer(server, telemetry);
 
   /** The configured clock; NaN when it throws (then `verify` answers ERR_FAPI_MISCONFIGURED). */
   function now(): number {

@@ -25,8 +25,8 @@ export interface AppConfig {
   audience: string | undefined;
   /** Issuer of the trusted authorization server. */
   issuer: string;
-  /** The AS key set. Default `<issuer>/jwks`. */
-  jwksUri: string;
+  /** The AS key set (`AS_JWKS_URI`). Undefined: found in the AS metadata (discovery). */
+  jwksUri: string | undefined;
   /** PEM CA(s) trusted when fetching the AS key set. */
   authServerCa: string;
   tls: { cert: string; key: string };
@@ -49,6 +49,8 @@ export interface AppConfig {
   settlementDelayMs: number;
   audit: AuditSink;
   logLevels: LogLevel[];
+  /** `METRICS_PORT`: OpenTelemetry metrics in Prometheus format on this port. Undefined: off. */
+  metricsPort: number | undefined;
 }
 
 /**
@@ -78,7 +80,8 @@ export interface RedisConfig {
 
 /** Introspection of opaque access tokens at the authorization server. */
 export interface IntrospectionConfig {
-  endpoint: string;
+  /** `AS_INTROSPECTION_URI`. Undefined: the AS metadata's `introspection_endpoint` (discovery). */
+  endpoint: string | undefined;
   clientId: string;
   /** Private JWK of the client (private_key_jwt). */
   key: JsonWebKey & { kid?: string; alg?: string };
@@ -271,10 +274,7 @@ function privateJwk(variable: string, path: string): IntrospectionConfig['key'] 
   return key as IntrospectionConfig['key'];
 }
 
-function introspectionConfig(
-  env: NodeJS.ProcessEnv,
-  issuer: string,
-): IntrospectionConfig | undefined {
+function introspectionConfig(env: NodeJS.ProcessEnv): IntrospectionConfig | undefined {
   const on = flag(env, 'INTROSPECTION');
   for (const variable of [
     'AS_INTROSPECTION_URI',
@@ -295,11 +295,9 @@ function introspectionConfig(
   if (!(INTROSPECTION_ALGS as readonly (string | undefined)[]).includes(alg)) {
     fail('INTROSPECTION_KEY_FILE', `the key's alg must be one of ${INTROSPECTION_ALGS.join(', ')}`);
   }
+  const endpoint = text(env, 'AS_INTROSPECTION_URI');
   return {
-    endpoint: httpsUrl(
-      'AS_INTROSPECTION_URI',
-      text(env, 'AS_INTROSPECTION_URI') ?? `${issuer}/token/introspection`,
-    ),
+    endpoint: endpoint && httpsUrl('AS_INTROSPECTION_URI', endpoint),
     clientId: text(env, 'INTROSPECTION_CLIENT_ID') ?? DEV_INTROSPECTION_CLIENT.clientId,
     key,
     alg: alg as IntrospectionAlg,
@@ -324,7 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: publicUrl && httpsUrl('PUBLIC_URL', publicUrl, { origin: true }),
     audience: audience && httpsUrl('AUDIENCE', audience, { origin: true }),
     issuer,
-    jwksUri: httpsUrl('AS_JWKS_URI', text(env, 'AS_JWKS_URI') ?? `${issuer}/jwks`),
+    jwksUri: optional(env, 'AS_JWKS_URI', (value) => httpsUrl('AS_JWKS_URI', value)),
     authServerCa: pem('AS_CA_FILE', text(env, 'AS_CA_FILE') ?? DEV_TLS_FILES.ca),
     tls: {
       cert: pem('TLS_CERT_FILE', text(env, 'TLS_CERT_FILE') ?? DEV_TLS_FILES.cert),
@@ -340,7 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dpopNonceSecret: dpopNonceSecret(env, dpopNonce),
     database: databaseConfig(env),
     redis: redisConfig(env),
-    introspection: introspectionConfig(env, issuer),
+    introspection: introspectionConfig(env),
     rateLimit: {
       limit: integer(env, 'RATE_LIMIT', 300, 1, 1_000_000),
       ttlMs: integer(env, 'RATE_LIMIT_WINDOW_S', 60, 1, 86_400) * 1000,
@@ -348,7 +346,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     settlementDelayMs: integer(env, 'PAYMENT_SETTLEMENT_S', 5, 0, 86_400) * 1000,
     audit: oneOf<AuditSink>(env, 'AUDIT_LOG', ['stdout', 'stderr', 'off'], 'stdout'),
     logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
+    metricsPort: optional(env, 'METRICS_PORT', () => integer(env, 'METRICS_PORT', 0, 1, 65535)),
   };
+}
+
+/** `read(value)` when the variable is set, else undefined. */
+function optional<T>(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  read: (value: string) => T,
+): T | undefined {
+  const value = text(env, variable);
+  return value === undefined ? undefined : read(value);
 }
 
 /** The configuration once the API listens: public URL and audience are known. */

@@ -1,9 +1,9 @@
 /**
- * fapi-guard's options for this API, from the configuration: the trusted AS and its keys
- * (through the transport that trusts its CA), opaque tokens by introspection when configured,
- * the public URL (DPoP `htu` base), nonces and the replay store, the audit hook, and CORS for
- * pages served from the API's own public origin (they can read `WWW-Authenticate`,
- * `DPoP-Nonce` and `x-fapi-interaction-id`).
+ * fapi-guard's options for this API, from the configuration: the trusted AS and its keys, found
+ * through its metadata (discovery) or at `AS_JWKS_URI`, over the transport that trusts its CA;
+ * opaque tokens by introspection when configured; the public URL (DPoP `htu` base), nonces and
+ * the replay store, the audit hook, and CORS for pages served from the API's own public origin
+ * (they can read `WWW-Authenticate`, `DPoP-Nonce` and `x-fapi-interaction-id`).
  */
 import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
 import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
@@ -46,7 +46,7 @@ function introspectionOptions(
   const { introspection } = config;
   if (!introspection) return undefined;
   return {
-    endpoint: introspection.endpoint,
+    ...(introspection.endpoint ? { endpoint: introspection.endpoint } : {}),
     clientId: introspection.clientId,
     auth: { method: 'private_key_jwt', key: introspection.key, alg: introspection.alg },
     jwtResponse: introspection.jwtResponse,
@@ -66,7 +66,8 @@ export function resourceServerOptions(
   return {
     issuer: config.issuer,
     audience: config.audience,
-    jwksUri: config.jwksUri,
+    // Only the issuer: keys and introspection endpoint from its metadata, unless AS_JWKS_URI.
+    ...(config.jwksUri ? { jwksUri: config.jwksUri } : { discovery: true }),
     jwksOptions: { fetch: authServer.fetch },
     ...(introspection ? { introspection } : {}),
     publicUrl: config.publicUrl,

@@ -91,9 +91,22 @@ export function createIntrospector(
     };
   }
 
+  /** The configured endpoint, or the discovered one (a discovery failure is an outage). */
+  async function endpoint(): Promise<string> {
+    if (options.endpoint !== undefined) return options.endpoint;
+    let discovered: string | undefined;
+    try {
+      discovered = (await options.discovery?.current())?.introspection_endpoint;
+    } catch (cause) {
+      throw new Error('authorization server metadata unavailable', { cause });
+    }
+    if (discovered === undefined) throw new Error('metadata has no introspection_endpoint');
+    return discovered;
+  }
+
   async function call(token: string): Promise<Record<string, unknown>> {
     const { headers, body } = await clientAuthentication();
-    const response = await fetchImpl(options.endpoint, {
+    const response = await fetchImpl(await endpoint(), {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',

@@ -2,11 +2,12 @@
 import type { JSONWebKeySet } from 'jose';
 import { FapiError } from '../errors.js';
 import { assertHttpsUrl, assertKnownKeys, failOption } from '../lib/option-checks.js';
+import { createDiscovery, discoveredJwks } from './discovery.js';
 import { createRemoteJwks, localJwks, type KeyResolver, type RemoteJwksSettings } from './keys.js';
 
 /**
  * A trusted authorization server and where its keys come from (exactly one of `jwks`,
- * `jwksUri`, `keys`).
+ * `jwksUri`, `keys`, `discovery`).
  *
  * @example
  * createResourceServer({
@@ -24,12 +25,23 @@ export interface IssuerOptions {
   jwksUri?: string | URL;
   /** Any other key source. */
   keys?: KeyResolver;
+  /**
+   * Find the keys (and the introspection endpoint) in the issuer's RFC 8414 / OpenID Connect
+   * metadata, fetched with `jwksOptions`. The issuer must then be an https URL.
+   */
+  discovery?: boolean;
 }
 
 /** Where an issuer's keys come from: exactly one member is set. */
-export type KeySource = Pick<IssuerOptions, 'jwks' | 'jwksUri' | 'keys'>;
+export type KeySource = Pick<IssuerOptions, 'jwks' | 'jwksUri' | 'keys' | 'discovery'>;
 
-const ISSUER_OPTION_KEYS: readonly (keyof IssuerOptions)[] = ['issuer', 'jwks', 'jwksUri', 'keys'];
+const ISSUER_OPTION_KEYS: readonly (keyof IssuerOptions)[] = [
+  'issuer',
+  'jwks',
+  'jwksUri',
+  'keys',
+  'discovery',
+];
 
 /** For issuers whose tokens are only introspected: every JWT is refused for want of a key. */
 export const NO_KEYS: KeyResolver = {
@@ -55,6 +67,10 @@ export function resolveIssuers(
   for (const entry of list) {
     if (typeof entry === 'string') {
       if (!entry) failOption('issuer', 'must be a non-empty string');
+      if (shared.discovery === true) {
+        map.set(entry, keyResolver('options', shared, remote, keysOptional, entry));
+        continue;
+      }
       sharedKeys ??= keyResolver('options', shared, remote, keysOptional);
       map.set(entry, sharedKeys);
     } else if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
@@ -62,11 +78,11 @@ export function resolveIssuers(
       const option = `issuer[${String(issuer)}]`;
       assertKnownKeys(option, entry, ISSUER_OPTION_KEYS);
       if (typeof issuer !== 'string' || !issuer) failOption(option, 'issuer must be a string');
-      map.set(issuer, keyResolver(option, entry as IssuerOptions, remote, keysOptional));
+      map.set(issuer, keyResolver(option, entry as IssuerOptions, remote, keysOptional, issuer));
     } else {
       failOption(
         'issuer',
-        'must be a string, an { issuer, jwks | jwksUri | keys } object, or a list',
+        'must be a string, an { issuer, jwks | jwksUri | keys | discovery } object, or a list',
       );
     }
   }
@@ -78,10 +94,23 @@ function keyResolver(
   source: KeySource,
   remote: RemoteJwksSettings,
   keysOptional: boolean,
+  issuer?: string,
 ): KeyResolver {
-  const given = [source.jwks, source.jwksUri, source.keys].filter((v) => v !== undefined).length;
+  if (source.discovery !== undefined && typeof source.discovery !== 'boolean') {
+    failOption(`${option}.discovery`, 'must be a boolean');
+  }
+  const discovery = source.discovery === true ? true : undefined;
+  const given = [source.jwks, source.jwksUri, source.keys, discovery].filter(
+    (v) => v !== undefined,
+  ).length;
   if (given === 0 && keysOptional) return NO_KEYS;
-  if (given !== 1) failOption(option, 'exactly one of jwks, jwksUri or keys is required');
+  if (given !== 1) {
+    failOption(option, 'exactly one of jwks, jwksUri, keys or discovery is required');
+  }
+  if (discovery && issuer !== undefined) {
+    const found = createDiscovery(`issuer[${issuer}] (discovery)`, issuer, remote);
+    return discoveredJwks(found, remote);
+  }
   if (source.keys !== undefined) {
     if (typeof source.keys !== 'object' || typeof source.keys.getKey !== 'function') {
       failOption(`${option}.keys`, 'must be a KeyResolver (getKey, generation)');

@@ -9,6 +9,7 @@ import {
   assertObject,
   failOption,
 } from '../lib/option-checks.js';
+import { discoveryOf, type Discovery } from './discovery.js';
 import { NO_KEYS } from './issuers.js';
 import type { KeyResolver } from './keys.js';
 import { resolveCacheOptions } from './token-cache.js';
@@ -44,8 +45,11 @@ export type IntrospectionAuth =
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
 export interface IntrospectionOptions {
-  /** The AS introspection endpoint: https (plain http only on loopback). */
-  endpoint: string;
+  /**
+   * The AS introspection endpoint: https (plain http only on loopback). May be left out when
+   * the issuer uses `discovery`: the metadata's `introspection_endpoint` is then used.
+   */
+  endpoint?: string;
   /** This resource server's `client_id` at the AS. */
   clientId: string;
   auth: IntrospectionAuth;
@@ -69,7 +73,9 @@ export interface IntrospectionOptions {
 
 /** {@link IntrospectionOptions} after validation, every default applied. */
 export interface IntrospectionSettings {
-  endpoint: string;
+  /** Undefined when the endpoint comes from `discovery`. */
+  endpoint: string | undefined;
+  discovery: Discovery | undefined;
   clientId: string;
   /** The algorithm of `private_key_jwt` resolved (from `alg` or the key's own `alg`). */
   auth:
@@ -112,7 +118,6 @@ export function resolveIntrospectionOptions(
   if (value === undefined) return undefined;
   assertObject('introspection', value);
   assertKnownKeys('introspection', value, INTROSPECTION_OPTION_KEYS);
-  assertHttpsUrl('introspection.endpoint', value.endpoint);
   if (typeof value.clientId !== 'string' || !value.clientId) {
     failOption('introspection.clientId', 'must be a non-empty string');
   }
@@ -126,8 +131,13 @@ export function resolveIntrospectionOptions(
   if (jwtResponse && issuers.get(issuer) === NO_KEYS) {
     failOption('introspection.jwtResponse', "needs the issuer's keys (jwks, jwksUri or keys)");
   }
+  const discovery = discoveryOf(issuers.get(issuer));
+  if (value.endpoint !== undefined || !discovery) {
+    assertHttpsUrl('introspection.endpoint', value.endpoint);
+  }
   return {
     endpoint: value.endpoint,
+    discovery,
     clientId: value.clientId,
     auth: clientAuthentication(value.auth),
     jwtResponse,
