@@ -401,6 +401,23 @@ describe('step-up authentication (RS-STEP-01..03)', () => {
     expect(error.headers['www-authenticate']).not.toMatch(/acr_values/);
   });
 
+  test('a clock that fails during authorize() makes maxAge a 500, never a pass', async () => {
+    const principal = await kit.rs.verify(await requestWith({ auth_time: NOW_S - 10_000 }));
+    const broken = await createKit({
+      clock: () => {
+        throw new Error('clock down');
+      },
+    });
+    let caught: unknown;
+    try {
+      broken.rs.authorize(principal, { maxAge: 60 });
+    } catch (error) {
+      caught = error;
+    }
+    await broken.rs.close();
+    expect(caught).toMatchObject({ code: 'ERR_FAPI_MISCONFIGURED', status: 500 });
+  });
+
   test('a Bearer (mTLS) token is challenged on the Bearer scheme', async () => {
     const principal = await kit.rs.verify(await requestWith({ acr: 'urn:weak' }));
     const bearer = { ...principal, binding: { kind: 'mtls' as const, x5tS256: 'x' } };
