@@ -8,8 +8,10 @@
  * `challenge.ts`); adapters copy `status`, `headers` and `body()` to the wire.
  */
 
+import { CONSENT_ERROR_CODES } from './consent-errors.js';
+
 /**
- * The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9.
+ * The `error` values of RFC 6750 §3.1, RFC 9449 §7.1, §9, RFC 9470 §3 and the RAR metadata draft.
  *
  * @example
  * if (error.error === 'use_dpop_nonce') retryWith(error.headers['dpop-nonce']);
@@ -20,7 +22,9 @@ export type OAuthError =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  | 'insufficient_authorization_details'
+  | 'insufficient_user_authentication';
 
 /**
  * The authentication schemes a resource request may use.
@@ -32,7 +36,16 @@ export type OAuthError =
 export type AuthScheme = 'Bearer' | 'DPoP';
 
 type Kind =
-  'request' | 'token' | 'dpop' | 'nonce' | 'scope' | 'credentials' | 'unavailable' | 'server';
+  | 'request'
+  | 'token'
+  | 'dpop'
+  | 'nonce'
+  | 'scope'
+  | 'details'
+  | 'authentication'
+  | 'credentials'
+  | 'unavailable'
+  | 'server';
 
 interface CodeInfo {
   kind: Kind;
@@ -188,6 +201,7 @@ export const ERROR_CODES = {
     kind: 'scope',
     description: 'The access token does not grant the required scope',
   },
+  ...CONSENT_ERROR_CODES,
   ERR_FAPI_UNEXPECTED: { kind: 'token', description: 'The access token could not be verified' },
   ERR_FAPI_KEYS_UNAVAILABLE: {
     kind: 'unavailable',
@@ -225,6 +239,8 @@ const KIND_STATUS: Record<Kind, number> = {
   dpop: 401,
   nonce: 401,
   scope: 403,
+  details: 403,
+  authentication: 401,
   credentials: 401,
   unavailable: 503,
   server: 500,
@@ -236,6 +252,8 @@ const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
   dpop: 'invalid_dpop_proof',
   nonce: 'use_dpop_nonce',
   scope: 'insufficient_scope',
+  details: 'insufficient_authorization_details',
+  authentication: 'insufficient_user_authentication',
   credentials: undefined,
   unavailable: undefined,
   server: undefined,
@@ -267,6 +285,10 @@ export interface FapiErrorOptions {
   scheme?: AuthScheme | undefined;
   /** Scopes the resource needs (insufficient_scope only). */
   scope?: readonly string[] | undefined;
+  /** `acr` values the resource accepts (insufficient_user_authentication only, RFC 9470 §3). */
+  acrValues?: readonly string[] | undefined;
+  /** Maximum age of the authentication in seconds (insufficient_user_authentication only). */
+  maxAge?: number | undefined;
   /** What went wrong underneath, for logs; never shown to the client. */
   cause?: unknown;
   /** The rendered `WWW-Authenticate` value (see `renderChallenge`). */
@@ -309,6 +331,9 @@ export class FapiError extends Error {
   readonly scheme: AuthScheme | undefined;
   /** Scopes the resource needs (insufficient_scope only). */
   readonly scope: readonly string[] | undefined;
+  /** RFC 9470 §3 `acr_values` and `max_age` (insufficient_user_authentication only). */
+  readonly acrValues: readonly string[] | undefined;
+  readonly maxAge: number | undefined;
   /**
    * Response headers, lower-cased: `cache-control`, and when known `www-authenticate`,
    * `dpop-nonce`, `x-fapi-interaction-id`. Frozen.
@@ -330,6 +355,8 @@ export class FapiError extends Error {
     this.scheme =
       options.scheme ?? (info.kind === 'dpop' || info.kind === 'nonce' ? 'DPoP' : undefined);
     this.scope = options.scope;
+    this.acrValues = options.acrValues;
+    this.maxAge = options.maxAge;
     this.interactionId = options.interactionId;
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
     if (options.challenge !== undefined) headers['www-authenticate'] = options.challenge;

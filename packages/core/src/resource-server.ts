@@ -2,8 +2,16 @@ import { grantedScopes } from './access-token/claims.js';
 import { createIntrospector } from './access-token/introspection.js';
 import { verifyJwtAccessToken, type JwtAccessTokenPolicy } from './access-token/jwt.js';
 import { TokenCache, type CachedToken } from './access-token/token-cache.js';
+import { validateAuthorizationDetailsClaim } from './authorization-details.js';
 import { tokenBinding, type BindingFeatures, type TokenBinding } from './binding.js';
 import type { ChallengePolicy } from './challenge.js';
+import {
+  checkConsent,
+  contextOf,
+  hasConsentRequirements,
+  noContext,
+  type ConsentPolicy,
+} from './consent.js';
 import type { DecisionEvent } from './decision.js';
 import { verifyDpopProof, type CheckedHeader, type VerifiedDpopProof } from './dpop/proof.js';
 import type { FapiError } from './errors.js';
@@ -15,6 +23,7 @@ import { buildMetadata } from './metadata.js';
 import { checkCertificateBinding, clientCertificateDer } from './mtls/certificate.js';
 import { resolveOptions, type ResourceServerOptions } from './options.js';
 import { createRejecter, misconfigured, type FailureContext } from './rejection.js';
+import { createRequestAuthorization } from './request-authorization.js';
 import { pathOf, readRequest, requestHtu, type ReadRequest } from './request.js';
 import { createTelemetry, instrumentReplayStore, instrumentResourceServer } from './telemetry.js';
 import {
@@ -23,6 +32,7 @@ import {
   checkScopes,
   type Requirements,
 } from './requirements.js';
+import { validateStepUpClaims } from './step-up.js';
 import type {
   Binding,
   Principal,
@@ -99,6 +109,10 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     resourceMetadata: config.resourceMetadataUrl,
   };
   const rejecter = createRejecter(challengePolicy, config.dpop?.nonces);
+  const consentPolicy: ConsentPolicy = {
+    resources: config.audiences,
+    clockToleranceS: config.clockToleranceS,
+  };
 
   /**
    * The token's claims and `ath`: from the cache (returned as is: no hash, no await on the hot
@@ -111,9 +125,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   async function verifyAccessToken(token: string, nowMs: number): Promise<CachedToken> {
     const ath = sha256Base64url(token);
     if (introspector && !looksLikeJwt(token)) {
-      return { ...(await introspector.introspect(token, ath)), ath };
+      const introspected = { ...(await introspector.introspect(token, ath)), ath };
+      validateConsentClaims(introspected.claims);
+      return introspected;
     }
     const verified = { ...(await verifyJwtAccessToken(token, jwtPolicy, nowMs / 1000)), ath };
+    validateConsentClaims(verified.claims);
     tokenCache?.set(token, verified, nowMs);
     return verified;
   }
@@ -169,7 +186,17 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     // Scopes only once possession is proven.
     const scopes = grantedScopes(claims);
     checkScopes(scopes, requirements);
-    return { subject: claims.sub, clientId: claims.client_id, issuer, scopes, claims, binding };
+    return {
+      subject: claims.sub,
+      clientId: claims.client_id,
+      issuer,
+      scopes,
+      claims,
+      binding,
+      authorizationDetails: [],
+      acr: claims.acr as string | undefined,
+      authTime: claims.auth_time as number | undefined,
+    };
   }
 
   /** Reports a decision to the audit hook, if there is one; the event is built only then. */
@@ -204,7 +231,20 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           'x-fapi-interaction-id': context.interactionId,
         };
         const decision = await decide(read, credentials, requirements, startedMs, responseHeaders);
-        const principal = { ...decision, interactionId: context.interactionId, responseHeaders };
+        let principal: Principal = {
+          ...decision,
+          interactionId: context.interactionId,
+          responseHeaders,
+        };
+        if (hasConsentRequirements(requirements)) {
+          principal = checkConsent(
+            principal,
+            requirements,
+            contextOf(read),
+            consentPolicy,
+            startedMs,
+          );
+        }
         emit(
           () => ({ outcome: 'allow', status: 200, ...where(read), ...who(principal) }),
           startedMs,
@@ -220,11 +260,19 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         throw error;
       }
     },
-    authorize(principal, requirements) {
+    authorize(principal, requirements, requestContext) {
       try {
         checkRequirementsShape(requirements);
         checkBinding(principal.binding.kind, requirements);
         checkScopes(principal.scopes, requirements);
+        if (!hasConsentRequirements(requirements)) return principal;
+        return checkConsent(
+          principal,
+          requirements,
+          requestContext ?? noContext(requirements),
+          consentPolicy,
+          now(),
+        );
       } catch (caught) {
         const error = rejecter.reject(caught, {
           scheme: principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer',
@@ -241,18 +289,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     forRequest(key, describe) {
       const existing = authorizations.get(key);
       if (existing) return existing;
-      let verified: Promise<Principal> | undefined;
-      const authorization: RequestAuthorization = {
-        principal() {
-          verified ??= describeThenVerify(describe);
-          return verified;
-        },
-        async require(requirements) {
-          const principal = await authorization.principal();
-          server.authorize(principal, requirements);
-          return principal;
-        },
-      };
+      const authorization = createRequestAuthorization(server, describe, describeThenVerify);
       authorizations.set(key, authorization);
       return authorization;
     },
@@ -339,6 +376,15 @@ function checkRequirementsShape(requirements: Requirements): void {
   } catch (cause) {
     throw misconfigured(cause);
   }
+}
+
+/**
+ * RS-RAR-01, RS-STEP-03: consent claims are checked with the token (before it is cached),
+ * whether a route needs them or not.
+ */
+function validateConsentClaims(claims: Record<string, unknown>): void {
+  validateAuthorizationDetailsClaim(claims.authorization_details);
+  validateStepUpClaims(claims);
 }
 
 /** Three dot-separated parts: JWT validation; anything else is an opaque token. */

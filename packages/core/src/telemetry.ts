@@ -180,9 +180,9 @@ export function instrumentResourceServer(
     }
   };
 
-  server.authorize = (principal, requirements) => {
+  server.authorize = (principal, requirements, context) => {
     try {
-      authorize(principal, requirements);
+      return authorize(principal, requirements, context);
     } catch (error) {
       decisions?.add(1, { ...denial(error), 'fapi_guard.binding': principal.binding.kind });
       throw error;
