@@ -14,6 +14,7 @@ export {
   introspectToken,
   generateDpopKey,
   type AccessTokenResult,
+  type AuthorizationDetailRequest,
   type ClientTls,
   type FetchLike,
   type FlowPhase,
@@ -39,3 +40,15 @@ export {
   type SpawnAuthServerOptions,
   type SpawnedAuthServer,
 } from './spawn.js';
+export {
+  ACCOUNT_ACCESS_SCHEMA,
+  ACCOUNT_ACTIONS,
+  ACR_PASSWORD,
+  ACR_STRONG,
+  ACR_VALUES,
+  AUTHORIZATION_DETAILS_SCHEMAS,
+  CONSENT_ID_MEMBER,
+  DEV_ONE_TIME_CODE,
+  PAYMENT_INITIATION_SCHEMA,
+} from './consent.js';
+export { validateJson, type JsonSchema } from './json-schema.js';
