@@ -9,7 +9,8 @@ import type { AuthScheme, FapiError } from './errors.js';
 export type ChallengeSubject = Pick<
   FapiError,
   'status' | 'error' | 'description' | 'scheme' | 'scope'
->;
+> &
+  Partial<Pick<FapiError, 'acrValues' | 'maxAge'>>;
 
 /**
  * What the challenge renderer needs to know of the resource server's policy.
@@ -40,6 +41,7 @@ export interface ChallengePolicy {
  * }); // 'DPoP algs="ES256", Bearer'
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
  */
 export function renderChallenge(
   error: ChallengeSubject,
@@ -60,6 +62,9 @@ export function renderChallenge(
       if (carriesError) {
         params.push(['error', error.error as string], ['error_description', error.description]);
         if (error.scope?.length) params.push(['scope', error.scope.join(' ')]);
+        // RFC 9470 §3: what a new authentication must satisfy.
+        if (error.acrValues?.length) params.push(['acr_values', error.acrValues.join(' ')]);
+        if (error.maxAge !== undefined) params.push(['max_age', String(error.maxAge)]);
       }
       if (scheme === 'DPoP' && policy.dpopAlgorithms.length) {
         params.push(['algs', policy.dpopAlgorithms.join(' ')]);

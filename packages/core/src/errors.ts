@@ -9,7 +9,9 @@
  */
 
 /**
- * The `error` values of RFC 6750 §3.1 and RFC 9449 §7.1, §9.
+ * The `error` values of RFC 6750 §3.1, RFC 9449 §7.1, §9, RFC 9470 §3
+ * (`insufficient_user_authentication`) and the RAR metadata draft
+ * (`insufficient_authorization_details`).
  *
  * @example
  * if (error.error === 'use_dpop_nonce') retryWith(error.headers['dpop-nonce']);
@@ -20,7 +22,9 @@ export type OAuthError =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  | 'insufficient_authorization_details'
+  | 'insufficient_user_authentication';
 
 /**
  * The authentication schemes a resource request may use.
@@ -32,7 +36,16 @@ export type OAuthError =
 export type AuthScheme = 'Bearer' | 'DPoP';
 
 type Kind =
-  'request' | 'token' | 'dpop' | 'nonce' | 'scope' | 'credentials' | 'unavailable' | 'server';
+  | 'request'
+  | 'token'
+  | 'dpop'
+  | 'nonce'
+  | 'scope'
+  | 'details'
+  | 'authentication'
+  | 'credentials'
+  | 'unavailable'
+  | 'server';
 
 interface CodeInfo {
   kind: Kind;
@@ -188,6 +201,26 @@ export const ERROR_CODES = {
     kind: 'scope',
     description: 'The access token does not grant the required scope',
   },
+  ERR_FAPI_TOKEN_AUTHORIZATION_DETAILS_INVALID: {
+    kind: 'token',
+    description: 'The access token authorization_details claim is malformed',
+  },
+  ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS: {
+    kind: 'details',
+    description: 'The access token authorization details do not cover this request',
+  },
+  ERR_FAPI_ACR_INSUFFICIENT: {
+    kind: 'authentication',
+    description: 'A different authentication level is required',
+  },
+  ERR_FAPI_AUTH_TIME_TOO_OLD: {
+    kind: 'authentication',
+    description: 'More recent authentication is required',
+  },
+  ERR_FAPI_CLAIMS_REQUIREMENT: {
+    kind: 'scope',
+    description: 'The access token claims do not meet the requirements of this resource',
+  },
   ERR_FAPI_UNEXPECTED: { kind: 'token', description: 'The access token could not be verified' },
   ERR_FAPI_KEYS_UNAVAILABLE: {
     kind: 'unavailable',
@@ -225,6 +258,8 @@ const KIND_STATUS: Record<Kind, number> = {
   dpop: 401,
   nonce: 401,
   scope: 403,
+  details: 403,
+  authentication: 401,
   credentials: 401,
   unavailable: 503,
   server: 500,
@@ -236,6 +271,8 @@ const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
   dpop: 'invalid_dpop_proof',
   nonce: 'use_dpop_nonce',
   scope: 'insufficient_scope',
+  details: 'insufficient_authorization_details',
+  authentication: 'insufficient_user_authentication',
   credentials: undefined,
   unavailable: undefined,
   server: undefined,
@@ -267,6 +304,10 @@ export interface FapiErrorOptions {
   scheme?: AuthScheme | undefined;
   /** Scopes the resource needs (insufficient_scope only). */
   scope?: readonly string[] | undefined;
+  /** `acr` values the resource accepts (insufficient_user_authentication only, RFC 9470 §3). */
+  acrValues?: readonly string[] | undefined;
+  /** Maximum age of the authentication in seconds (insufficient_user_authentication only). */
+  maxAge?: number | undefined;
   /** What went wrong underneath, for logs; never shown to the client. */
   cause?: unknown;
   /** The rendered `WWW-Authenticate` value (see `renderChallenge`). */
@@ -309,6 +350,10 @@ export class FapiError extends Error {
   readonly scheme: AuthScheme | undefined;
   /** Scopes the resource needs (insufficient_scope only). */
   readonly scope: readonly string[] | undefined;
+  /** `acr` values the resource accepts (insufficient_user_authentication only, RFC 9470 §3). */
+  readonly acrValues: readonly string[] | undefined;
+  /** Maximum authentication age in seconds (insufficient_user_authentication only). */
+  readonly maxAge: number | undefined;
   /**
    * Response headers, lower-cased: `cache-control`, and when known `www-authenticate`,
    * `dpop-nonce`, `x-fapi-interaction-id`. Frozen.
@@ -330,6 +375,8 @@ export class FapiError extends Error {
     this.scheme =
       options.scheme ?? (info.kind === 'dpop' || info.kind === 'nonce' ? 'DPoP' : undefined);
     this.scope = options.scope;
+    this.acrValues = options.acrValues;
+    this.maxAge = options.maxAge;
     this.interactionId = options.interactionId;
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
     if (options.challenge !== undefined) headers['www-authenticate'] = options.challenge;

@@ -28,6 +28,11 @@ export {
   REQUIREMENT_KEYS,
 } from './requirements.js';
 export type { Requirements } from './requirements.js';
+export type {
+  AuthorizationDetail,
+  AuthorizationDetailsRequirement,
+  RequirementContext,
+} from './authorization-details.js';
 export type { DecisionEvent } from './decision.js';
 export type { AccessTokenClaims } from './access-token/claims.js';
 export { localJwks, remoteJwks } from './access-token/keys.js';

@@ -13,6 +13,8 @@ export interface ProtectedResourceMetadata {
   scopes_supported?: string[];
   bearer_methods_supported: ['header'];
   dpop_signing_alg_values_supported?: string[];
+  /** RFC 9728 §2: the `authorization_details` types this resource server understands. */
+  authorization_details_types_supported?: string[];
   dpop_bound_access_tokens_required: boolean;
   tls_client_certificate_bound_access_tokens: boolean;
   [member: string]: unknown;
@@ -48,6 +50,9 @@ export function buildMetadata(
     tls_client_certificate_bound_access_tokens: config.mtls !== undefined,
   };
   if (config.scopesSupported?.length) metadata.scopes_supported = [...config.scopesSupported];
+  if (config.authorizationDetailsTypesSupported?.length) {
+    metadata.authorization_details_types_supported = [...config.authorizationDetailsTypesSupported];
+  }
   if (config.dpop) metadata.dpop_signing_alg_values_supported = [...config.dpop.algorithms];
   return { ...metadata, ...extras };
 }

@@ -88,6 +88,11 @@ export interface ResourceServerOptions {
   /** Listed in the RFC 9728 metadata. */
   scopesSupported?: readonly string[];
   /**
+   * The `authorization_details` types this resource server understands, listed in the RFC 9728
+   * metadata as `authorization_details_types_supported`.
+   */
+  authorizationDetailsTypesSupported?: readonly string[];
+  /**
    * Opaque access tokens are introspected (RFC 7662). A token that looks like a JWT (three
    * dot-separated parts) still goes to JWT validation, so both kinds can be accepted.
    */
@@ -111,6 +116,7 @@ export interface ResolvedOptions {
   clock: () => number;
   onDecision: ((event: DecisionEvent) => void) | undefined;
   scopesSupported: readonly string[] | undefined;
+  authorizationDetailsTypesSupported: readonly string[] | undefined;
   /** Challenge schemes offered, DPoP first. */
   schemes: readonly AuthScheme[];
   introspection: IntrospectionSettings | undefined;
@@ -136,6 +142,7 @@ export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
   'clock',
   'onDecision',
   'scopesSupported',
+  'authorizationDetailsTypesSupported',
   'introspection',
 ];
 
@@ -194,6 +201,10 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     clock,
     onDecision: assertFunction('onDecision', options.onDecision),
     scopesSupported: options.scopesSupported,
+    authorizationDetailsTypesSupported: assertTypeList(
+      'authorizationDetailsTypesSupported',
+      options.authorizationDetailsTypesSupported,
+    ),
     schemes,
   };
 }
@@ -227,4 +238,12 @@ function assertPublicUrl(value: unknown): URL | undefined {
 function assertOptionalString(option: string, value: unknown): string | undefined {
   if (value !== undefined && typeof value !== 'string') failOption(option, 'must be a string');
   return value;
+}
+
+function assertTypeList(option: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((type) => typeof type !== 'string' || type === '')) {
+    failOption(option, 'must be an array of non-empty strings');
+  }
+  return [...(value as string[])];
 }

@@ -45,12 +45,16 @@ export function createRejecter(policy: ChallengePolicy, nonces: NonceSource | un
         description: failure.description,
         scheme: inScheme,
         scope: failure.scope,
+        acrValues: failure.acrValues,
+        maxAge: failure.maxAge,
       };
       const proofFailed =
         failure.error === 'use_dpop_nonce' || failure.error === 'invalid_dpop_proof';
       return new FapiError(failure.code, {
         scheme: inScheme,
         scope: failure.scope,
+        acrValues: failure.acrValues,
+        maxAge: failure.maxAge,
         cause: failure.cause,
         challenge: renderChallenge(subject, policy),
         dpopNonce: nonces && proofFailed ? currentNonce(nonces, nowMs) : undefined,

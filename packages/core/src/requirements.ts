@@ -1,3 +1,8 @@
+import type { AccessTokenClaims } from './access-token/claims.js';
+import {
+  assertAuthorizationDetailsRequirement,
+  type AuthorizationDetailsRequirement,
+} from './authorization-details.js';
 import { FapiError } from './errors.js';
 
 /**
@@ -14,15 +19,36 @@ export interface Requirements {
   anyScope?: readonly string[];
   /** The token must be bound this way. */
   binding?: 'dpop' | 'mtls';
+  /**
+   * An element of the token's `authorization_details` must cover the request (RFC 9396 §9); for
+   * a list, covering any one is enough. The covering elements become the principal's
+   * `authorizationDetails`.
+   */
+  authorizationDetails?:
+    AuthorizationDetailsRequirement | readonly AuthorizationDetailsRequirement[];
+  /** The token's `acr` must be one of these (RFC 9470). */
+  acrValues?: readonly string[];
+  /** The user authenticated at most this many seconds ago (`auth_time`, RFC 9470). */
+  maxAge?: number;
+  /** Any other rule on the token's claims; false answers 403 `insufficient_scope`. */
+  claims?: (claims: AccessTokenClaims) => boolean;
 }
 
 /**
  * The requirement keys core knows; anything else is refused by {@link assertRequirements}.
  *
  * @example
- * REQUIREMENT_KEYS; // ['scopes', 'anyScope', 'binding']
+ * REQUIREMENT_KEYS; // ['scopes', 'anyScope', 'binding', 'authorizationDetails', 'acrValues', 'maxAge', 'claims']
  */
-export const REQUIREMENT_KEYS: readonly (keyof Requirements)[] = ['scopes', 'anyScope', 'binding'];
+export const REQUIREMENT_KEYS: readonly (keyof Requirements)[] = [
+  'scopes',
+  'anyScope',
+  'binding',
+  'authorizationDetails',
+  'acrValues',
+  'maxAge',
+  'claims',
+];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -77,14 +103,42 @@ export function assertRequirements(where: string, value: unknown): Requirements 
   if (binding !== undefined && binding !== 'dpop' && binding !== 'mtls') {
     throw new TypeError(`${where}: binding must be 'dpop' or 'mtls'`);
   }
+  assertConsentShapes(where, requirements);
   checked.add(value);
   return value as Requirements;
 }
 
+/** The shapes of the consent-level keys: authorization details, step-up, claims. */
+function assertConsentShapes(where: string, requirements: Record<string, unknown>): void {
+  const { authorizationDetails, acrValues, maxAge, claims } = requirements;
+  if (authorizationDetails !== undefined) {
+    assertAuthorizationDetailsRequirement(`${where}: authorizationDetails`, authorizationDetails);
+  }
+  if (
+    acrValues !== undefined &&
+    (!Array.isArray(acrValues) ||
+      acrValues.length === 0 ||
+      acrValues.some((value) => typeof value !== 'string' || !ACR_VALUE.test(value)))
+  ) {
+    throw new TypeError(`${where}: acrValues must be a non-empty array of acr values`);
+  }
+  if (maxAge !== undefined && (!Number.isSafeInteger(maxAge) || (maxAge as number) < 0)) {
+    throw new TypeError(`${where}: maxAge must be a non-negative integer (seconds)`);
+  }
+  if (claims !== undefined && typeof claims !== 'function') {
+    throw new TypeError(`${where}: claims must be a function`);
+  }
+}
+
+/** An `acr` value the challenge can carry: no space (the list separator), no quote, no `\`. */
+const ACR_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
 /**
  * Two route declarations combined into one: every scope of both, the one `anyScope` list, the
- * one binding. Throws a TypeError (a route set-up error) for two different `anyScope` lists or
- * two different bindings.
+ * one binding, the one `authorizationDetails` requirement, the one `acrValues` list, the smaller
+ * `maxAge`, and both `claims` predicates. Throws a TypeError (a route set-up error) for two
+ * different `anyScope` lists, two bindings, two `authorizationDetails` requirements or two
+ * different `acrValues` lists: which one wins is not for a library to guess.
  *
  * @example
  * mergeRequirements({ scopes: ['accounts'] }, { binding: 'dpop' });
@@ -100,13 +154,41 @@ export function mergeRequirements(a: Requirements, b: Requirements): Requirement
   if (a.binding && b.binding && a.binding !== b.binding) {
     throw new TypeError('fapi-guard: a route cannot require both DPoP and mTLS binding');
   }
+  if (a.authorizationDetails && b.authorizationDetails) {
+    throw new TypeError(
+      'fapi-guard: a route can require only one authorizationDetails requirement',
+    );
+  }
+  if (a.acrValues && b.acrValues && !sameSet(a.acrValues, b.acrValues)) {
+    throw new TypeError('fapi-guard: a route can require only one acrValues list');
+  }
   const anyScope = a.anyScope ?? b.anyScope;
   const binding = a.binding ?? b.binding;
+  const authorizationDetails = a.authorizationDetails ?? b.authorizationDetails;
+  const acrValues = a.acrValues ?? b.acrValues;
+  const maxAge =
+    a.maxAge !== undefined && b.maxAge !== undefined
+      ? Math.min(a.maxAge, b.maxAge)
+      : (a.maxAge ?? b.maxAge);
+  const claims = bothClaims(a.claims, b.claims);
   return assertRequirements('mergeRequirements', {
     ...(scopes.length > 0 ? { scopes } : {}),
     ...(anyScope ? { anyScope: [...anyScope] } : {}),
     ...(binding ? { binding } : {}),
+    ...(authorizationDetails ? { authorizationDetails } : {}),
+    ...(acrValues ? { acrValues: [...acrValues] } : {}),
+    ...(maxAge !== undefined ? { maxAge } : {}),
+    ...(claims ? { claims } : {}),
   });
+}
+
+function bothClaims(a: Requirements['claims'], b: Requirements['claims']): Requirements['claims'] {
+  if (!a || !b) return a ?? b;
+  return (claims) => {
+    const first = a(claims);
+    // A non-boolean answer is passed on as is, for the check to refuse it.
+    return first === true ? b(claims) : first;
+  };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -2,8 +2,16 @@ import { grantedScopes } from './access-token/claims.js';
 import { createIntrospector } from './access-token/introspection.js';
 import { verifyJwtAccessToken, type JwtAccessTokenPolicy } from './access-token/jwt.js';
 import { TokenCache, type CachedToken } from './access-token/token-cache.js';
+import { validateAuthorizationDetailsClaim } from './authorization-details.js';
 import { tokenBinding, type BindingFeatures, type TokenBinding } from './binding.js';
 import type { ChallengePolicy } from './challenge.js';
+import {
+  checkConsent,
+  contextOf,
+  hasConsentRequirements,
+  noContext,
+  type ConsentPolicy,
+} from './consent.js';
 import type { DecisionEvent } from './decision.js';
 import { verifyDpopProof, type CheckedHeader, type VerifiedDpopProof } from './dpop/proof.js';
 import type { FapiError } from './errors.js';
@@ -15,6 +23,7 @@ import { buildMetadata } from './metadata.js';
 import { checkCertificateBinding, clientCertificateDer } from './mtls/certificate.js';
 import { resolveOptions, type ResourceServerOptions } from './options.js';
 import { createRejecter, misconfigured, type FailureContext } from './rejection.js';
+import { createRequestAuthorization } from './request-authorization.js';
 import { pathOf, readRequest, requestHtu, type ReadRequest } from './request.js';
 import {
   assertRequirements,
@@ -22,6 +31,7 @@ import {
   checkScopes,
   type Requirements,
 } from './requirements.js';
+import { validateStepUpClaims } from './step-up.js';
 import type {
   Binding,
   Principal,
@@ -96,6 +106,10 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     resourceMetadata: config.resourceMetadataUrl,
   };
   const rejecter = createRejecter(challengePolicy, config.dpop?.nonces);
+  const consentPolicy: ConsentPolicy = {
+    resources: config.audiences,
+    clockToleranceS: config.clockToleranceS,
+  };
 
   /**
    * The token's claims and `ath`: from the cache (returned as is: no hash, no await on the hot
@@ -152,6 +166,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   ): Promise<Decision> {
     const found = accessToken(credentials.token, nowMs);
     const { claims, issuer, ath } = found instanceof Promise ? await found : found;
+    // RS-RAR-01: consent claims are checked with the token, whether a route needs them or not.
+    validateAuthorizationDetailsClaim(claims.authorization_details);
+    validateStepUpClaims(claims);
     const demanded = tokenBinding(claims.cnf, credentials.scheme, features);
     // The route's binding first: a token bound the wrong way costs no proof verification.
     checkBinding(demanded.kind, requirements);
@@ -166,7 +183,17 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     // Scopes only once possession is proven.
     const scopes = grantedScopes(claims);
     checkScopes(scopes, requirements);
-    return { subject: claims.sub, clientId: claims.client_id, issuer, scopes, claims, binding };
+    return {
+      subject: claims.sub,
+      clientId: claims.client_id,
+      issuer,
+      scopes,
+      claims,
+      binding,
+      authorizationDetails: [],
+      acr: claims.acr as string | undefined,
+      authTime: claims.auth_time as number | undefined,
+    };
   }
 
   /** Reports a decision to the audit hook, if there is one; the event is built only then. */
@@ -201,7 +228,20 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           'x-fapi-interaction-id': context.interactionId,
         };
         const decision = await decide(read, credentials, requirements, startedMs, responseHeaders);
-        const principal = { ...decision, interactionId: context.interactionId, responseHeaders };
+        let principal: Principal = {
+          ...decision,
+          interactionId: context.interactionId,
+          responseHeaders,
+        };
+        if (hasConsentRequirements(requirements)) {
+          principal = checkConsent(
+            principal,
+            requirements,
+            contextOf(read),
+            consentPolicy,
+            startedMs,
+          );
+        }
         emit(
           () => ({ outcome: 'allow', status: 200, ...where(read), ...who(principal) }),
           startedMs,
@@ -217,11 +257,19 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         throw error;
       }
     },
-    authorize(principal, requirements) {
+    authorize(principal, requirements, requestContext) {
       try {
         checkRequirementsShape(requirements);
         checkBinding(principal.binding.kind, requirements);
         checkScopes(principal.scopes, requirements);
+        if (!hasConsentRequirements(requirements)) return principal;
+        return checkConsent(
+          principal,
+          requirements,
+          requestContext ?? noContext(requirements),
+          consentPolicy,
+          now(),
+        );
       } catch (caught) {
         const error = rejecter.reject(caught, {
           scheme: principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer',
@@ -238,18 +286,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     forRequest(key, describe) {
       const existing = authorizations.get(key);
       if (existing) return existing;
-      let verified: Promise<Principal> | undefined;
-      const authorization: RequestAuthorization = {
-        principal() {
-          verified ??= describeThenVerify(describe);
-          return verified;
-        },
-        async require(requirements) {
-          const principal = await authorization.principal();
-          server.authorize(principal, requirements);
-          return principal;
-        },
-      };
+      const authorization = createRequestAuthorization(server, describe, describeThenVerify);
       authorizations.set(key, authorization);
       return authorization;
     },

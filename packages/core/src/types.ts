@@ -3,6 +3,7 @@
  * (`Principal`), and the verifier itself (`ResourceServer`, `RequestAuthorization`).
  */
 import type { AccessTokenClaims } from './access-token/claims.js';
+import type { AuthorizationDetail, RequirementContext } from './authorization-details.js';
 import type { HeaderInput } from './headers.js';
 import type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 import type { CertificateInput } from './mtls/certificate.js';
@@ -55,6 +56,16 @@ export interface Principal {
   scopes: string[];
   claims: AccessTokenClaims;
   binding: Binding;
+  /**
+   * The elements of the token's `authorization_details` that covered the route's
+   * `authorizationDetails` requirement (RS-RAR-05); `[]` while no requirement asked for them.
+   * The token's whole list stays in `claims.authorization_details`.
+   */
+  authorizationDetails: readonly AuthorizationDetail[];
+  /** The token's `acr` (how the user authenticated), when it has one. */
+  acr: string | undefined;
+  /** The token's `auth_time` (seconds since the epoch), when it has one. */
+  authTime: number | undefined;
   /** The `x-fapi-interaction-id` in force (the client's UUID, or a new one). */
   interactionId: string;
   /**
@@ -78,9 +89,13 @@ export interface RequestAuthorization {
   principal(): Promise<Principal>;
   /**
    * The principal once `requirements` hold for it: verifies first if nothing did yet, then
-   * checks (see {@link ResourceServer.authorize}). Rejects with a FapiError only.
+   * checks (see {@link ResourceServer.authorize}). Rejects with a FapiError only. Resolves with
+   * the request's principal enriched by every requirement checked so far on this request (the
+   * matched `authorizationDetails` of an earlier call are kept). `context` is what an
+   * authorization details `match` sees; without it, the method, path and query of the request
+   * and no path parameters.
    */
-  require(requirements: Requirements): Promise<Principal>;
+  require(requirements: Requirements, context?: RequirementContext): Promise<Principal>;
 }
 
 /**
@@ -101,9 +116,15 @@ export interface ResourceServer {
    * Checks further route requirements against a principal `verify` already returned (for
    * middleware that declares requirements in several places), without verifying the token or
    * the proof again. Throws a `FapiError` ready for the wire, challenging in the
-   * principal's scheme.
+   * principal's scheme. Returns the principal, or a new one carrying the matched
+   * `authorizationDetails` when the requirements asked for them. A requirement with a `match`
+   * needs `context` (else ERR_FAPI_MISCONFIGURED).
    */
-  authorize(principal: Principal, requirements: Requirements): void;
+  authorize(
+    principal: Principal,
+    requirements: Requirements,
+    context?: RequirementContext,
+  ): Principal;
   /**
    * The {@link RequestAuthorization} of one request, created on first use for `key` (the
    * framework's request object) and shared by every later caller with the same key: a global

@@ -9,7 +9,7 @@ import { createKit, expectRejection, type Kit } from './fixture.js';
 describe('assertRequirements: an unknown or malformed requirement is a set-up error', () => {
   test.each<[string, unknown, RegExp]>([
     ['a misspelt key', { scope: ['accounts'] }, /unknown requirement "scope"/],
-    ['a feature this version lacks', { acrValues: ['urn:sca'] }, /unknown requirement "acrValues"/],
+    ['a misspelt key', { acrValue: ['urn:sca'] }, /unknown requirement "acrValue"/],
     ['scopes not an array', { scopes: 'accounts' }, /scopes must be an array/],
     ['a scope with a space', { scopes: ['a b'] }, /is not a scope token/],
     ['an empty anyScope', { anyScope: [] }, /name at least 1 scope/],
@@ -27,7 +27,7 @@ describe('assertRequirements: an unknown or malformed requirement is a set-up er
   });
 
   test('mergeRequirements refuses an unknown key on either side', () => {
-    expect(() => mergeRequirements({ scopes: ['a'] }, { maxAge: 60 } as never)).toThrow(TypeError);
+    expect(() => mergeRequirements({ scopes: ['a'] }, { maxAges: 60 } as never)).toThrow(TypeError);
   });
 });
 
