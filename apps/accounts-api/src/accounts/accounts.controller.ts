@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { FapiPrincipal, RequireScopes, type Principal } from '@fapi-guard/nestjs';
+import { RequireScopes, type Principal } from '@fapi-guard/nestjs';
 import { ApiFapiProtected } from '../common/api-docs.js';
 import { ErrorResponse } from '../common/api-errors.js';
 import {
@@ -11,6 +11,8 @@ import {
   TransactionsResponse,
 } from './accounts.dto.js';
 import { AccountsService, type Caller } from './accounts.service.js';
+import { ConsentGate, type RouteRequest } from '../security/consent-gate.js';
+import { ACCOUNT_ACCESS, consentedAccountIds, namesPathAccount } from '../security/consent.js';
 
 const ACCOUNT_NOT_FOUND = {
   description: 'No such account, or not one the user shared with this client',
@@ -22,21 +24,41 @@ function caller(principal: Principal): Caller {
     subject: principal.subject,
     clientId: principal.clientId,
     interactionId: principal.interactionId,
+    consentedAccounts: consentedAccountIds(principal.authorizationDetails),
   };
 }
 
-/** Account information: needs scope `accounts`, any sender constraint. */
+/** The list: any `account_access` element granting `read_accounts`. */
+const LIST = { type: ACCOUNT_ACCESS, actions: ['read_accounts'] };
+
+/** One account: an `account_access` element granting `action` for the account of the path. */
+const ONE = (action: string) => ({
+  type: ACCOUNT_ACCESS,
+  actions: [action],
+  match: namesPathAccount,
+});
+
+/**
+ * Account information: needs scope `accounts`, any sender constraint, and an `account_access`
+ * authorization details element (RFC 9396) granting the route's action; the list shows only
+ * the accounts the matched elements name, and a single-account route needs an element naming
+ * its account (else 403 `insufficient_authorization_details`).
+ */
 @ApiTags('accounts')
 @ApiFapiProtected('accounts')
 @RequireScopes('accounts')
 @Controller('accounts')
 export class AccountsController {
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly consent: ConsentGate,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "The user's accounts shared with the calling client" })
   @ApiOkResponse({ type: AccountListResponse })
-  async list(@FapiPrincipal() principal: Principal): Promise<AccountListResponse> {
+  async list(@Req() request: RouteRequest): Promise<AccountListResponse> {
+    const principal = await this.consent.require(request, { authorizationDetails: LIST });
     return { data: await this.accounts.listAccounts(caller(principal)) };
   }
 
@@ -45,9 +67,12 @@ export class AccountsController {
   @ApiOkResponse({ type: AccountResponse })
   @ApiNotFoundResponse(ACCOUNT_NOT_FOUND)
   async get(
-    @FapiPrincipal() principal: Principal,
+    @Req() request: RouteRequest,
     @Param('accountId') accountId: string,
   ): Promise<AccountResponse> {
+    const principal = await this.consent.require(request, {
+      authorizationDetails: ONE('read_accounts'),
+    });
     return { data: await this.accounts.getAccount(caller(principal), accountId) };
   }
 
@@ -55,10 +80,13 @@ export class AccountsController {
   @ApiOperation({ summary: 'Booked and available balance' })
   @ApiOkResponse({ type: BalancesResponse })
   @ApiNotFoundResponse(ACCOUNT_NOT_FOUND)
-  balances(
-    @FapiPrincipal() principal: Principal,
+  async balances(
+    @Req() request: RouteRequest,
     @Param('accountId') accountId: string,
   ): Promise<BalancesResponse> {
+    const principal = await this.consent.require(request, {
+      authorizationDetails: ONE('read_balances'),
+    });
     return this.accounts.getBalances(caller(principal), accountId);
   }
 
@@ -66,11 +94,14 @@ export class AccountsController {
   @ApiOperation({ summary: 'Transactions, newest first, by booking date range, paged' })
   @ApiOkResponse({ type: TransactionsResponse })
   @ApiNotFoundResponse(ACCOUNT_NOT_FOUND)
-  transactions(
-    @FapiPrincipal() principal: Principal,
+  async transactions(
+    @Req() request: RouteRequest,
     @Param('accountId') accountId: string,
     @Query() query: TransactionsQuery,
   ): Promise<TransactionsResponse> {
+    const principal = await this.consent.require(request, {
+      authorizationDetails: ONE('read_transactions'),
+    });
     return this.accounts.listTransactions(caller(principal), accountId, query);
   }
 }

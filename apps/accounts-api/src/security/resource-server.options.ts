@@ -8,6 +8,7 @@ import type { ResolvedAppConfig } from '../config/app-config.js';
 import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
 import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
+import { AUTHORIZATION_DETAILS_TYPES } from './consent.js';
 
 /** Scopes this API knows (listed in the RFC 9728 metadata). */
 export const API_SCOPES = ['accounts', 'payments'] as const;
@@ -62,6 +63,7 @@ export function resourceServerOptions(
     publicUrl: config.publicUrl,
     resourceMetadataUrl: `${config.publicUrl}/.well-known/oauth-protected-resource`,
     scopesSupported: API_SCOPES,
+    authorizationDetailsTypesSupported: AUTHORIZATION_DETAILS_TYPES,
     dpop: dpopOptions(config, replay),
     onDecision: (event) => audit.authorization(event),
   };
