@@ -8,10 +8,10 @@
  * `challenge.ts`); adapters copy `status`, `headers` and `body()` to the wire.
  */
 
+import { CONSENT_ERROR_CODES } from './consent-errors.js';
+
 /**
- * The `error` values of RFC 6750 §3.1, RFC 9449 §7.1, §9, RFC 9470 §3
- * (`insufficient_user_authentication`) and the RAR metadata draft
- * (`insufficient_authorization_details`).
+ * The `error` values of RFC 6750 §3.1, RFC 9449 §7.1, §9, RFC 9470 §3 and the RAR metadata draft.
  *
  * @example
  * if (error.error === 'use_dpop_nonce') retryWith(error.headers['dpop-nonce']);
@@ -201,26 +201,7 @@ export const ERROR_CODES = {
     kind: 'scope',
     description: 'The access token does not grant the required scope',
   },
-  ERR_FAPI_TOKEN_AUTHORIZATION_DETAILS_INVALID: {
-    kind: 'token',
-    description: 'The access token authorization_details claim is malformed',
-  },
-  ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS: {
-    kind: 'details',
-    description: 'The access token authorization details do not cover this request',
-  },
-  ERR_FAPI_ACR_INSUFFICIENT: {
-    kind: 'authentication',
-    description: 'A different authentication level is required',
-  },
-  ERR_FAPI_AUTH_TIME_TOO_OLD: {
-    kind: 'authentication',
-    description: 'More recent authentication is required',
-  },
-  ERR_FAPI_CLAIMS_REQUIREMENT: {
-    kind: 'scope',
-    description: 'The access token claims do not meet the requirements of this resource',
-  },
+  ...CONSENT_ERROR_CODES,
   ERR_FAPI_UNEXPECTED: { kind: 'token', description: 'The access token could not be verified' },
   ERR_FAPI_KEYS_UNAVAILABLE: {
     kind: 'unavailable',
@@ -350,9 +331,8 @@ export class FapiError extends Error {
   readonly scheme: AuthScheme | undefined;
   /** Scopes the resource needs (insufficient_scope only). */
   readonly scope: readonly string[] | undefined;
-  /** `acr` values the resource accepts (insufficient_user_authentication only, RFC 9470 §3). */
+  /** RFC 9470 §3 `acr_values` and `max_age` (insufficient_user_authentication only). */
   readonly acrValues: readonly string[] | undefined;
-  /** Maximum authentication age in seconds (insufficient_user_authentication only). */
   readonly maxAge: number | undefined;
   /**
    * Response headers, lower-cased: `cache-control`, and when known `www-authenticate`,

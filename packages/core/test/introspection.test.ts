@@ -191,6 +191,45 @@ describe('opaque DPoP- and mTLS-bound tokens', () => {
     });
   });
 
+  test('acr and auth_time of an introspection response are honoured like JWT claims (RS-STEP-04)', async () => {
+    const rs = server();
+    const strong = opaque({ cnf: { jkt: kit.dpopKey.jkt }, acr: 'urn:strong', auth_time: NOW_S });
+    await expect(
+      rs.verify(await kit.dpopRequest({ token: strong }), {
+        acrValues: ['urn:strong'],
+        maxAge: 60,
+      }),
+    ).resolves.toMatchObject({ acr: 'urn:strong', authTime: NOW_S });
+    const weak = opaque({ cnf: { jkt: kit.dpopKey.jkt }, acr: 'urn:weak', auth_time: NOW_S });
+    const error = await expectRejection(
+      rs,
+      await kit.dpopRequest({ token: weak }),
+      { status: 401, code: 'ERR_FAPI_ACR_INSUFFICIENT', error: 'insufficient_user_authentication' },
+      { acrValues: ['urn:strong'] },
+    );
+    expect(error.headers['www-authenticate']).toMatch(/acr_values="urn:strong"/);
+  });
+
+  test('authorization_details of an introspection response are checked and matched (RS-RAR-01, RS-RAR-02)', async () => {
+    const rs = server();
+    const detail = { type: 'account_access', actions: ['read_balances'], accounts: ['acc-1'] };
+    const granted = opaque({ cnf: { jkt: kit.dpopKey.jkt }, authorization_details: [detail] });
+    await expect(
+      rs.verify(await kit.dpopRequest({ token: granted }), {
+        authorizationDetails: { type: 'account_access', actions: ['read_balances'] },
+      }),
+    ).resolves.toMatchObject({ authorizationDetails: [detail] });
+    const malformed = opaque({
+      cnf: { jkt: kit.dpopKey.jkt },
+      authorization_details: [{ actions: [] }],
+    });
+    await expectRejection(rs, await kit.dpopRequest({ token: malformed }), {
+      status: 401,
+      code: 'ERR_FAPI_TOKEN_AUTHORIZATION_DETAILS_INVALID',
+      error: 'invalid_token',
+    });
+  });
+
   test('an opaque mTLS-bound token needs its certificate', async () => {
     const cert = await createClientCertificate();
     const token = opaque({ cnf: { 'x5t#S256': cert.x5tS256 }, token_type: 'Bearer' });
