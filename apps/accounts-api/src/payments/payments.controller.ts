@@ -15,12 +15,7 @@ import { parseMinor } from '../common/money.js';
 import { APP_CONFIG, type ResolvedAppConfig } from '../config/app-config.js';
 import { ConfiguredBinding } from '../security/configured-binding.decorator.js';
 import { ConsentGate, type RouteRequest } from '../security/consent-gate.js';
-import {
-  PAYMENT_INITIATION,
-  STRONG_ACR,
-  consentIdOf,
-  coversPayment,
-} from '../security/consent.js';
+import { PAYMENT_INITIATION, STRONG_ACR, consentIdOf, coversPayment } from '../security/consent.js';
 import { CreateDomesticPaymentDto, PaymentResponse } from './payments.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { PaymentsService } from './payments.service.js';
