@@ -2,6 +2,9 @@ import {
   assertRequirements,
   assertScopes,
   mergeRequirements,
+  type AccessTokenClaims,
+  type AuthorizationDetailsRequirement,
+  type RequirementContext,
   type Requirements,
 } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -23,6 +26,25 @@ export interface FapiRequirementHandler extends RequestHandler {
   dpopBound(): FapiRequirementHandler;
   /** Adds: the token is certificate-bound (RFC 8705). */
   mtlsBound(): FapiRequirementHandler;
+  /** Adds: an `authorization_details` element covers the request (see {@link requireAuthorizationDetails}). */
+  requireAuthorizationDetails(
+    ...requirements: AuthorizationDetailsRequirement[]
+  ): FapiRequirementHandler;
+  /** Adds: the user authenticated with one of `values` (see {@link requireAcr}). */
+  requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementHandler;
+  /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
+  requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementHandler;
+}
+
+/**
+ * Options of {@link requireAcr}.
+ *
+ * @example
+ * requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 });
+ */
+export interface AcrOptions {
+  /** The user authenticated at most this many seconds ago (`auth_time`). */
+  maxAge?: number;
 }
 
 /**
@@ -95,6 +117,99 @@ export function mtlsBound(): FapiRequirementHandler {
   return requirementHandler('mtlsBound', { binding: 'mtls' });
 }
 
+/**
+ * Requires an element of the token's `authorization_details` (RFC 9396) to cover the request:
+ * its `type`, its `locations` (when present) naming this resource server, every one of
+ * `actions`, and `match(detail, request)` true, where `request` has `method`, `path` and
+ * Express's `req.params`, `req.query` and `req.body` (mount a body parser before it). Several
+ * requirements: any one covered is enough. The covering elements are on
+ * `req.fapi.authorizationDetails`; otherwise 403 `insufficient_authorization_details`, without
+ * request data in the challenge. See {@link requireScopes} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.get(
+ *   '/accounts/:accountId',
+ *   requireAuthorizationDetails({
+ *     type: 'account_access',
+ *     actions: ['read_balances'],
+ *     match: (detail, req) => (detail.accounts as string[]).includes(req.params.accountId as string),
+ *   }),
+ *   (req, res) => res.json({ consent: req.fapi?.authorizationDetails[0] }),
+ * );
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9396#section-9
+ */
+export function requireAuthorizationDetails(
+  ...requirements: AuthorizationDetailsRequirement[]
+): FapiRequirementHandler {
+  return requirementHandler('requireAuthorizationDetails', authorizationDetails(requirements));
+}
+
+/**
+ * Requires the user's authentication to be one of `values` (the token's `acr`) and, with
+ * `maxAge`, at most that many seconds old (`auth_time`). Otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge, so the
+ * client can step up (RFC 9470). See {@link requireScopes} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.post('/high-value-payments', requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 }), pay);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export function requireAcr(
+  values: readonly string[],
+  options?: AcrOptions,
+): FapiRequirementHandler {
+  return requirementHandler('requireAcr', acr('requireAcr', values, options));
+}
+
+/**
+ * Requires `predicate` to hold for the token's claims (any rule the other helpers do not
+ * express); false is 403 `insufficient_scope`, a predicate that throws is a 500.
+ *
+ * @example
+ * ```ts
+ * app.get('/corporate', requireClaims((claims) => claims.customer_type === 'business'), list);
+ * ```
+ */
+export function requireClaims(
+  predicate: (claims: AccessTokenClaims) => boolean,
+): FapiRequirementHandler {
+  return requirementHandler('requireClaims', { claims: predicate });
+}
+
+function authorizationDetails(list: AuthorizationDetailsRequirement[]): Requirements {
+  return {
+    authorizationDetails: list.length === 1 ? (list[0] as AuthorizationDetailsRequirement) : list,
+  };
+}
+
+function acr(helper: string, values: readonly string[], options: AcrOptions = {}): Requirements {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${helper}: options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maxAge') throw new TypeError(`${helper}: unknown option "${key}" (known: maxAge)`);
+  }
+  return {
+    acrValues: values,
+    ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
+  };
+}
+
+/** What a matcher sees of an Express request. */
+function contextOf(req: Request): RequirementContext {
+  return {
+    method: req.method,
+    path: req.path,
+    params: req.params,
+    query: req.query as Record<string, unknown>,
+    body: req.body as unknown,
+  };
+}
+
 function requirementHandler(name: string, requirements: Requirements): FapiRequirementHandler {
   assertRequirements(name, requirements);
   const handler = function fapiRequirement(req: Request, res: Response, next: NextFunction): void {
@@ -104,7 +219,7 @@ function requirementHandler(name: string, requirements: Requirements): FapiRequi
       return;
     }
     authorizationOf(req, state)
-      .require(requirements)
+      .require(requirements, contextOf(req))
       .then(
         (principal) => {
           accept(req, res, principal);
@@ -123,5 +238,11 @@ function requirementHandler(name: string, requirements: Requirements): FapiRequi
       chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
     dpopBound: () => chain({ binding: 'dpop' }),
     mtlsBound: () => chain({ binding: 'mtls' }),
+    requireAuthorizationDetails: (...list: AuthorizationDetailsRequirement[]) =>
+      chain(assertRequirements('requireAuthorizationDetails', authorizationDetails(list))),
+    requireAcr: (values: readonly string[], options?: AcrOptions) =>
+      chain(assertRequirements('requireAcr', acr('requireAcr', values, options))),
+    requireClaims: (predicate: (claims: AccessTokenClaims) => boolean) =>
+      chain(assertRequirements('requireClaims', { claims: predicate })),
   });
 }

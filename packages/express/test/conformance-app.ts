@@ -1,13 +1,26 @@
 import type { Principal } from '@fapi-guard/core';
-import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+  startConformanceServer,
+  type MakeConformanceApp,
+} from '@fapi-guard/testing';
 import type express from 'express';
 import type { Response } from 'express';
-import { fapiGuard, mtlsBound, requireAnyScope, requireScopes } from '../src/index.js';
+import {
+  fapiGuard,
+  mtlsBound,
+  requireAcr,
+  requireAnyScope,
+  requireAuthorizationDetails,
+  requireScopes,
+} from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
 export function principalJson(principal: Principal | undefined) {
-  const { subject, clientId, scopes, binding } = principal as Principal;
-  return { subject, clientId, scopes, binding };
+  const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal as Principal;
+  return { subject, clientId, scopes, binding, authorizationDetails, acr };
 }
 
 const answer = (status: number) => (req: express.Request, res: Response) =>
@@ -19,12 +32,28 @@ export function makeExpressApp(createApp: typeof express): MakeConformanceApp {
     const app = createApp();
     const guard = fapiGuard({ ...fapi, publicPaths: ['/public'] });
     app.use(createApp.urlencoded({ extended: false }));
+    app.use(createApp.json());
     app.use(guard);
     app.get('/accounts', requireScopes('accounts'), answer(200));
     app.post('/payments', requireScopes('payments').dpopBound(), answer(201));
     app.get('/mtls', mtlsBound(), answer(200));
     app.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
     app.get('/unmarked', answer(200));
+    app.post(
+      '/consented-payments',
+      requireAuthorizationDetails(CONFORMANCE_PAYMENT_CONSENT),
+      answer(201),
+    );
+    app.get(
+      '/accounts/:accountId',
+      requireAuthorizationDetails(CONFORMANCE_ACCOUNT_CONSENT),
+      answer(200),
+    );
+    app.get(
+      '/strong',
+      requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
+      answer(200),
+    );
     app.get('/public', (_req, res) => res.json({ ok: true }));
     return startConformanceServer(app, tls, () => guard.close());
   };

@@ -14,6 +14,10 @@ export {
   requireAnyScope,
   dpopBound,
   mtlsBound,
+  requireAuthorizationDetails,
+  requireAcr,
+  requireClaims,
+  type AcrOptions,
   type FapiRequirementMiddleware,
 } from './require.js';
 export { fapiErrorHandler } from './error-handler.js';

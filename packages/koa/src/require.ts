@@ -2,7 +2,10 @@ import {
   assertRequirements,
   assertScopes,
   mergeRequirements,
+  type AccessTokenClaims,
+  type AuthorizationDetailsRequirement,
   type Principal,
+  type RequirementContext,
   type Requirements,
 } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
@@ -25,6 +28,25 @@ export interface FapiRequirementMiddleware {
   dpopBound(): FapiRequirementMiddleware;
   /** Adds: the token is certificate-bound (RFC 8705). */
   mtlsBound(): FapiRequirementMiddleware;
+  /** Adds: an `authorization_details` element covers the request (see {@link requireAuthorizationDetails}). */
+  requireAuthorizationDetails(
+    ...requirements: AuthorizationDetailsRequirement[]
+  ): FapiRequirementMiddleware;
+  /** Adds: the user authenticated with one of `values` (see {@link requireAcr}). */
+  requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementMiddleware;
+  /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
+  requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementMiddleware;
+}
+
+/**
+ * Options of {@link requireAcr}.
+ *
+ * @example
+ * requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 });
+ */
+export interface AcrOptions {
+  /** The user authenticated at most this many seconds ago (`auth_time`). */
+  maxAge?: number;
 }
 
 /**
@@ -97,6 +119,101 @@ export function mtlsBound(): FapiRequirementMiddleware {
   return requirementMiddleware('mtlsBound', { binding: 'mtls' });
 }
 
+/**
+ * Requires an element of the token's `authorization_details` (RFC 9396) to cover the request:
+ * its `type`, its `locations` (when present) naming this resource server, every one of
+ * `actions`, and `match(detail, request)` true, where `request` has `method`, `path` and Koa's
+ * `ctx.params` (set by the router), `ctx.query` and `ctx.request.body` (set by a body parser
+ * mounted before it). Several requirements: any one covered is enough. The covering elements
+ * are on `ctx.state.fapi.authorizationDetails`; otherwise 403
+ * `insufficient_authorization_details`, without request data in the challenge. See
+ * {@link requireScopes} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * router.get(
+ *   '/accounts/:accountId',
+ *   requireAuthorizationDetails({
+ *     type: 'account_access',
+ *     actions: ['read_balances'],
+ *     match: (detail, req) => (detail.accounts as string[]).includes(req.params.accountId as string),
+ *   }),
+ *   (ctx) => (ctx.body = { consent: ctx.state.fapi?.authorizationDetails[0] }),
+ * );
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9396#section-9
+ */
+export function requireAuthorizationDetails(
+  ...requirements: AuthorizationDetailsRequirement[]
+): FapiRequirementMiddleware {
+  return requirementMiddleware('requireAuthorizationDetails', authorizationDetails(requirements));
+}
+
+/**
+ * Requires the user's authentication to be one of `values` (the token's `acr`) and, with
+ * `maxAge`, at most that many seconds old (`auth_time`). Otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge, so the
+ * client can step up (RFC 9470). See {@link requireScopes} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * router.post('/high-value-payments', requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 }), pay);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export function requireAcr(
+  values: readonly string[],
+  options?: AcrOptions,
+): FapiRequirementMiddleware {
+  return requirementMiddleware('requireAcr', acr('requireAcr', values, options));
+}
+
+/**
+ * Requires `predicate` to hold for the token's claims (any rule the other helpers do not
+ * express); false is 403 `insufficient_scope`, a predicate that throws is a 500.
+ *
+ * @example
+ * ```ts
+ * router.get('/corporate', requireClaims((claims) => claims.customer_type === 'business'), list);
+ * ```
+ */
+export function requireClaims(
+  predicate: (claims: AccessTokenClaims) => boolean,
+): FapiRequirementMiddleware {
+  return requirementMiddleware('requireClaims', { claims: predicate });
+}
+
+function authorizationDetails(list: AuthorizationDetailsRequirement[]): Requirements {
+  return {
+    authorizationDetails: list.length === 1 ? (list[0] as AuthorizationDetailsRequirement) : list,
+  };
+}
+
+function acr(helper: string, values: readonly string[], options: AcrOptions = {}): Requirements {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${helper}: options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maxAge') throw new TypeError(`${helper}: unknown option "${key}" (known: maxAge)`);
+  }
+  return {
+    acrValues: values,
+    ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
+  };
+}
+
+/** What a matcher sees of a Koa request. */
+function contextOf(ctx: ParameterizedContext): RequirementContext {
+  const { params } = ctx as ParameterizedContext & { params?: Record<string, unknown> };
+  return {
+    method: ctx.method,
+    path: ctx.path,
+    params: params ?? {},
+    query: ctx.query as Record<string, unknown>,
+    body: (ctx.request as { body?: unknown }).body,
+  };
+}
+
 function requirementMiddleware(
   name: string,
   requirements: Requirements,
@@ -113,7 +230,7 @@ function requirementMiddleware(
     }
     let principal: Principal;
     try {
-      principal = await authorizationOf(ctx, state).require(requirements);
+      principal = await authorizationOf(ctx, state).require(requirements, contextOf(ctx));
     } catch (error) {
       reject(ctx, error, state.forwardErrors);
       return;
@@ -132,5 +249,11 @@ function requirementMiddleware(
       chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
     dpopBound: () => chain({ binding: 'dpop' }),
     mtlsBound: () => chain({ binding: 'mtls' }),
+    requireAuthorizationDetails: (...list: AuthorizationDetailsRequirement[]) =>
+      chain(assertRequirements('requireAuthorizationDetails', authorizationDetails(list))),
+    requireAcr: (values: readonly string[], options?: AcrOptions) =>
+      chain(assertRequirements('requireAcr', acr('requireAcr', values, options))),
+    requireClaims: (predicate: (claims: AccessTokenClaims) => boolean) =>
+      chain(assertRequirements('requireClaims', { claims: predicate })),
   });
 }

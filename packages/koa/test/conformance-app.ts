@@ -1,15 +1,28 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Principal } from '@fapi-guard/core';
-import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+  startConformanceServer,
+  type MakeConformanceApp,
+} from '@fapi-guard/testing';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
-import { fapiGuard, mtlsBound, requireAnyScope, requireScopes } from '../src/index.js';
+import {
+  fapiGuard,
+  mtlsBound,
+  requireAcr,
+  requireAnyScope,
+  requireAuthorizationDetails,
+  requireScopes,
+} from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
 function principalJson(principal: Principal | undefined) {
-  const { subject, clientId, scopes, binding } = principal as Principal;
-  return { subject, clientId, scopes, binding };
+  const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal as Principal;
+  return { subject, clientId, scopes, binding, authorizationDetails, acr };
 }
 
 const answer = (status: number) => (ctx: ParameterizedContext) => {
@@ -28,6 +41,21 @@ export function makeKoaApp(KoaClass: typeof Koa): MakeConformanceApp {
     router.get('/mtls', mtlsBound(), answer(200));
     router.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
     router.get('/unmarked', answer(200));
+    router.post(
+      '/consented-payments',
+      requireAuthorizationDetails(CONFORMANCE_PAYMENT_CONSENT),
+      answer(201),
+    );
+    router.get(
+      '/accounts/:accountId',
+      requireAuthorizationDetails(CONFORMANCE_ACCOUNT_CONSENT),
+      answer(200),
+    );
+    router.get(
+      '/strong',
+      requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
+      answer(200),
+    );
     router.get('/public', (ctx) => {
       ctx.body = { ok: true };
     });

@@ -12,13 +12,14 @@ import {
   type FapiError,
   type Principal,
   type RequestLike,
+  type RequirementContext,
   type Requirements,
   type ResourceServer,
 } from '@fapi-guard/core';
 import { FAPI_RESOURCE_SERVER } from './fapi.constants.js';
 import { FapiHttpException } from './fapi-http.exception.js';
 import type { FapiRequest } from './fapi-principal.decorator.js';
-import { fromPlatformRequest } from './platform-request.util.js';
+import { fromPlatformRequest, requirementContextOf } from './platform-request.util.js';
 import { isPublicRoute, routeRequirements } from './route-policy.decorator.js';
 
 /**
@@ -77,8 +78,9 @@ export class FapiGuard implements CanActivate {
   }
 
   /**
-   * What the route needs of the token, from `@RequireScopes`, `@RequireAnyScope`, `@DpopBound`
-   * and `@MtlsBound`; for each, the handler's decorator replaces the class's.
+   * What the route needs of the token, from `@RequireScopes`, `@RequireAnyScope`, `@DpopBound`,
+   * `@MtlsBound`, `@RequireAuthorizationDetails`, `@RequireAcr` and `@RequireClaims`; for each,
+   * the handler's decorator replaces the class's.
    */
   protected getRequirements(context: ExecutionContext): Requirements {
     return routeRequirements(this.reflector, context.getHandler(), context.getClass());
@@ -105,6 +107,14 @@ export class FapiGuard implements CanActivate {
    */
   protected toRequestLike(context: ExecutionContext): RequestLike {
     return fromPlatformRequest(this.getRequest(context) as object);
+  }
+
+  /**
+   * What an authorization details `match` sees: the method, path, and the platform request's
+   * `params`, `query` and parsed `body`. Override to expose another shape.
+   */
+  protected getRequirementContext(context: ExecutionContext): RequirementContext {
+    return requirementContextOf(this.getRequest(context) as object);
   }
 
   /**
@@ -136,7 +146,7 @@ export class FapiGuard implements CanActivate {
     try {
       return await this.resourceServer
         .forRequest(request, () => this.toRequestLike(context))
-        .require(requirements);
+        .require(requirements, this.getRequirementContext(context));
     } catch (error) {
       if (!isFapiError(error)) throw error;
       // Also on the response now, so a catch-all filter of the application that renders the

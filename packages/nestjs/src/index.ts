@@ -23,11 +23,18 @@ export {
   Public,
   RequireAnyScope,
   RequireScopes,
+  RequireAuthorizationDetails,
+  RequireAcr,
+  RequireClaims,
   type FapiRouteDecorator,
+  type RequireAcrOptions,
 } from './route-policy.decorator.js';
 export { FapiPrincipal, type FapiRequest } from './fapi-principal.decorator.js';
 export { fromPlatformRequest } from './platform-request.util.js';
 export type {
+  AuthorizationDetail,
+  AuthorizationDetailsRequirement,
+  RequirementContext,
   Principal,
   Binding,
   Requirements,

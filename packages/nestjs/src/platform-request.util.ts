@@ -1,4 +1,9 @@
-import { fromNodeRequest, type NodeRequestLike, type RequestLike } from '@fapi-guard/core';
+import {
+  fromNodeRequest,
+  type NodeRequestLike,
+  type RequestLike,
+  type RequirementContext,
+} from '@fapi-guard/core';
 
 /** The members of an Express `Request` read here (it is itself a Node request). */
 interface ExpressRequestLike extends NodeRequestLike {
@@ -47,4 +52,36 @@ export function fromPlatformRequest(request: object): RequestLike {
     host: text(platform.host),
     body: platform.body,
   });
+}
+
+/**
+ * What an authorization details `match` sees of the platform request (Express `req`, Fastify
+ * `request`): the method, the path without query, and the platform's `params`, `query` and
+ * parsed `body`.
+ *
+ * @example
+ * requirementContextOf(request); // { method: 'GET', path: '/accounts/acc-1', params: { accountId: 'acc-1' }, query: {}, body: undefined }
+ */
+export function requirementContextOf(request: object): RequirementContext {
+  const platform = request as {
+    method?: unknown;
+    params?: unknown;
+    query?: unknown;
+    body?: unknown;
+    originalUrl?: unknown;
+    url?: unknown;
+    raw?: { method?: unknown; url?: unknown };
+  };
+  const url = text(platform.originalUrl) ?? text(platform.url) ?? text(platform.raw?.url) ?? '/';
+  return {
+    method: text(platform.method) ?? text(platform.raw?.method) ?? '',
+    path: url.split(/[?#]/, 1)[0] || '/',
+    params: record(platform.params),
+    query: record(platform.query),
+    body: platform.body,
+  };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }

@@ -1,6 +1,12 @@
 import type { CustomDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { assertScopes, type Requirements } from '@fapi-guard/core';
+import {
+  assertRequirements,
+  assertScopes,
+  type AccessTokenClaims,
+  type AuthorizationDetailsRequirement,
+  type Requirements,
+} from '@fapi-guard/core';
 
 /**
  * A decorator factory that also carries the metadata `KEY`, so `Reflector#get`,
@@ -20,6 +26,26 @@ const AnyScopeMetadata = Reflector.createDecorator<readonly string[]>({
   key: 'fapi-guard:any-scope',
 });
 const BindingMetadata = Reflector.createDecorator<'dpop' | 'mtls'>({ key: 'fapi-guard:binding' });
+const AuthorizationDetailsMetadata = Reflector.createDecorator<
+  Pick<Requirements, 'authorizationDetails'>
+>({ key: 'fapi-guard:authorization-details' });
+const AcrMetadata = Reflector.createDecorator<Pick<Requirements, 'acrValues' | 'maxAge'>>({
+  key: 'fapi-guard:acr',
+});
+const ClaimsMetadata = Reflector.createDecorator<Pick<Requirements, 'claims'>>({
+  key: 'fapi-guard:claims',
+});
+
+/**
+ * Options of {@link RequireAcr}.
+ *
+ * @example
+ * const options: RequireAcrOptions = { maxAge: 300 };
+ */
+export interface RequireAcrOptions {
+  /** The user authenticated at most this many seconds ago (`auth_time`). */
+  maxAge?: number;
+}
 
 /**
  * The route needs every one of `scopes` (403 `insufficient_scope` otherwise). On a class it
@@ -72,6 +98,90 @@ export const MtlsBound: FapiRouteDecorator<[]> = Object.assign(() => BindingMeta
 });
 
 /**
+ * The route needs an element of the token's `authorization_details` (RFC 9396) covering the
+ * request: its `type`, its `locations` (when present) naming this resource server, every one
+ * of `actions`, and `match(detail, request)` true, where `request` has the method, path, and
+ * the platform request's `params`, `query` and `body`. Several requirements: any one covered is
+ * enough. Otherwise 403 `insufficient_authorization_details`, without request data in the
+ * challenge. The covering elements are `@FapiPrincipal('authorizationDetails')`. A handler's
+ * own decorator replaces the class's. Shapes are checked when the decorator is applied.
+ *
+ * @example
+ * ```ts
+ * @RequireAuthorizationDetails({
+ *   type: 'account_access',
+ *   actions: ['read_balances'],
+ *   match: (detail, req) => (detail.accounts as string[]).includes(req.params.accountId as string),
+ * })
+ * @Get('accounts/:accountId')
+ * read(@FapiPrincipal('authorizationDetails') consent: AuthorizationDetail[]) {}
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9396#section-9
+ */
+export const RequireAuthorizationDetails: FapiRouteDecorator<AuthorizationDetailsRequirement[]> =
+  Object.assign(
+    (...requirements: AuthorizationDetailsRequirement[]) => {
+      const authorizationDetails =
+        requirements.length === 1 ? requirements[0] : Object.freeze([...requirements]);
+      return AuthorizationDetailsMetadata(
+        assertRequirements('@RequireAuthorizationDetails()', { authorizationDetails }),
+      );
+    },
+    { KEY: AuthorizationDetailsMetadata.KEY },
+  );
+
+/**
+ * The route needs the user's authentication to be one of `values` (the token's `acr`) and,
+ * with `maxAge`, at most that many seconds old (`auth_time`). Otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge, for the
+ * client to step up. A handler's own `@RequireAcr` replaces the class's (both members).
+ *
+ * @example
+ * ```ts
+ * @RequireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 })
+ * @Post('high-value-payments')
+ * pay() {}
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export const RequireAcr: FapiRouteDecorator<
+  [values: readonly string[], options?: RequireAcrOptions]
+> = Object.assign(
+  (values: readonly string[], options: RequireAcrOptions = {}) => {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError('@RequireAcr(): options must be an object');
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== 'maxAge') {
+        throw new TypeError(`@RequireAcr(): unknown option "${key}" (known: maxAge)`);
+      }
+    }
+    const requirement = {
+      acrValues: Object.freeze([...(Array.isArray(values) ? values : [values as never])]),
+      ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
+    };
+    return AcrMetadata(assertRequirements('@RequireAcr()', requirement));
+  },
+  { KEY: AcrMetadata.KEY },
+);
+
+/**
+ * The route needs `predicate` to hold for the token's claims; false is 403
+ * `insufficient_scope`, a predicate that throws is a 500. A handler's own replaces the class's.
+ *
+ * @example
+ * ```ts
+ * @RequireClaims((claims) => claims.customer_type === 'business')
+ * ```
+ */
+export const RequireClaims: FapiRouteDecorator<[(claims: AccessTokenClaims) => boolean]> =
+  Object.assign(
+    (predicate: (claims: AccessTokenClaims) => boolean) =>
+      ClaimsMetadata(assertRequirements('@RequireClaims()', { claims: predicate })),
+    { KEY: ClaimsMetadata.KEY },
+  );
+
+/**
  * Opts a route (or every route of a class) out of `FapiGuard`: no token is read and no FAPI
  * header is added. `@Public(false)` on a handler protects it again inside a `@Public()` class.
  *
@@ -92,6 +202,9 @@ export const REQUIREMENT_METADATA: ReadonlyMap<string, string> = new Map([
   [ScopesMetadata.KEY, '@RequireScopes'],
   [AnyScopeMetadata.KEY, '@RequireAnyScope'],
   [BindingMetadata.KEY, '@DpopBound/@MtlsBound'],
+  [AuthorizationDetailsMetadata.KEY, '@RequireAuthorizationDetails'],
+  [AcrMetadata.KEY, '@RequireAcr'],
+  [ClaimsMetadata.KEY, '@RequireClaims'],
 ]);
 
 /**
@@ -113,6 +226,9 @@ export function routeRequirements(
     ...(scopes && { scopes }),
     ...(anyScope && { anyScope }),
     ...(binding && { binding }),
+    ...reflector.getAllAndOverride(AuthorizationDetailsMetadata, targets),
+    ...reflector.getAllAndOverride(AcrMetadata, targets),
+    ...reflector.getAllAndOverride(ClaimsMetadata, targets),
   };
 }
 

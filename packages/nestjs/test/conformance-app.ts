@@ -2,25 +2,32 @@ import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { MakeConformanceApp } from '@fapi-guard/testing';
+import {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+  type MakeConformanceApp,
+} from '@fapi-guard/testing';
 import {
   DpopBound,
   FapiGuardModule,
   FapiPrincipal,
   MtlsBound,
   Public,
+  RequireAcr,
   RequireAnyScope,
+  RequireAuthorizationDetails,
   RequireScopes,
   type Principal,
 } from '../src/index.js';
 import { listen } from './fixture.js';
 
 function view(principal: Principal) {
-  const { subject, clientId, scopes, binding } = principal;
-  return { subject, clientId, scopes, binding };
+  const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal;
+  return { subject, clientId, scopes, binding, authorizationDetails, acr };
 }
 
-/** The six routes every adapter's conformance app serves, with this adapter's decorators. */
+/** The routes every adapter's conformance app serves, with this adapter's decorators. */
 @Controller()
 class ConformanceController {
   @RequireScopes('accounts')
@@ -50,6 +57,24 @@ class ConformanceController {
 
   @Get('unmarked')
   unmarked(@FapiPrincipal() principal: Principal) {
+    return view(principal);
+  }
+
+  @RequireAuthorizationDetails(CONFORMANCE_PAYMENT_CONSENT)
+  @Post('consented-payments')
+  consentedPayment(@FapiPrincipal() principal: Principal) {
+    return view(principal);
+  }
+
+  @RequireAuthorizationDetails(CONFORMANCE_ACCOUNT_CONSENT)
+  @Get('accounts/:accountId')
+  account(@FapiPrincipal() principal: Principal) {
+    return view(principal);
+  }
+
+  @RequireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge })
+  @Get('strong')
+  strong(@FapiPrincipal() principal: Principal) {
     return view(principal);
   }
 

@@ -1,4 +1,10 @@
 export { conformanceCases } from './cases/index.js';
+export {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+  CONFORMANCE_STRONG_ACR,
+} from './consent-routes.js';
 export { runConformanceSuite, type ConformanceSuiteOptions } from './suite.js';
 export { startConformanceServer } from './server.js';
 export { sendRequest } from './http.js';

@@ -10,6 +10,11 @@ import {
   type Requirements,
 } from '@fapi-guard/core';
 import { assertConformance } from './assert.js';
+import {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+} from './consent-routes.js';
 import { startConformanceServer } from './server.js';
 import { runConformanceSuite } from './suite.js';
 import type { ConformanceResponse, MakeConformanceApp } from './types.js';
@@ -20,7 +25,19 @@ const ROUTES: Record<string, [Requirements, number]> = {
   'GET /mtls': [{ binding: 'mtls' }, 200],
   'GET /any': [{ anyScope: ['admin', 'accounts'] }, 200],
   'GET /unmarked': [{}, 200],
+  'POST /consented-payments': [{ authorizationDetails: CONFORMANCE_PAYMENT_CONSENT }, 201],
+  'GET /accounts/:accountId': [{ authorizationDetails: CONFORMANCE_ACCOUNT_CONSENT }, 200],
+  'GET /strong': [{ ...CONFORMANCE_STEP_UP }, 200],
 };
+
+/** The route of a request and its path parameters (only `/accounts/:accountId` has one). */
+function routeOf(method: string, path: string) {
+  const account = /^\/accounts\/([^/]+)$/.exec(path);
+  if (account) {
+    return { route: ROUTES[`${method} /accounts/:accountId`], params: { accountId: account[1] } };
+  }
+  return { route: ROUTES[`${method} ${path}`], params: {} };
+}
 
 const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
   const rs = createResourceServer(fapi);
@@ -31,16 +48,27 @@ const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
   const listener = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method === 'GET' && path === '/public') return json(res, 200, {}, { ok: true });
-    const route = ROUTES[`${req.method} ${path}`];
+    const { route, params } = routeOf(req.method ?? '', path ?? '/');
     if (!route) return json(res, 404, {}, {});
     let text = '';
     for await (const chunk of req) text += chunk;
     const form = /^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '');
-    const body = form ? Object.fromEntries(new URLSearchParams(text)) : undefined;
+    const isJson = /^application\/json/.test(req.headers['content-type'] ?? '');
+    const body = form
+      ? Object.fromEntries(new URLSearchParams(text))
+      : isJson
+        ? (JSON.parse(text) as unknown)
+        : undefined;
     try {
-      const principal = await rs.verify(fromNodeRequest(req, { body }), route[0]);
-      const { subject, clientId, scopes, binding } = principal;
-      json(res, route[1], principal.responseHeaders, { subject, clientId, scopes, binding });
+      const context = { method: req.method ?? '', path: path ?? '/', params, query: {}, body };
+      const principal = await rs
+        .forRequest(req, () => fromNodeRequest(req, { body }))
+        .require(route[0], context);
+      const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal;
+      json(res, route[1], principal.responseHeaders, {
+        ...{ subject, clientId, scopes, binding },
+        ...{ authorizationDetails, acr },
+      });
     } catch (error) {
       if (!isFapiError(error)) throw error;
       json(res, error.status, error.headers, error.body());

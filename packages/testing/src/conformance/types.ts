@@ -39,9 +39,16 @@ export interface ConformanceAppOptions {
  * | `GET /any` | any of `admin`, `accounts` | 200, same JSON |
  * | `GET /unmarked` | none stated (no helper, no decorator): still guarded | 200, same JSON |
  * | `GET /public` | explicitly public (Express/Koa `publicPaths: ['/public']`, Nest `@Public()`) | 200 `{ ok: true }` |
+ * | `POST /consented-payments` | authorization details `CONFORMANCE_PAYMENT_CONSENT` (JSON body `{ amount, currency }`) | 201, same JSON |
+ * | `GET /accounts/:accountId` | authorization details `CONFORMANCE_ACCOUNT_CONSENT` | 200, same JSON |
+ * | `GET /strong` | step-up `CONFORMANCE_STEP_UP`: `acr` `CONFORMANCE_STRONG_ACR`, `maxAge` 300 | 200, same JSON |
+ *
+ * The JSON of guarded routes is `{ subject, clientId, scopes, binding, authorizationDetails, acr }`
+ * of the principal the route's helpers produced (the matched authorization details included).
  *
  * Form bodies (`application/x-www-form-urlencoded`) are parsed before the guard, so a body
- * `access_token` reaches core. Guarded responses carry `principal.responseHeaders`; rejections
+ * `access_token` reaches core; JSON bodies are parsed too (the consented payment's matcher reads
+ * them). Guarded responses carry `principal.responseHeaders`; rejections
  * carry the FapiError's `status`, `headers` and JSON `body()` (`application/json`).
  */
 export type MakeConformanceApp = (options: ConformanceAppOptions) => Promise<ConformanceApp>;

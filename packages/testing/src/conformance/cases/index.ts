@@ -1,6 +1,7 @@
 import type { ConformanceCase } from '../types.js';
 import { acceptCases } from './accept.js';
 import { accessTokenCases } from './access-token.js';
+import { consentCases } from './consent.js';
 import { credentialCases } from './credentials.js';
 import { dpopCases } from './dpop.js';
 import { guardCases } from './guard.js';
@@ -12,7 +13,8 @@ import { mtlsCases } from './mtls.js';
  * docs/requirements.md over HTTP (same status, `error`, challenge scheme and core code as core's
  * own vector tests), the "must not be rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
  * through `Client-Cert`, the guard on a route with no requirement of its own, and the one
- * explicitly public route (and spellings of its path that must not be public).
+ * explicitly public route (and spellings of its path that must not be public), and the
+ * consent routes (authorization details and step-up, RS-RAR-01..05, RS-STEP-01..03).
  */
 export const conformanceCases: ConformanceCase[] = [
   ...credentialCases,
@@ -21,4 +23,5 @@ export const conformanceCases: ConformanceCase[] = [
   ...mtlsCases,
   ...acceptCases,
   ...guardCases,
+  ...consentCases,
 ];
