@@ -1,6 +1,11 @@
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes, type Principal } from '@fapi-guard/nestjs';
+import {
+  FapiPrincipal,
+  RequireAuthorizationDetails,
+  RequireScopes,
+  type Principal,
+} from '@fapi-guard/nestjs';
 import { ApiFapiProtected } from '../common/api-docs.js';
 import { ErrorResponse } from '../common/api-errors.js';
 import {
@@ -11,7 +16,6 @@ import {
   TransactionsResponse,
 } from './accounts.dto.js';
 import { AccountsService, type Caller } from './accounts.service.js';
-import { ConsentGate, type RouteRequest } from '../security/consent-gate.js';
 import { ACCOUNT_ACCESS, consentedAccountIds, namesPathAccount } from '../security/consent.js';
 
 const ACCOUNT_NOT_FOUND = {
@@ -49,59 +53,50 @@ const ONE = (action: string) => ({
 @RequireScopes('accounts')
 @Controller('accounts')
 export class AccountsController {
-  constructor(
-    private readonly accounts: AccountsService,
-    private readonly consent: ConsentGate,
-  ) {}
+  constructor(private readonly accounts: AccountsService) {}
 
   @Get()
   @ApiOperation({ summary: "The user's accounts shared with the calling client" })
   @ApiOkResponse({ type: AccountListResponse })
-  async list(@Req() request: RouteRequest): Promise<AccountListResponse> {
-    const principal = await this.consent.require(request, { authorizationDetails: LIST });
+  @RequireAuthorizationDetails(LIST)
+  async list(@FapiPrincipal() principal: Principal): Promise<AccountListResponse> {
     return { data: await this.accounts.listAccounts(caller(principal)) };
   }
 
   @Get(':accountId')
+  @RequireAuthorizationDetails(ONE('read_accounts'))
   @ApiOperation({ summary: 'One account' })
   @ApiOkResponse({ type: AccountResponse })
   @ApiNotFoundResponse(ACCOUNT_NOT_FOUND)
   async get(
-    @Req() request: RouteRequest,
+    @FapiPrincipal() principal: Principal,
     @Param('accountId') accountId: string,
   ): Promise<AccountResponse> {
-    const principal = await this.consent.require(request, {
-      authorizationDetails: ONE('read_accounts'),
-    });
     return { data: await this.accounts.getAccount(caller(principal), accountId) };
   }
 
   @Get(':accountId/balances')
+  @RequireAuthorizationDetails(ONE('read_balances'))
   @ApiOperation({ summary: 'Booked and available balance' })
   @ApiOkResponse({ type: BalancesResponse })
   @ApiNotFoundResponse(ACCOUNT_NOT_FOUND)
-  async balances(
-    @Req() request: RouteRequest,
+  balances(
+    @FapiPrincipal() principal: Principal,
     @Param('accountId') accountId: string,
   ): Promise<BalancesResponse> {
-    const principal = await this.consent.require(request, {
-      authorizationDetails: ONE('read_balances'),
-    });
     return this.accounts.getBalances(caller(principal), accountId);
   }
 
   @Get(':accountId/transactions')
+  @RequireAuthorizationDetails(ONE('read_transactions'))
   @ApiOperation({ summary: 'Transactions, newest first, by booking date range, paged' })
   @ApiOkResponse({ type: TransactionsResponse })
   @ApiNotFoundResponse(ACCOUNT_NOT_FOUND)
-  async transactions(
-    @Req() request: RouteRequest,
+  transactions(
+    @FapiPrincipal() principal: Principal,
     @Param('accountId') accountId: string,
     @Query() query: TransactionsQuery,
   ): Promise<TransactionsResponse> {
-    const principal = await this.consent.require(request, {
-      authorizationDetails: ONE('read_transactions'),
-    });
     return this.accounts.listTransactions(caller(principal), accountId, query);
   }
 }
