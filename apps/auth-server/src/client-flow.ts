@@ -20,6 +20,7 @@ import {
   type FlowStep,
 } from './transport.js';
 
+export { CookieJar } from './transport.js';
 export type { ClientTls, FetchLike, FlowPhase, FlowStep } from './transport.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -58,6 +59,12 @@ export interface ObtainAccessTokenOptions {
   acrValues?: string;
   /** The one-time code typed at login (the strong acr's second factor). */
   otp?: string;
+  /**
+   * The user agent's cookies at the AS, kept across calls: a later authorization reuses the
+   * login session (no login prompt) unless it asks for more, e.g. an `acr_values` the session
+   * does not have (step-up). Default: a new jar per call (every call logs in).
+   */
+  cookies?: CookieJar;
   /** Replace the transport entirely (then `tls`/`ca` only decide the client auth method). */
   fetch?: FetchLike;
   /** Called after every HTTP response. */
@@ -162,6 +169,7 @@ export async function obtainAccessToken(
       username,
       password,
       otp: options.otp,
+      jar: options.cookies ?? new CookieJar(),
       fetch: transport.fetch,
       setPhase: (p) => (phase = p),
     });
@@ -217,11 +225,12 @@ async function driveUserAgent(
     username: string;
     password: string;
     otp: string | undefined;
+    jar: CookieJar;
     fetch: FetchLike;
     setPhase: (p: FlowPhase) => void;
   },
 ): Promise<string> {
-  const jar = new CookieJar();
+  const { jar } = ctx;
   const request = async (url: string, method: 'GET' | 'POST', body?: URLSearchParams) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     const cookie = jar.header(url);

@@ -10,6 +10,7 @@ export {
   type SigningAlg,
 } from './auth-server.js';
 export {
+  CookieJar,
   obtainAccessToken,
   introspectToken,
   generateDpopKey,

@@ -5,6 +5,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import {
+  CookieJar,
   generateDpopKey,
   introspectToken,
   obtainAccessToken,
@@ -192,6 +193,33 @@ describe('dev AS: Rich Authorization Requests and acr', () => {
       'account_access',
       'payment_initiation',
     ]);
+  });
+
+  it('reuses a password session, but asks for the login again when acr_values needs more (step-up)', async () => {
+    const issuer = jwtServer!.issuer;
+    const cookies = new CookieJar();
+    const base = {
+      issuer,
+      clientId: mtls.clientId,
+      tls: { cert: mtls.cert, key: mtls.key },
+      scope: 'openid payments',
+      resource: API,
+      cookies,
+      ...alice,
+    };
+    const phases = (steps: { phase: string }[]) => steps.map((s) => s.phase);
+    const first = await obtainAccessToken(base);
+    expect(phases(first.steps)).toContain('login');
+    const reused = await obtainAccessToken(base);
+    expect(phases(reused.steps)).not.toContain('login');
+    expect((await verified(issuer, reused.accessToken)).acr).toBe(ACR_PASSWORD);
+    const stepped = await obtainAccessToken({
+      ...base,
+      acrValues: ACR_STRONG,
+      otp: DEV_ONE_TIME_CODE,
+    });
+    expect(phases(stepped.steps)).toContain('login');
+    expect((await verified(issuer, stepped.accessToken)).acr).toBe(ACR_STRONG);
   });
 
   it('returns the details, acr and auth_time from introspection of an opaque token', async () => {
