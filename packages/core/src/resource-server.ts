@@ -122,9 +122,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   async function verifyAccessToken(token: string, nowMs: number): Promise<CachedToken> {
     const ath = sha256Base64url(token);
     if (introspector && !looksLikeJwt(token)) {
-      return { ...(await introspector.introspect(token, ath)), ath };
+      const introspected = { ...(await introspector.introspect(token, ath)), ath };
+      validateConsentClaims(introspected.claims);
+      return introspected;
     }
     const verified = { ...(await verifyJwtAccessToken(token, jwtPolicy, nowMs / 1000)), ath };
+    validateConsentClaims(verified.claims);
     tokenCache?.set(token, verified, nowMs);
     return verified;
   }
@@ -166,9 +169,6 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   ): Promise<Decision> {
     const found = accessToken(credentials.token, nowMs);
     const { claims, issuer, ath } = found instanceof Promise ? await found : found;
-    // RS-RAR-01: consent claims are checked with the token, whether a route needs them or not.
-    validateAuthorizationDetailsClaim(claims.authorization_details);
-    validateStepUpClaims(claims);
     const demanded = tokenBinding(claims.cnf, credentials.scheme, features);
     // The route's binding first: a token bound the wrong way costs no proof verification.
     checkBinding(demanded.kind, requirements);
@@ -371,6 +371,15 @@ function checkRequirementsShape(requirements: Requirements): void {
   } catch (cause) {
     throw misconfigured(cause);
   }
+}
+
+/**
+ * RS-RAR-01, RS-STEP-03: consent claims are checked with the token (before it is cached),
+ * whether a route needs them or not.
+ */
+function validateConsentClaims(claims: Record<string, unknown>): void {
+  validateAuthorizationDetailsClaim(claims.authorization_details);
+  validateStepUpClaims(claims);
 }
 
 /** Three dot-separated parts: JWT validation; anything else is an opaque token. */

@@ -15,7 +15,10 @@ import {
   fapiErrorHandler,
   fapiGuard,
   mtlsBound,
+  requireAcr,
   requireAnyScope,
+  requireAuthorizationDetails,
+  requireClaims,
   requireScopes,
   type FapiGuardOptions,
 } from '../src/index.js';
@@ -258,6 +261,34 @@ describe.each([
   });
 
   describe('route helpers add requirements', () => {
+    test('matched authorization details stay on ctx.state.fapi through a later helper; the matcher sees ctx.params', async () => {
+      const detail = { type: 'account_access', accounts: ['acc-1'] };
+      const callback = app(PUBLIC, (router) =>
+        router.get(
+          '/accounts/:id',
+          requireAuthorizationDetails({
+            type: 'account_access',
+            match: (d, r) => (d.accounts as string[]).includes(r.params.id as string),
+          }),
+          requireScopes('accounts').requireAcr(['urn:strong']),
+          (ctx) => {
+            ctx.body = { details: ctx.state.fapi?.authorizationDetails, acr: ctx.state.fapi?.acr };
+          },
+        ),
+      );
+      const mint = { claims: { authorization_details: [detail], acr: 'urn:strong' } };
+      const ok = await request(callback)
+        .get('/accounts/acc-1')
+        .set(await f.dpopHeaders('https://api.bank.test/accounts/acc-1', 'GET', mint))
+        .expect(200);
+      expect(ok.body).toEqual({ details: [detail], acr: 'urn:strong' });
+      const other = await request(callback)
+        .get('/accounts/acc-2')
+        .set(await f.dpopHeaders('https://api.bank.test/accounts/acc-2', 'GET', mint))
+        .expect(403);
+      expect(other.body.error).toBe('insufficient_authorization_details');
+    });
+
     test('verifies once: scope and binding checked against the one principal', async () => {
       const callback = app(PUBLIC, (router) =>
         router.post('/payments', requireScopes('payments').dpopBound(), (ctx) => {
@@ -474,5 +505,52 @@ describe('middleware shape', () => {
     expect(() => fapiGuard({ ...f.options, ...(extra as object) })).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringContaining(option) }),
     );
+  });
+
+  test.each([
+    ['requireAcr without values', () => requireAcr([]), /acrValues must be/],
+    [
+      'a misspelt requireAcr option',
+      () => requireAcr(['a'], { maxage: 1 } as never),
+      /unknown option "maxage"/,
+    ],
+    [
+      'requireAuthorizationDetails without a type',
+      () => requireAuthorizationDetails({} as never),
+      /type must be/,
+    ],
+    [
+      'requireAuthorizationDetails with nothing',
+      () => requireAuthorizationDetails(),
+      /name at least one/,
+    ],
+    [
+      'requireClaims without a function',
+      () => requireClaims('x' as never),
+      /claims must be a function/,
+    ],
+    [
+      'a chained requireAcr with a bad maxAge',
+      () => requireScopes('a').requireAcr(['a'], { maxAge: -1 }),
+      /maxAge must be/,
+    ],
+  ])('%s is a TypeError at set-up', (_name, make, message) => {
+    expect(make).toThrow(
+      expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(message) }),
+    );
+  });
+
+  test('consent helpers chain like the others', () => {
+    const claims = () => true;
+    expect(
+      requireAuthorizationDetails({ type: 'a' }, { type: 'b' })
+        .requireAcr(['x'], { maxAge: 60 })
+        .requireClaims(claims).requirements,
+    ).toEqual({
+      authorizationDetails: [{ type: 'a' }, { type: 'b' }],
+      acrValues: ['x'],
+      maxAge: 60,
+      claims,
+    });
   });
 });
