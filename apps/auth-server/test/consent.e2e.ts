@@ -13,7 +13,7 @@ import {
 } from '../src/client-flow.js';
 import { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from '../src/consent.js';
 import { loadDevFixtures } from '../src/fixtures.js';
-import { validateJson } from '../src/json-schema.js';
+import { assertSupportedSchema, validateJson, type JsonSchema } from '../src/json-schema.js';
 import { ensureAuthServerBuilt, spawnAuthServer, type SpawnedAuthServer } from '../src/spawn.js';
 
 const fixtures = loadDevFixtures();
@@ -62,6 +62,18 @@ afterAll(async () => {
 });
 
 describe('authorization details schemas', () => {
+  it('refuse a keyword the validator does not implement, so no schema checks less than it says', () => {
+    expect(() =>
+      assertSupportedSchema({
+        type: 'object',
+        properties: { amount: { type: 'string', format: 'decimal' } as unknown as JsonSchema },
+      }),
+    ).toThrow(new TypeError('#/properties/amount: unsupported JSON Schema keyword format'));
+    expect(() =>
+      assertSupportedSchema({ additionalProperties: true } as unknown as JsonSchema),
+    ).toThrow(/additionalProperties must be false/);
+  });
+
   it('accept the documented shapes and name what is wrong in others', async () => {
     const { AUTHORIZATION_DETAILS_SCHEMAS } = await import('../src/consent.js');
     expect(validateJson(AUTHORIZATION_DETAILS_SCHEMAS.account_access!, ACCOUNTS)).toEqual([]);
