@@ -14,16 +14,13 @@ import {
   type KoaContextWithOIDC,
   type RichAuthorizationRequestsActiveConfiguration,
 } from 'oidc-provider';
+import { ACR_PASSWORD, ACR_STRONG } from './constants.js';
 import { assertSupportedSchema, validateJson, type JsonSchema } from './json-schema.js';
 
-/** `acr` of a login with the password only. */
-export const ACR_PASSWORD = 'urn:fapi-guard:acr:pwd';
-/** `acr` of a login with the password and the one-time code (the second factor). */
-export const ACR_STRONG = 'urn:fapi-guard:acr:strong';
+export { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
+
 /** The `acr` values this AS can produce, weakest first (`acr_values_supported`). */
 export const ACR_VALUES = [ACR_PASSWORD, ACR_STRONG] as const;
-/** The fixed one-time code every demo user "receives" (DEV ONLY: a real second factor is per user and per login). */
-export const DEV_ONE_TIME_CODE = '246810';
 
 /** Actions an `account_access` element may grant. */
 export const ACCOUNT_ACTIONS = ['read_accounts', 'read_balances', 'read_transactions'] as const;

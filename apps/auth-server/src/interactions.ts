@@ -13,13 +13,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { AuthorizationDetail } from 'oidc-provider';
-import {
-  ACR_PASSWORD,
-  ACR_STRONG,
-  DEV_ONE_TIME_CODE,
-  grantedDetails,
-  needsSecondFactor,
-} from './consent.js';
+import { grantedDetails, needsSecondFactor } from './consent.js';
+import { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
 import type { DemoUser } from './fixtures.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;

@@ -11,6 +11,7 @@ import {
   type DemoUser,
   type DevFixtures,
 } from '../../../auth-server/dist/fixtures.js';
+import { ACR_STRONG, DEV_ONE_TIME_CODE } from '../../../auth-server/dist/constants.js';
 import { DEMO_ACCOUNTS } from '../store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from './api-client.js';
 import {
@@ -22,9 +23,7 @@ import {
 import type { Printer } from './printer.js';
 
 /** The strong `acr` of the development AS (password and one-time code). */
-export const STRONG_ACR = 'urn:fapi-guard:acr:strong';
-/** The development AS's fixed one-time code (DEV ONLY). */
-const DEV_ONE_TIME_CODE = '246810';
+export const STRONG_ACR = ACR_STRONG;
 /** The creditor of the high-value payment. */
 export const LANDLORD = { name: 'Landlord Ltd', iban: 'GB82WEST12345698765432' };
 /** The high-value payment's amount: above the API's default STRONG_AUTH_THRESHOLD (500.00). */
