@@ -10,6 +10,7 @@ import {
   introspectToken,
   obtainAccessToken,
   type AuthorizationDetailRequest,
+  type FetchLike,
 } from '../src/client-flow.js';
 import { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from '../src/consent.js';
 import { loadDevFixtures } from '../src/fixtures.js';
@@ -36,6 +37,7 @@ const PAYMENT: AuthorizationDetailRequest = {
 
 let jwtServer: SpawnedAuthServer | undefined;
 let opaqueServer: SpawnedAuthServer | undefined;
+let consentServer: SpawnedAuthServer | undefined;
 
 async function verified(issuer: string, token: string) {
   const response = await undiciFetch(`${issuer}/jwks`, { dispatcher: agent });
@@ -50,14 +52,15 @@ async function verified(issuer: string, token: string) {
 
 beforeAll(async () => {
   ensureAuthServerBuilt();
-  [jwtServer, opaqueServer] = await Promise.all([
+  [jwtServer, opaqueServer, consentServer] = await Promise.all([
     spawnAuthServer({ env: { AT_FORMAT: 'jwt' } }),
     spawnAuthServer({ env: { AT_FORMAT: 'opaque' } }),
+    spawnAuthServer({ env: { AUTO_CONSENT: '0' } }),
   ]);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([jwtServer?.stop(), opaqueServer?.stop()]);
+  await Promise.all([jwtServer?.stop(), opaqueServer?.stop(), consentServer?.stop()]);
   await agent.close();
 });
 
@@ -232,6 +235,47 @@ describe('dev AS: Rich Authorization Requests and acr', () => {
     });
     expect(phases(stepped.steps)).toContain('login');
     expect((await verified(issuer, stepped.accessToken)).acr).toBe(ACR_STRONG);
+  });
+
+  it('shows the user what is granted on the consent page (HTML and JSON)', async () => {
+    const issuer = consentServer!.issuer;
+    const pages: { json: Record<string, unknown>; html: string }[] = [];
+    // The transport of the flow, plus: on the consent prompt, the same page as a browser sees it.
+    const fetchWithCa = (async (url: string, init: Record<string, unknown>) => {
+      const response = await undiciFetch(url, { ...init, dispatcher: agent } as never);
+      if (!new URL(url).pathname.startsWith('/interaction/') || response.status !== 200) {
+        return response;
+      }
+      const json = (await response.clone().json()) as Record<string, unknown>;
+      if ((json.prompt as { name: string }).name === 'consent') {
+        const headers = { ...(init.headers as Record<string, string>), accept: 'text/html' };
+        const html = await (
+          await undiciFetch(url, { method: 'GET', headers, dispatcher: agent })
+        ).text();
+        pages.push({ json, html });
+      }
+      return response;
+    }) as unknown as FetchLike;
+    const result = await obtainAccessToken({
+      issuer,
+      clientId: dpop.clientId,
+      clientKey: dpop.privateJwk,
+      dpopKey: await generateDpopKey(),
+      scope: 'openid accounts payments',
+      resource: API,
+      authorizationDetails: [ACCOUNTS, PAYMENT],
+      fetch: fetchWithCa,
+      ...alice,
+    });
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.json.authorization_details).toEqual([ACCOUNTS, PAYMENT]);
+    expect(pages[0]!.html).toContain(
+      'Read balances, transactions of account(s) <code>acc-5f1c2d8e</code>',
+    );
+    expect(pages[0]!.html).toContain(
+      'Pay up to <strong>25.00 GBP</strong> to Bob Example <code>GB43FAPG20051563918204</code> (Dinner)',
+    );
+    expect(result.authorizationDetails).toHaveLength(2);
   });
 
   it('returns the details, acr and auth_time from introspection of an opaque token', async () => {
