@@ -24,6 +24,25 @@ describe('renderChallenge (RS-ERR-01..04, RS-DPOP-16)', () => {
     );
   });
 
+  test('insufficient_user_authentication carries acr_values and max_age as RFC 9470 §3 shows (RS-STEP-02)', () => {
+    const error = new FapiError('ERR_FAPI_ACR_INSUFFICIENT', {
+      scheme: 'Bearer',
+      acrValues: ['urn:bank:acr:strong', 'urn:bank:acr:sca'],
+      maxAge: 300,
+    });
+    expect(renderChallenge(error, { schemes: ['Bearer'], dpopAlgorithms: [] })).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:bank:acr:strong urn:bank:acr:sca", max_age="300"',
+    );
+    expect(
+      renderChallenge(
+        new FapiError('ERR_FAPI_AUTH_TIME_TOO_OLD', { scheme: 'Bearer', maxAge: 0 }),
+        { schemes: ['Bearer'], dpopAlgorithms: [] },
+      ),
+    ).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="More recent authentication is required", max_age="0"',
+    );
+  });
+
   test('an ambiguous error goes into both challenges (RFC 9449 §7.2)', () => {
     expect(renderChallenge(new FapiError('ERR_FAPI_MULTIPLE_METHODS'), policy)).toBe(
       'DPoP error="invalid_request", error_description="Multiple methods used to include access token", algs="PS256 ES256 EdDSA", ' +

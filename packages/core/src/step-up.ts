@@ -45,6 +45,10 @@ export function checkStepUp(
     throw new FapiError('ERR_FAPI_ACR_INSUFFICIENT', options);
   }
   if (maxAge !== undefined) {
+    // A clock that fails (NaN) must not make every authentication look recent.
+    if (!Number.isFinite(nowS)) {
+      throw misconfigured(new TypeError('clock must return milliseconds since the epoch'));
+    }
     const authTime = claims.auth_time;
     if (typeof authTime !== 'number' || authTime + maxAge < nowS - clockToleranceS) {
       throw new FapiError('ERR_FAPI_AUTH_TIME_TOO_OLD', options);

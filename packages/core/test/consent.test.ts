@@ -308,6 +308,30 @@ describe('the pipeline hands the matched details on without changing the shared 
     expect((error as FapiError).headers['www-authenticate']).not.toMatch(/acc-7/);
   });
 
+  test('require() without a context gives the matcher the described request: method, path, query, body', async () => {
+    const url = 'https://api.bank.example/accounts?account=acc-1';
+    const like = { ...(await requestWith(details(ACCOUNTS), url)), body: { note: 'x' } };
+    const seen: RequirementContext[] = [];
+    const principal = await kit.rs
+      .forRequest({}, () => like)
+      .require({
+        authorizationDetails: {
+          type: 'account_access',
+          match: (_detail, request) => (seen.push(request), request.query.account === 'acc-1'),
+        },
+      });
+    expect(principal.authorizationDetails).toEqual([ACCOUNTS]);
+    expect(seen).toEqual([
+      {
+        method: 'GET',
+        path: '/accounts',
+        params: {},
+        query: { account: 'acc-1' },
+        body: { note: 'x' },
+      },
+    ]);
+  });
+
   test('authorize() with a matcher and no context is a 500, never a pass', async () => {
     const principal = await kit.rs.verify(await requestWith(details(ACCOUNTS)));
     let caught: unknown;
@@ -399,6 +423,23 @@ describe('step-up authentication (RS-STEP-01..03)', () => {
     );
     expect(error.headers['www-authenticate']).toMatch(/, max_age="0", /);
     expect(error.headers['www-authenticate']).not.toMatch(/acr_values/);
+  });
+
+  test('a clock that fails during authorize() makes maxAge a 500, never a pass', async () => {
+    const principal = await kit.rs.verify(await requestWith({ auth_time: NOW_S - 10_000 }));
+    const broken = await createKit({
+      clock: () => {
+        throw new Error('clock down');
+      },
+    });
+    let caught: unknown;
+    try {
+      broken.rs.authorize(principal, { maxAge: 60 });
+    } catch (error) {
+      caught = error;
+    }
+    await broken.rs.close();
+    expect(caught).toMatchObject({ code: 'ERR_FAPI_MISCONFIGURED', status: 500 });
   });
 
   test('a Bearer (mTLS) token is challenged on the Bearer scheme', async () => {

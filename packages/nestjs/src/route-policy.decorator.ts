@@ -157,7 +157,7 @@ export const RequireAcr: FapiRouteDecorator<
       }
     }
     const requirement = {
-      acrValues: Object.freeze([...(Array.isArray(values) ? values : [values as never])]),
+      acrValues: Array.isArray(values) ? Object.freeze([...values]) : values,
       ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
     };
     return AcrMetadata(assertRequirements('@RequireAcr()', requirement));

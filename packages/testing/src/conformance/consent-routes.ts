@@ -4,7 +4,12 @@
  */
 import type { AuthorizationDetailsRequirement } from '@fapi-guard/core';
 
-/** The `acr` the `GET /strong` route requires. */
+/**
+ * The `acr` the `GET /strong` route requires.
+ *
+ * @example
+ * await kit.dpopToken({ claims: { acr: CONFORMANCE_STRONG_ACR, auth_time: kit.now } });
+ */
 export const CONFORMANCE_STRONG_ACR = 'urn:fapi-guard:acr:strong';
 
 /**

@@ -6,7 +6,7 @@
 import { CONFORMANCE_STRONG_ACR } from '../consent-routes.js';
 import { CONFORMANCE_AUDIENCE } from '../kit.js';
 import type { ConformanceCase, ConformanceExpectation, ConformanceKit } from '../types.js';
-import { PRINCIPAL } from './shared.js';
+import { bearer, PRINCIPAL } from './shared.js';
 
 const PAYMENT = (audience: string, locations: string[] = [audience]) => ({
   type: 'payment_initiation',
@@ -185,5 +185,41 @@ export const consentCases: ConformanceCase[] = [
     specIds: ['RS-STEP-03'],
     request: (k) => withClaims(k, { acr: CONFORMANCE_STRONG_ACR }, { path: '/strong' }),
     expect: STEP_UP('ERR_FAPI_AUTH_TIME_TOO_OLD'),
+  },
+  {
+    name: 'challenges an mTLS-bound token for step-up on the Bearer scheme',
+    specIds: ['RS-STEP-02'],
+    server: 'tls',
+    request: async (k) => ({
+      ...bearer(
+        await k.mtlsToken({ claims: { acr: 'urn:fapi-guard:acr:password', auth_time: k.now } }),
+        '/strong',
+      ),
+      cert: k.certificate,
+    }),
+    expect: {
+      status: 401,
+      error: 'insufficient_user_authentication',
+      scheme: 'Bearer',
+      code: 'ERR_FAPI_ACR_INSUFFICIENT',
+      headers: {
+        'www-authenticate': new RegExp(
+          `^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="${CONFORMANCE_STRONG_ACR}", max_age="300"`,
+        ),
+      },
+    },
+  },
+  {
+    name: 'accepts an mTLS-bound token with the strong acr over TLS',
+    specIds: ['RS-STEP-01'],
+    server: 'tls',
+    request: async (k) => ({
+      ...bearer(
+        await k.mtlsToken({ claims: { acr: CONFORMANCE_STRONG_ACR, auth_time: k.now } }),
+        '/strong',
+      ),
+      cert: k.certificate,
+    }),
+    expect: { status: 200, body: { ...PRINCIPAL, acr: CONFORMANCE_STRONG_ACR } },
   },
 ];
