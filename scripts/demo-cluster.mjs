@@ -24,6 +24,7 @@ const CLIENT_FLOW = 'apps/auth-server/dist/client-flow.js';
 const FIXTURES = 'apps/auth-server/dist/fixtures.js';
 const API_CLIENT = 'apps/accounts-api/dist/walkthrough/api-client.js';
 const PRINTER = 'apps/accounts-api/dist/walkthrough/printer.js';
+const CONSENTS = 'apps/accounts-api/dist/walkthrough/consents.js';
 
 const env = process.env;
 const terminal = createTerminal();
@@ -238,6 +239,7 @@ async function main() {
   const [{ generateDpopKey, obtainAccessToken }, { loadDevFixtures }, { ApiClient, rebase }] =
     await Promise.all([load(CLIENT_FLOW), load(FIXTURES), load(API_CLIENT)]);
   const { Printer, abbreviate, peekJwt } = await load(PRINTER);
+  const { broadConsent } = await load(CONSENTS);
   const print = new Printer(say, color);
   const fixtures = loadDevFixtures();
   const failures = [];
@@ -270,6 +272,7 @@ async function main() {
     ca: fixtures.tls.ca,
     scope: 'openid accounts payments',
     resource: publicUrl,
+    authorizationDetails: broadConsent(),
     username: alice.username,
     password: alice.password,
     onStep: (step) => print.flowStep(step, as.issuer),

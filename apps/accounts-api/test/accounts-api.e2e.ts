@@ -14,6 +14,7 @@ import { loadDevFixtures } from '../../auth-server/src/fixtures.js';
 import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { DEMO_ACCOUNTS, iban } from '../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../src/walkthrough/api-client.js';
+import { broadConsent } from '../src/walkthrough/consents.js';
 import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
 
 const fixtures = loadDevFixtures();
@@ -61,6 +62,7 @@ async function dpopSession(
     ca: CA,
     scope,
     resource: target.url,
+    authorizationDetails: broadConsent(),
     username: user.username,
     password: user.password,
   });
@@ -78,6 +80,7 @@ async function mtlsSession(username: 'alice' | 'bob', target: SpawnedApi = api):
     tls: { ...tls, ca: CA },
     scope: 'openid accounts payments',
     resource: target.url,
+    authorizationDetails: broadConsent(),
     username: user.username,
     password: user.password,
   });

@@ -25,7 +25,7 @@ describe('npm start (scripts/start.mjs)', () => {
       /started {5}authorization server https:\/\/127\.0\.0\.1:\d+, accounts API https:\/\/127\.0\.0\.1:\d+/,
     );
     expect(run.stdout).toContain(
-      'Walkthrough complete: data for alice only, one payment, 3 attacks refused.',
+      'Walkthrough complete: data for alice only, within the consent; two payments, 3 attacks refused, one step-up.',
     );
     expect(run.stdout).toContain('WALKTHROUGH_ONLY: stopping the servers (walkthrough ok).');
   });
@@ -52,6 +52,21 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(run.stdout).not.toContain('✗');
   });
 
+  it('shows the consent enforced: 403 twice, the step-up challenge, then the payment', () => {
+    for (const line of [
+      '    payment_initiation: up to 750.00 GBP to Landlord Ltd GB82WEST12345698765432',
+      '    www-authenticate: DPoP error="insufficient_authorization_details", error_description="The access token authorization details do not cover this request"',
+      '  ✓ 403 insufficient_authorization_details: no account_access element names this account',
+      '  ✓ 403 insufficient_authorization_details: no payment_initiation element covers this payment',
+      '  ✓ 401 insufficient_user_authentication, acr_values="urn:fapi-guard:acr:strong" in the challenge',
+      '  ✓ the new token carries acr urn:fapi-guard:acr:strong',
+      '  ✓ 201: paid, the consent id recorded with the payment',
+    ]) {
+      expect(run.stdout).toContain(line);
+    }
+    expect(run.stdout).toMatch(/under consent cns-[\w-]{16}\n/);
+  });
+
   it('shows the audit trail: one JSON line per decision', () => {
     const audit = run.stdout
       .split('\n')
@@ -67,11 +82,22 @@ describe('npm start (scripts/start.mjs)', () => {
       'deny',
       'deny',
       'deny',
+      // The consent steps: the token verified (allow), then the consent refused (deny).
+      'allow',
+      'deny',
+      'allow',
+      'deny',
+      'allow',
+      'deny',
+      'allow',
     ]);
-    expect(audit.slice(-3).map((l) => l.code)).toEqual([
+    expect(audit.filter((l) => l.code).map((l) => l.code)).toEqual([
       'ERR_FAPI_DPOP_REPLAY',
       'ERR_FAPI_DPOP_DOWNGRADE',
       'ERR_FAPI_DPOP_HTU_MISMATCH',
+      'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS',
+      'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS',
+      'ERR_FAPI_ACR_INSUFFICIENT',
     ]);
   });
 });

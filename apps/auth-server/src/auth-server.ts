@@ -4,6 +4,9 @@
  * FAPI 2.0 Security Profile: PAR required, PKCE S256, private_key_jwt or
  * self_signed_tls_client_auth, DPoP- or certificate-bound access tokens, PS256/ES256 only,
  * JWT (RFC 9068, typ at+jwt) or opaque access tokens with introspection.
+ * Rich Authorization Requests (RFC 9396: `account_access`, `payment_initiation`) and two `acr`
+ * values (password; password and one-time code) with `acr` and `auth_time` in access tokens
+ * (RFC 9470): see consent.ts.
  */
 import { X509Certificate, randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -14,6 +17,12 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { loadDevFixtures, type DemoUser, type DevFixtures } from './fixtures.js';
 import { escapeHtml, handleInteraction, page } from './interactions.js';
 import { seededClients } from './clients.js';
+import {
+  ACR_VALUES,
+  extraTokenClaims,
+  interactionPolicyWithStepUp,
+  richAuthorizationRequests,
+} from './consent.js';
 import {
   DEFAULT_RESOURCES,
   FAPI_ALGS,
@@ -150,7 +159,12 @@ function buildConfiguration(
       RefreshToken: 3600,
       ClientCredentials: () => opts.accessTokenTtl,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      policy: interactionPolicyWithStepUp(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    acrValues: [...ACR_VALUES],
+    extraTokenClaims,
     findAccount: (_ctx, sub) => {
       const user = users.get(sub);
       if (!user) return undefined;
@@ -182,6 +196,7 @@ function buildConfiguration(
       },
       jwtIntrospection: { enabled: true },
       revocation: { enabled: true },
+      richAuthorizationRequests: richAuthorizationRequests(),
       userinfo: { enabled: true },
       resourceIndicators: {
         enabled: true,

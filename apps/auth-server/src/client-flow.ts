@@ -20,6 +20,7 @@ import {
   type FlowStep,
 } from './transport.js';
 
+export { CookieJar } from './transport.js';
 export type { ClientTls, FetchLike, FlowPhase, FlowStep } from './transport.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -49,10 +50,31 @@ export interface ObtainAccessTokenOptions {
   redirectUri?: string;
   username: string;
   password: string;
+  /**
+   * RFC 9396 authorization details sent at PAR (`authorization_details`, JSON); the user's
+   * consent grants exactly these, each enriched with the consent id (`consentId`).
+   */
+  authorizationDetails?: readonly AuthorizationDetailRequest[];
+  /** `acr_values` sent at PAR (space-separated), e.g. `urn:fapi-guard:acr:strong` to step up. */
+  acrValues?: string;
+  /** The one-time code typed at login (the strong acr's second factor). */
+  otp?: string;
+  /**
+   * The user agent's cookies at the AS, kept across calls: a later authorization reuses the
+   * login session (no login prompt) unless it asks for more, e.g. an `acr_values` the session
+   * does not have (step-up). Default: a new jar per call (every call logs in).
+   */
+  cookies?: CookieJar;
   /** Replace the transport entirely (then `tls`/`ca` only decide the client auth method). */
   fetch?: FetchLike;
   /** Called after every HTTP response. */
   onStep?: (step: FlowStep) => void;
+}
+
+/** One requested RFC 9396 authorization details element (`type` plus type-specific members). */
+export interface AuthorizationDetailRequest {
+  type: string;
+  [member: string]: unknown;
 }
 
 export interface AccessTokenResult {
@@ -62,6 +84,8 @@ export interface AccessTokenResult {
   expiresIn?: number;
   scope?: string;
   idToken?: string;
+  /** The granted authorization details from the token response (RFC 9396 §7). */
+  authorizationDetails?: AuthorizationDetailRequest[];
   /** Decoded, NOT verified, payload of a JWT access token; undefined for opaque tokens. */
   claims?: JWTPayload;
   /** Every HTTP exchange, in order. */
@@ -130,6 +154,10 @@ export async function obtainAccessToken(
       state,
     };
     if (options.resource) parameters.resource = options.resource;
+    if (options.authorizationDetails) {
+      parameters.authorization_details = JSON.stringify(options.authorizationDetails);
+    }
+    if (options.acrValues) parameters.acr_values = options.acrValues;
     const authorizationUrl = await oidc.buildAuthorizationUrlWithPAR(
       config,
       parameters,
@@ -140,6 +168,8 @@ export async function obtainAccessToken(
     const callbackUrl = await driveUserAgent(authorizationUrl.href, redirectUri, {
       username,
       password,
+      otp: options.otp,
+      jar: options.cookies ?? new CookieJar(),
       fetch: transport.fetch,
       setPhase: (p) => (phase = p),
     });
@@ -165,6 +195,7 @@ export async function obtainAccessToken(
         claims = undefined;
       }
     }
+    const granted = tokens.authorization_details as AuthorizationDetailRequest[] | undefined;
     const tokenType = String(tokens.token_type).toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     return {
       accessToken: tokens.access_token,
@@ -172,6 +203,7 @@ export async function obtainAccessToken(
       ...(tokens.expires_in !== undefined ? { expiresIn: tokens.expires_in } : {}),
       ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
       ...(tokens.id_token !== undefined ? { idToken: tokens.id_token } : {}),
+      ...(granted !== undefined ? { authorizationDetails: granted } : {}),
       ...(claims ? { claims } : {}),
       steps,
     };
@@ -189,9 +221,16 @@ interface InteractionDescription {
 async function driveUserAgent(
   startUrl: string,
   redirectUri: string,
-  ctx: { username: string; password: string; fetch: FetchLike; setPhase: (p: FlowPhase) => void },
+  ctx: {
+    username: string;
+    password: string;
+    otp: string | undefined;
+    jar: CookieJar;
+    fetch: FetchLike;
+    setPhase: (p: FlowPhase) => void;
+  },
 ): Promise<string> {
-  const jar = new CookieJar();
+  const { jar } = ctx;
   const request = async (url: string, method: 'GET' | 'POST', body?: URLSearchParams) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     const cookie = jar.header(url);
@@ -237,12 +276,15 @@ async function driveUserAgent(
       if (interaction.prompt.name === 'login') {
         ctx.setPhase('login');
         const target = new URL(interaction.actions.login, base).href;
-        response = await request(
-          target,
-          'POST',
-          new URLSearchParams({ username: ctx.username, password: ctx.password }),
-        );
-        if (response.status === 401) throw new Error(`login failed for user ${ctx.username}`);
+        const form = new URLSearchParams({ username: ctx.username, password: ctx.password });
+        if (ctx.otp !== undefined) form.set('otp', ctx.otp);
+        response = await request(target, 'POST', form);
+        if (response.status === 401) {
+          const body = (await response.json().catch(() => ({}))) as { error_description?: string };
+          throw new Error(
+            `login failed for user ${ctx.username}: ${body.error_description ?? 'refused'}`,
+          );
+        }
       } else if (interaction.prompt.name === 'consent') {
         ctx.setPhase('consent');
         const target = new URL(interaction.actions.confirm, base).href;

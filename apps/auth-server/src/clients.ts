@@ -2,6 +2,7 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import type { ClientMetadata, JWK as ProviderJwk } from 'oidc-provider';
 import type { JWK } from 'jose';
+import { AUTHORIZATION_DETAILS_SCHEMAS } from './consent.js';
 import { FAPI_ALGS, type SigningAlg } from './constants.js';
 import { publicJwk, type DevFixtures } from './fixtures.js';
 
@@ -25,6 +26,7 @@ export function seededClients(fixtures: DevFixtures, redirectUris: string[]): Cl
     grant_types: ['authorization_code'],
     response_types: ['code'],
     id_token_signed_response_alg: 'PS256',
+    authorization_details_types: Object.keys(AUTHORIZATION_DETAILS_SCHEMAS),
   } satisfies Partial<ClientMetadata>;
   return [
     {

@@ -10,10 +10,12 @@ export {
   type SigningAlg,
 } from './auth-server.js';
 export {
+  CookieJar,
   obtainAccessToken,
   introspectToken,
   generateDpopKey,
   type AccessTokenResult,
+  type AuthorizationDetailRequest,
   type ClientTls,
   type FetchLike,
   type FlowPhase,
@@ -39,3 +41,15 @@ export {
   type SpawnAuthServerOptions,
   type SpawnedAuthServer,
 } from './spawn.js';
+export {
+  ACCOUNT_ACCESS_SCHEMA,
+  ACCOUNT_ACTIONS,
+  ACR_PASSWORD,
+  ACR_STRONG,
+  ACR_VALUES,
+  AUTHORIZATION_DETAILS_SCHEMAS,
+  CONSENT_ID_MEMBER,
+  DEV_ONE_TIME_CODE,
+  PAYMENT_INITIATION_SCHEMA,
+} from './consent.js';
+export { validateJson, type JsonSchema } from './json-schema.js';

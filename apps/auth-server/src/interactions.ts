@@ -3,14 +3,18 @@
  *
  * Routes (all under /interaction/:uid, protected by oidc-provider's interaction cookies):
  *   GET  /interaction/:uid          login or consent page (HTML; JSON when Accept: application/json)
- *   POST /interaction/:uid/login    username + password (form-urlencoded or JSON)
- *   POST /interaction/:uid/confirm  grant the scopes/resource the client asked for
+ *   POST /interaction/:uid/login    username + password, and `otp` (the one-time code) for the
+ *                                   strong acr (required when `acr_values` asks only for it)
+ *   POST /interaction/:uid/confirm  grant the scopes/resource/authorization details asked for
  *   POST /interaction/:uid/abort    deny (access_denied)
  * With `autoConsent`, the consent prompt is answered by the server itself (demo users grant
  * everything requested), so a script only has to log in and follow redirects.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import type { AuthorizationDetail } from 'oidc-provider';
+import { grantedDetails, needsSecondFactor } from './consent.js';
+import { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
 import type { DemoUser } from './fixtures.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -92,6 +96,11 @@ function describe(interaction: Interaction): Record<string, unknown> {
     client_id: params.client_id,
     scope: params.scope,
     resource: params.resource,
+    ...(params.acr_values ? { acr_values: params.acr_values } : {}),
+    second_factor_required: needsSecondFactor(params.acr_values),
+    ...(requestedDetails(interaction)
+      ? { authorization_details: requestedDetails(interaction) }
+      : {}),
     actions: {
       login: `/interaction/${uid}/login`,
       confirm: `/interaction/${uid}/confirm`,
@@ -100,8 +109,32 @@ function describe(interaction: Interaction): Record<string, unknown> {
   };
 }
 
+function requestedDetails(interaction: Interaction): AuthorizationDetail[] | undefined {
+  const raw = interaction.params.authorization_details;
+  return typeof raw === 'string' ? (JSON.parse(raw) as AuthorizationDetail[]) : undefined;
+}
+
+/** One line per requested element: what the user grants, in words. */
+function describeDetail(detail: AuthorizationDetail): string {
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String).join(', ') : '');
+  if (detail.type === 'account_access') {
+    return `Read ${escapeHtml(list(detail.actions).replaceAll('read_', ''))} of account(s) <code>${escapeHtml(list(detail.accounts))}</code>`;
+  }
+  if (detail.type === 'payment_initiation') {
+    const amount = detail.instructedAmount as { currency?: string; amount?: string } | undefined;
+    const creditor = detail.creditorAccount as { iban?: string; name?: string } | undefined;
+    const remittance =
+      typeof detail.remittanceInformation === 'string'
+        ? ` (${escapeHtml(detail.remittanceInformation)})`
+        : '';
+    return `Pay up to <strong>${escapeHtml(amount?.amount)} ${escapeHtml(amount?.currency)}</strong> to ${escapeHtml(creditor?.name ?? '')} <code>${escapeHtml(creditor?.iban)}</code>${remittance}`;
+  }
+  return `<code>${escapeHtml(JSON.stringify(detail))}</code>`;
+}
+
 function loginPage(interaction: Interaction, error?: string): string {
   const { uid, params } = interaction;
+  const strong = needsSecondFactor(params.acr_values);
   return page(
     'Sign in',
     `<p>Client <code>${escapeHtml(params.client_id)}</code> asks for
@@ -110,10 +143,11 @@ ${error ? `<p role="alert" style="color:#b00">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
 <label>Username <input name="username" required autofocus></label>
 <label>Password <input name="password" type="password" required></label>
+<label>One-time code${strong ? '' : ' (optional: a stronger sign-in)'} <input name="otp" inputmode="numeric"${strong ? ' required' : ''}></label>
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit">Cancel</button></form>
-<p>Demo users: alice / alice-dev-password, bob / bob-dev-password.</p>`,
+<p>Demo users: alice / alice-dev-password, bob / bob-dev-password; one-time code ${DEV_ONE_TIME_CODE}.</p>`,
   );
 }
 
@@ -126,10 +160,13 @@ function consentPage(interaction: Interaction): string {
   const resources = Object.entries(details.missingResourceScopes ?? {})
     .map(([r, s]) => `<li>${escapeHtml(s.join(' '))} at <code>${escapeHtml(r)}</code></li>`)
     .join('');
+  const granted = (requestedDetails(interaction) ?? [])
+    .map((d) => `<li>${describeDetail(d)}</li>`)
+    .join('');
   return page(
     'Authorize',
     `<p>Client <code>${escapeHtml(params.client_id)}</code> asks for:</p>
-<ul>${details.missingOIDCScope?.length ? `<li>${escapeHtml(details.missingOIDCScope.join(' '))}</li>` : ''}${resources}</ul>
+<ul>${details.missingOIDCScope?.length ? `<li>${escapeHtml(details.missingOIDCScope.join(' '))}</li>` : ''}${resources}${granted}</ul>
 <form method="post" action="/interaction/${escapeHtml(uid)}/confirm"><button type="submit">Allow</button></form>
 <form method="post" action="/interaction/${escapeHtml(uid)}/abort"><button type="submit">Deny</button></form>`,
   );
@@ -156,6 +193,9 @@ async function grantMissing(
   for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
     grant.addResourceScope(indicator, scopes.join(' '));
   }
+  // This authorization's details replace any earlier consent's (the code carries exactly these).
+  const requested = requestedDetails(interaction);
+  grant.rar = requested ? grantedDetails(requested) : undefined;
   const saved = await grant.save();
   return grantId ? {} : { grantId: saved };
 }
@@ -207,21 +247,24 @@ export async function handleInteraction(
         const user = options.users.find(
           (u) => u.username === form.username && u.password === form.password,
         );
-        if (!user) {
-          if (json)
-            sendJson(res, 401, {
-              error: 'access_denied',
-              error_description: 'invalid credentials',
-            });
-          else send(res, 401, loginPage(interaction, 'Invalid username or password.'));
+        const otp = form.otp ?? '';
+        const problem = !user
+          ? 'Invalid username or password.'
+          : otp !== '' && otp !== DEV_ONE_TIME_CODE
+            ? 'Invalid one-time code.'
+            : otp === '' && needsSecondFactor(interaction.params.acr_values)
+              ? 'This authorization needs the one-time code.'
+              : undefined;
+        if (!user || problem) {
+          if (json) sendJson(res, 401, { error: 'access_denied', error_description: problem });
+          else send(res, 401, loginPage(interaction, problem));
           return true;
         }
-        await provider.interactionFinished(
-          req,
-          res,
-          { login: { accountId: user.sub, amr: ['pwd'] } },
-          { mergeWithLastSubmission: false },
-        );
+        const login =
+          otp === DEV_ONE_TIME_CODE
+            ? { accountId: user.sub, acr: ACR_STRONG, amr: ['pwd', 'otp'] }
+            : { accountId: user.sub, acr: ACR_PASSWORD, amr: ['pwd'] };
+        await provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
         return true;
       }
       case 'confirm': {

@@ -22,6 +22,12 @@ export interface Caller {
   subject: string;
   clientId: string;
   interactionId?: string;
+  /**
+   * The accounts the token's `account_access` authorization details name (RFC 9396); only these
+   * are visible, on top of the stored sharing. Undefined: no token-level restriction (payments,
+   * whose consent is the `payment_initiation` element).
+   */
+  consentedAccounts?: ReadonlySet<string>;
 }
 
 /**
@@ -133,7 +139,9 @@ export class AccountsService {
 
   private async consentedIds(caller: Caller): Promise<Set<string>> {
     const consent = await this.store.findConsent(caller.subject, caller.clientId);
-    return new Set(consent?.accountIds ?? []);
+    const shared = consent?.accountIds ?? [];
+    const granted = caller.consentedAccounts;
+    return new Set(granted ? shared.filter((id) => granted.has(id)) : shared);
   }
 }
 

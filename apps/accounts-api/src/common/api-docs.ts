@@ -28,12 +28,15 @@ export function ApiFapiProtected(scope: string): MethodDecorator & ClassDecorato
     }),
     ApiUnauthorizedResponse({
       description:
-        'No, bad or expired token, bad DPoP proof, missing or wrong client certificate. ' +
-        '`WWW-Authenticate` carries the challenge (RFC 6750 / RFC 9449).',
+        'No, bad or expired token, bad DPoP proof, missing or wrong client certificate; for a ' +
+        'payment above the strong-authentication threshold, `insufficient_user_authentication` ' +
+        'with `acr_values` (RFC 9470). `WWW-Authenticate` carries the challenge (RFC 6750 / RFC 9449).',
       type: ErrorResponse,
     }),
     ApiForbiddenResponse({
-      description: `The token lacks scope \`${scope}\``,
+      description:
+        `The token lacks scope \`${scope}\`, or its authorization details (RFC 9396) do not ` +
+        'cover the request (`insufficient_authorization_details`)',
       type: ErrorResponse,
     }),
     ApiBadRequestResponse({ description: 'Malformed request', type: ErrorResponse }),

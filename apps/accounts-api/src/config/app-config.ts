@@ -8,6 +8,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseMinor } from '../common/money.js';
 
 /** Which sender constraint the payment routes accept. */
 export type PaymentsBinding = 'any' | 'dpop' | 'mtls';
@@ -47,6 +48,11 @@ export interface AppConfig {
   rateLimit: { limit: number; ttlMs: number };
   /** How long a new payment stays `AcceptedSettlementInProcess`. */
   settlementDelayMs: number;
+  /**
+   * Payments above this amount (minor units, `STRONG_AUTH_THRESHOLD`, default 500.00) need a
+   * token whose `acr` is the strong one (RFC 9470 step-up).
+   */
+  strongAuthThresholdMinor: number;
   audit: AuditSink;
   logLevels: LogLevel[];
   /** `METRICS_PORT`: OpenTelemetry metrics in Prometheus format on this port. Undefined: off. */
@@ -146,6 +152,14 @@ function integer(
     fail(variable, `must be an integer from ${min} to ${max}, got "${value}"`);
   }
   return number;
+}
+
+function amountMinor(env: NodeJS.ProcessEnv, variable: string, fallback: string): number {
+  const value = text(env, variable) ?? fallback;
+  if (!/^\d{1,13}\.\d{2}$/.test(value)) {
+    fail(variable, `must be an amount with two fraction digits (e.g. ${fallback}), got ${value}`);
+  }
+  return parseMinor(value);
 }
 
 function flag(env: NodeJS.ProcessEnv, variable: string): boolean {
@@ -344,6 +358,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ttlMs: integer(env, 'RATE_LIMIT_WINDOW_S', 60, 1, 86_400) * 1000,
     },
     settlementDelayMs: integer(env, 'PAYMENT_SETTLEMENT_S', 5, 0, 86_400) * 1000,
+    strongAuthThresholdMinor: amountMinor(env, 'STRONG_AUTH_THRESHOLD', '500.00'),
     audit: oneOf<AuditSink>(env, 'AUDIT_LOG', ['stdout', 'stderr', 'off'], 'stdout'),
     logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
     metricsPort: optional(env, 'METRICS_PORT', () => integer(env, 'METRICS_PORT', 0, 1, 65535)),

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiHeader,
@@ -11,7 +11,11 @@ import {
 import { FapiPrincipal, RequireScopes, type Principal } from '@fapi-guard/nestjs';
 import { ApiFapiProtected } from '../common/api-docs.js';
 import { ErrorResponse } from '../common/api-errors.js';
+import { parseMinor } from '../common/money.js';
+import { APP_CONFIG, type ResolvedAppConfig } from '../config/app-config.js';
 import { ConfiguredBinding } from '../security/configured-binding.decorator.js';
+import { ConsentGate, type RouteRequest } from '../security/consent-gate.js';
+import { PAYMENT_INITIATION, STRONG_ACR, consentIdOf, coversPayment } from '../security/consent.js';
 import { CreateDomesticPaymentDto, PaymentResponse } from './payments.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { PaymentsService } from './payments.service.js';
@@ -23,7 +27,12 @@ interface HeaderTarget {
 
 /**
  * Payment initiation: needs scope `payments`; the sender constraint follows `PAYMENTS_BINDING`
- * (`any` by default, or DPoP only, or mTLS only).
+ * (`any` by default, or DPoP only, or mTLS only). Creating one also needs a
+ * `payment_initiation` authorization details element covering the body (same currency and
+ * creditor, amount not above the consented one: else 403 `insufficient_authorization_details`)
+ * and, above `STRONG_AUTH_THRESHOLD`, the strong `acr` (else 401
+ * `insufficient_user_authentication` with `acr_values`, RFC 9470). The consent id of the
+ * matched element is recorded with the payment.
  */
 @ApiTags('payments')
 @ApiFapiProtected('payments')
@@ -31,7 +40,12 @@ interface HeaderTarget {
 @ConfiguredBinding('payments')
 @Controller('domestic-payments')
 export class PaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly consent: ConsentGate,
+    @Inject(APP_CONFIG)
+    private readonly config: Pick<ResolvedAppConfig, 'strongAuthThresholdMinor'>,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -50,11 +64,20 @@ export class PaymentsController {
     type: ErrorResponse,
   })
   async create(
-    @FapiPrincipal() principal: Principal,
+    @Req() request: RouteRequest,
     @IdempotencyKey() idempotencyKey: string,
     @Body() body: CreateDomesticPaymentDto,
     @Res({ passthrough: true }) response: HeaderTarget,
   ): Promise<PaymentResponse> {
+    const strong = parseMinor(body.instructedAmount.amount) > this.config.strongAuthThresholdMinor;
+    const principal = await this.consent.require(
+      request,
+      {
+        authorizationDetails: { type: PAYMENT_INITIATION, match: coversPayment },
+        ...(strong ? { acrValues: [STRONG_ACR] } : {}),
+      },
+      { body },
+    );
     const created = await this.payments.create(
       {
         subject: principal.subject,
@@ -63,6 +86,7 @@ export class PaymentsController {
       },
       body,
       idempotencyKey,
+      consentIdOf(principal.authorizationDetails[0]),
     );
     response.setHeader('location', created.response.links.self);
     if (created.replayed) response.setHeader('idempotent-replayed', 'true');

@@ -84,6 +84,12 @@ export class PaymentView {
   @ApiProperty({ type: AmountView }) instructedAmount!: AmountView;
   @ApiProperty({ type: CreditorAccountView }) creditorAccount!: CreditorAccountView;
   @ApiProperty() reference!: string;
+  @ApiProperty({
+    required: false,
+    example: 'cns-3q2x7JtWq4m0Zc1y',
+    description: 'The consent (authorization details element) the payment was made under',
+  })
+  consentId?: string;
 }
 
 export class PaymentLinks {

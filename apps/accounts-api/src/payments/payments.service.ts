@@ -37,6 +37,7 @@ export class PaymentsService {
     caller: Caller,
     body: CreateDomesticPaymentDto,
     idempotencyKey: string,
+    consentId?: string,
   ): Promise<CreatedPayment> {
     const account = await this.accounts.visibleAccount(caller, body.debtorAccountId);
     if (!account) {
@@ -62,6 +63,7 @@ export class PaymentsService {
       creditorAccount,
       reference: body.reference,
       idempotencyKey,
+      ...(consentId !== undefined ? { consentId } : {}),
       fingerprint: fingerprint({
         debtorAccountId: account.accountId,
         amountMinor,
@@ -122,6 +124,7 @@ export class PaymentsService {
         instructedAmount: { amount: formatMinor(payment.amountMinor), currency: payment.currency },
         creditorAccount: { ...payment.creditorAccount },
         reference: payment.reference,
+        ...(payment.consentId !== undefined ? { consentId: payment.consentId } : {}),
       },
       links: { self: `${this.config.publicUrl}/domestic-payments/${payment.paymentId}` },
     };

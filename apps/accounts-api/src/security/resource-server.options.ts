@@ -11,6 +11,7 @@ import type { ResolvedAppConfig } from '../config/app-config.js';
 import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
 import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
+import { AUTHORIZATION_DETAILS_TYPES } from './consent.js';
 
 /**
  * Proof algorithms accepted: the ones the sandbox AS accepts for DPoP (its
@@ -73,6 +74,7 @@ export function resourceServerOptions(
     publicUrl: config.publicUrl,
     resourceMetadataUrl: `${config.publicUrl}/.well-known/oauth-protected-resource`,
     scopesSupported: API_SCOPES,
+    authorizationDetailsTypesSupported: AUTHORIZATION_DETAILS_TYPES,
     dpop: dpopOptions(config, replay),
     onDecision: (event) => audit.authorization(event),
     cors: { origins: [new URL(config.publicUrl).origin] },

@@ -67,6 +67,8 @@ export interface Payment {
   /** Epoch ms at which settlement completes. */
   settlesAt: number;
   idempotencyKey: string;
+  /** The consent the payment was made under (the token's authorization details element). */
+  consentId?: string;
 }
 
 /** Everything needed to create a payment once. */
@@ -79,6 +81,8 @@ export interface PaymentRequest {
   creditorAccount: CreditorAccount;
   reference: string;
   idempotencyKey: string;
+  /** The consent the payment is made under, recorded with it. */
+  consentId?: string;
   /** Hash of the request body: a key reused with another body is refused. */
   fingerprint: string;
   /** Epoch ms. */

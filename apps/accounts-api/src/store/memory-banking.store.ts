@@ -110,6 +110,7 @@ export class MemoryBankingStore implements BankingStore {
       createdAt: request.now,
       settlesAt: request.now + request.settlementDelayMs,
       idempotencyKey: request.idempotencyKey,
+      ...(request.consentId !== undefined ? { consentId: request.consentId } : {}),
     };
     this.#payments.set(payment.paymentId, payment);
     this.#idempotency.set(scope, {

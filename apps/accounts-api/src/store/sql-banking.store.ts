@@ -24,7 +24,7 @@ const TRANSACTION_COLUMNS = `transaction_id, account_id, booked_at, amount_minor
   description, merchant_name, payment_id, settles_at`;
 
 const PAYMENT_COLUMNS = `payment_id, subject, client_id, debtor_account_id, amount_minor, currency,
-  creditor_name, creditor_iban, reference, created_at, settles_at, idempotency_key`;
+  creditor_name, creditor_iban, reference, created_at, settles_at, idempotency_key, consent_id`;
 
 type Row = Record<string, unknown>;
 
@@ -69,6 +69,7 @@ function paymentOf(row: Row): Payment {
     createdAt: readEpochMs(row.created_at, 'created_at'),
     settlesAt: readEpochMs(row.settles_at, 'settles_at'),
     idempotencyKey: String(row.idempotency_key),
+    ...(row.consent_id != null ? { consentId: String(row.consent_id) } : {}),
   };
 }
 
@@ -252,10 +253,11 @@ export class SqlBankingStore implements BankingStore {
       createdAt: request.now,
       settlesAt: request.now + request.settlementDelayMs,
       idempotencyKey: request.idempotencyKey,
+      ...(request.consentId !== undefined ? { consentId: request.consentId } : {}),
     };
     await tx.query(
       `INSERT INTO payments (${PAYMENT_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12)`,
+       VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12, $13)`,
       [
         payment.paymentId,
         payment.subject,
@@ -269,6 +271,7 @@ export class SqlBankingStore implements BankingStore {
         now,
         timestampParam(payment.settlesAt),
         payment.idempotencyKey,
+        payment.consentId ?? null,
       ],
     );
     await tx.query(

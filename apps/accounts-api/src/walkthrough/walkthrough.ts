@@ -1,7 +1,9 @@
 /**
  * The walkthrough `npm start` prints: alice signs in with the DPoP demo client (openid-client
- * in apps/auth-server: PAR, PKCE, private_key_jwt, DPoP), reads her accounts, makes a payment
- * (twice, with one idempotency key), and then three attacks are shown being refused. Each
+ * in apps/auth-server: PAR, PKCE, private_key_jwt, DPoP) and consents to authorization details
+ * (RFC 9396), reads her accounts, makes a payment (twice, with one idempotency key), three
+ * attacks are shown being refused, and then what the consent allows and refuses, with a
+ * step-up (RFC 9470) for a high-value payment (consent-steps.ts). Each
  * request and answer is printed; every expectation is checked and reported in the result.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,6 +13,7 @@ import { DPOP_CLIENT_ID, loadDevFixtures } from '../../../auth-server/dist/fixtu
 import * as oauth from 'oauth4webapi';
 import { iban } from '../store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from './api-client.js';
+import { describeConsent, runConsentSteps, walkthroughConsent } from './consent-steps.js';
 import { Printer, abbreviate, peekJwt } from './printer.js';
 
 export interface WalkthroughOptions {
@@ -93,6 +96,9 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
     `client ${DPOP_CLIENT_ID} (private_key_jwt), PAR + PKCE S256, DPoP key ES256 (jkt ${jkt})`,
   );
   print.note(`resource ${api}, scope "openid accounts payments"`);
+  const consent = walkthroughConsent();
+  print.note('authorization_details (what alice consents to):');
+  for (const line of describeConsent(consent)) print.note(`  ${line}`);
   print.line();
   const token = await obtainAccessToken({
     issuer: options.issuer,
@@ -102,6 +108,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
     ca,
     scope: 'openid accounts payments',
     resource: api,
+    authorizationDetails: consent,
     username: user.username,
     password: user.password,
     onStep: (step) => print.flowStep(step, options.issuer),
@@ -114,7 +121,8 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
     print.dim(
       `claims (decoded for display): sub ${String(claims.sub)}, client_id ` +
         `${String(claims.client_id)}, aud ${String(claims.aud)}, scope "${String(claims.scope)}", ` +
-        `cnf.jkt ${String(cnf?.jkt)}`,
+        `cnf.jkt ${String(cnf?.jkt)}, acr ${String(claims.acr)}, ` +
+        `authorization_details ${Array.isArray(claims.authorization_details) ? claims.authorization_details.length : 0} elements`,
     ),
   );
   expect(
@@ -125,6 +133,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
 
   const client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca });
   const attacks: AttackOutcome[] = [];
+  const exchanges: Exchange[] = [];
   try {
     // 2. Accounts.
     print.heading('2. Read accounts (scope accounts): GET /accounts');
@@ -140,7 +149,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
     );
     expect(
       list.response.status === 200 && accounts.length > 0,
-      `200 with ${accounts.length} accounts of ${username}, each one ${username} shared with ${DPOP_CLIENT_ID}`,
+      `200 with ${accounts.length} accounts of ${username}: those ${username} shared with ${DPOP_CLIENT_ID} and named in the consent`,
       `GET /accounts answered ${list.response.status}`,
     );
     const current = accounts.find((a) => a.accountSubType === 'CurrentAccount') ?? accounts[0];
@@ -287,6 +296,21 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
         ),
       { status: 401, error: 'invalid_dpop_proof' },
     );
+
+    // 11-15. What the consent allows, and a step-up.
+    await runConsentSteps({
+      print,
+      expect,
+      client,
+      api,
+      issuer: options.issuer,
+      ca,
+      user,
+      fixtures,
+      debtorAccountId: current.accountId,
+      first: 11,
+      exchanges,
+    });
   } finally {
     await client.close();
   }
@@ -295,12 +319,18 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
   if (failures.length === 0) {
     print.line(
       print.green(
-        `Walkthrough complete: data for ${username} only, one payment, ${attacks.length} attacks refused.`,
+        `Walkthrough complete: data for ${username} only, within the consent; two payments, ` +
+          `${attacks.length} attacks refused, one step-up.`,
       ),
     );
   } else {
     print.line(print.red(`Walkthrough found ${failures.length} problem(s):`));
     for (const failure of failures) print.line(print.red(`  - ${failure}`));
   }
-  return { ok: failures.length === 0, failures, attacks, exchanges: client.exchanges };
+  return {
+    ok: failures.length === 0,
+    failures,
+    attacks,
+    exchanges: [...client.exchanges, ...exchanges],
+  };
 }

@@ -198,6 +198,17 @@ describe.each(STORES)('%s', (_name, open) => {
       ]);
     });
 
+    it('records the consent id with the payment, and none when there was none', async () => {
+      const created = await store.createPayment(paymentRequest({ consentId: 'cns-abc' }));
+      if (created.kind !== 'created') throw new Error(created.kind);
+      expect(created.payment.consentId).toBe('cns-abc');
+      expect((await other.findPayment(created.payment.paymentId))?.consentId).toBe('cns-abc');
+      const plain = await store.createPayment(paymentRequest({ idempotencyKey: 'key-2' }));
+      if (plain.kind !== 'created') throw new Error(plain.kind);
+      expect(plain.payment).not.toHaveProperty('consentId');
+      expect(await other.findPayment(plain.payment.paymentId)).not.toHaveProperty('consentId');
+    });
+
     it(`creates exactly one payment for ${CONCURRENCY} concurrent requests with one key; all answers carry it`, async () => {
       const outcomes = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, i) => instance(i).createPayment(paymentRequest())),

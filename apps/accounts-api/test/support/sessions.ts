@@ -11,6 +11,7 @@ import {
 import { loadDevFixtures } from '../../../auth-server/src/fixtures.js';
 import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../../src/walkthrough/api-client.js';
+import { broadConsent } from '../../src/walkthrough/consents.js';
 
 export const fixtures = loadDevFixtures();
 export const CA = fixtures.tls.ca;
@@ -46,6 +47,7 @@ export async function dpopSession(options: {
     ca: CA,
     scope: options.scope ?? 'openid accounts',
     resource: options.resource,
+    authorizationDetails: broadConsent(),
     username: user.username,
     password: user.password,
   });

@@ -109,6 +109,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (expires_at)`,
   },
+  {
+    version: 3,
+    name: 'consent id of payments',
+    // The consent (the access token's payment_initiation element) a payment was made under;
+    // null for payments made before consents were recorded.
+    sql: `ALTER TABLE payments ADD COLUMN consent_id text`,
+  },
 ];
 
 /** What `migrate()` found and did. */
