@@ -8,7 +8,7 @@ import {
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { compileRouteConfig, type CompiledRouteConfig } from './route-config.js';
-import { toRequestLike } from './request.js';
+import { routeContext, toRequestLike } from './request.js';
 
 /** Options of the {@link fapiGuard} plugin: core's options, plus what only Fastify decides. */
 export interface FapiGuardOptions extends ResourceServerOptions {
@@ -27,8 +27,9 @@ export interface FapiGuardOptions extends ResourceServerOptions {
  * it guards every route of the context it is registered in (and of that context's children),
  * whatever the order of registration, including the not-found handler: each request is
  * verified (access token, DPoP proof or client certificate) after its body is parsed
- * (`preValidation`), the route's `config.fapi` requirements are checked against the principal,
- * and the principal is on `request.fapi`. A rejection is answered with its status,
+ * (`preValidation`), the route's `config.fapi` requirements are checked against the principal
+ * (a matcher sees `request.params`, `request.query` and `request.body`), and the principal is
+ * on `request.fapi`, with the `authorizationDetails` the requirements matched. A rejection is answered with its status,
  * `WWW-Authenticate` challenge and JSON body. Registered in a child context (inside another
  * plugin), it guards only that context.
  *
@@ -84,7 +85,7 @@ async function registerFapiGuard(app: FastifyInstance, options: FapiGuardOptions
     );
     try {
       const principal = route.requirements
-        ? await authorization.require(route.requirements) // + routeContext(request) once core takes it
+        ? await authorization.require(route.requirements, routeContext(request))
         : await authorization.principal();
       accept(request, reply, principal);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { fromNodeRequest, type RequestLike } from '@fapi-guard/core';
+import { fromNodeRequest, type RequestLike, type RequirementContext } from '@fapi-guard/core';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -20,16 +20,6 @@ export function toRequestLike(request: FastifyRequest, trustProxy: boolean): Req
   });
 }
 
-/** What a requirement matcher may read about the request (core's `require(requirements, context)`). */
-export interface RouteContext {
-  method: string;
-  /** The path without the query. */
-  path: string;
-  params: unknown;
-  query: unknown;
-  body: unknown;
-}
-
 /**
  * The request context handed to core alongside a route's requirements, built only when a
  * requirement is checked.
@@ -39,14 +29,19 @@ export interface RouteContext {
  * routeContext(request); // { method: 'POST', path: '/payments', params: {}, query: {}, body }
  * ```
  */
-export function routeContext(request: FastifyRequest): RouteContext {
+export function routeContext(request: FastifyRequest): RequirementContext {
   const url = request.raw.url ?? '/';
   const query = url.indexOf('?');
   return {
     method: request.method,
     path: query < 0 ? url : url.slice(0, query),
-    params: request.params,
-    query: request.query,
+    params: recordOf(request.params),
+    query: recordOf(request.query),
     body: request.body,
   };
+}
+
+/** Fastify's parsed params or query (`{}` when a route has none). */
+function recordOf(value: unknown): Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }

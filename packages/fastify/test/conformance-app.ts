@@ -1,12 +1,18 @@
 import type { Principal } from '@fapi-guard/core';
-import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+  startConformanceServer,
+  type MakeConformanceApp,
+} from '@fapi-guard/testing';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { fapiGuard } from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
 export function principalJson(principal: Principal | null) {
-  const { subject, clientId, scopes, binding } = principal as Principal;
-  return { subject, clientId, scopes, binding };
+  const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal as Principal;
+  return { subject, clientId, scopes, binding, authorizationDetails, acr };
 }
 
 /**
@@ -41,6 +47,25 @@ export const makeFastifyApp: MakeConformanceApp = async ({ fapi, tls }) => {
   app.get('/mtls', { config: { fapi: { binding: 'mtls' } } }, answer);
   app.get('/any', { config: { fapi: { anyScope: ['admin', 'accounts'] } } }, answer);
   app.get('/unmarked', answer);
+  app.post(
+    '/consented-payments',
+    { config: { fapi: { authorizationDetails: CONFORMANCE_PAYMENT_CONSENT } } },
+    (r, reply) => reply.code(201).send(answer(r)),
+  );
+  app.get(
+    '/accounts/:accountId',
+    { config: { fapi: { authorizationDetails: CONFORMANCE_ACCOUNT_CONSENT } } },
+    answer,
+  );
+  app.get(
+    '/strong',
+    {
+      config: {
+        fapi: { acrValues: CONFORMANCE_STEP_UP.acrValues, maxAge: CONFORMANCE_STEP_UP.maxAge },
+      },
+    },
+    answer,
+  );
   app.get('/public', { config: { fapi: { public: true } } }, () => ({ ok: true }));
   await app.ready();
   return startConformanceServer(

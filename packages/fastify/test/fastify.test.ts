@@ -233,3 +233,92 @@ describe('onClose', () => {
     });
   });
 });
+
+describe('consent requirements in config.fapi', () => {
+  const ACCOUNT = { type: 'account_access', accounts: ['acc-1'] };
+  const PAYMENT = {
+    type: 'payment_initiation',
+    instructedAmount: { amount: '5', currency: 'EUR' },
+  };
+  const mint = { claims: { authorization_details: [PAYMENT, ACCOUNT] } };
+
+  test('a matcher sees the route params, the parsed query and the parsed JSON body', async () => {
+    const seen: unknown[] = [];
+    const { url } = await start(async (app) => {
+      await app.register(fapiGuard, guard());
+      app.post(
+        '/accounts/:accountId/transfers',
+        {
+          config: {
+            fapi: {
+              authorizationDetails: {
+                type: 'account_access',
+                match: (detail, request) => {
+                  seen.push(request);
+                  return (detail.accounts as string[]).includes(request.params.accountId as string);
+                },
+              },
+            },
+          },
+        },
+        (_request, reply) => reply.code(201).send({ created: true }),
+      );
+    });
+    const path = '/accounts/acc-1/transfers';
+    const response = await sendRequest(url, {
+      method: 'POST',
+      path: `${path}?currency=EUR`,
+      headers: {
+        ...(await f.dpopHeaders(`${url}${path}`, 'POST', mint)),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ amount: '5' }),
+    });
+    expect(response.status).toBe(201);
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        path,
+        params: { accountId: 'acc-1' },
+        query: { currency: 'EUR' },
+        body: { amount: '5' },
+      },
+    ]);
+  });
+
+  test('request.fapi carries the matched authorizationDetails; an uncovered request is 403', async () => {
+    const { url } = await start(async (app) => {
+      await app.register(fapiGuard, guard());
+      app.get(
+        '/accounts/:accountId',
+        {
+          config: {
+            fapi: {
+              authorizationDetails: {
+                type: 'account_access',
+                match: (detail, request) =>
+                  (detail.accounts as string[]).includes(request.params.accountId as string),
+              },
+            },
+          },
+        },
+        (request) => ({ details: request.fapi?.authorizationDetails }),
+      );
+    });
+    const ok = await get(
+      url,
+      '/accounts/acc-1',
+      await f.dpopHeaders(`${url}/accounts/acc-1`, 'GET', mint),
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ details: [ACCOUNT] });
+    const other = await get(
+      url,
+      '/accounts/acc-2',
+      await f.dpopHeaders(`${url}/accounts/acc-2`, 'GET', mint),
+    );
+    expect(other.status).toBe(403);
+    expect(other.json).toMatchObject({ error: 'insufficient_authorization_details' });
+    expect(other.headers['www-authenticate']).toMatch(/error="insufficient_authorization_details"/);
+  });
+});

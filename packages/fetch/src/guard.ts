@@ -6,7 +6,7 @@ import {
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
-import { readFormBody, toRequestLike } from './request.js';
+import { readFormBody, requestContext, toRequestLike } from './request.js';
 
 /** Options of {@link createFetchGuard}: core's options, plus the runtime's peer address. */
 export interface FetchGuardOptions extends ResourceServerOptions {
@@ -41,7 +41,9 @@ export interface FetchGuard {
  * principal; any failure rejects with a FapiError that `fapiErrorResponse(error)` turns into
  * the `Response` RFC 6750 / RFC 9449 prescribe. A form body is read from a clone, so a body
  * `access_token` is refused and the handler can still read the body. Calling the guard again
- * for the same `Request` (a second requirement) does not verify again.
+ * for the same `Request` (a second requirement) does not verify again; the principal it
+ * resolves to carries the `authorizationDetails` the requirements matched. A requirement's
+ * `match` sees the method, path, query and form body (no route params: there is no router).
  *
  * Options are validated here; an unknown key or a bad value throws a TypeError naming it.
  * Requirements are checked on each call: an unknown key throws a TypeError (a programming
@@ -87,7 +89,9 @@ export function createFetchGuard(options: FetchGuardOptions): FetchGuard {
         ...(certificateHeader ? { certificateHeader } : {}),
       }),
     );
-    return requirements ? authorization.require(requirements) : authorization.principal();
+    return requirements
+      ? authorization.require(requirements, requestContext(request, form))
+      : authorization.principal();
   };
   return Object.assign(guard, { resourceServer, close: () => resourceServer.close() });
 }

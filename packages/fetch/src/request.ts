@@ -98,7 +98,7 @@ export async function readFormBody(request: Request): Promise<Record<string, str
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-/** What a requirement matcher may read about the request, once core's requirements take a context. */
+/** What a requirement matcher may read about the request (core's `RequirementContext`). */
 export interface RequestContext {
   method: string;
   /** The URL's path, without the query. */

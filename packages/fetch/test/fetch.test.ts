@@ -217,6 +217,56 @@ describe('mTLS through a trusted proxy', () => {
   });
 });
 
+describe('consent requirements', () => {
+  test('a matcher sees the query and the form body; the principal carries the matched details', async () => {
+    const account = { type: 'account_access', accounts: ['acc-1'] };
+    const payment = { type: 'payment_initiation', instructedAmount: { amount: '5' } };
+    const seen: unknown[] = [];
+    const guard = createFetchGuard(f.options);
+    const requirements: Requirements = {
+      authorizationDetails: {
+        type: 'account_access',
+        match: (detail, request) => {
+          seen.push(request);
+          return (detail.accounts as string[]).includes(request.query.account as string);
+        },
+      },
+    };
+    const handler = async (request: Request): Promise<Response> => {
+      try {
+        const principal = await guard(request, requirements);
+        return Response.json({ details: principal.authorizationDetails });
+      } catch (error) {
+        if (isFapiError(error)) return fapiErrorResponse(error);
+        return new Response(String(error), { status: 500 });
+      }
+    };
+    const app = await startConformanceServer(getRequestListener(handler));
+    running.push({ app, guard });
+    const mint = { claims: { authorization_details: [payment, account] } };
+    const send = async (account: string) =>
+      sendRequest(app.url, {
+        method: 'POST',
+        path: `/transfers?account=${account}`,
+        headers: await f.dpopHeaders(`${app.url}/transfers`, 'POST', mint),
+        body: { amount: '5' },
+      });
+    const ok = await send('acc-1');
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ details: [account] });
+    expect(seen[0]).toEqual({
+      method: 'POST',
+      path: '/transfers',
+      params: {},
+      query: { account: 'acc-1' },
+      body: { amount: '5' },
+    });
+    const other = await send('acc-2');
+    expect(other.status).toBe(403);
+    expect(other.json).toMatchObject({ error: 'insufficient_authorization_details' });
+  });
+});
+
 describe('requestContext', () => {
   test('reads method, path and query, with the given body and params', () => {
     const request = new Request('https://api.bank.test/accounts/7?from=2027-01-01', {

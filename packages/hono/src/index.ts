@@ -16,6 +16,10 @@ export {
   requireAnyScope,
   dpopBound,
   mtlsBound,
+  requireAuthorizationDetails,
+  requireAcr,
+  requireClaims,
+  type AcrOptions,
   type FapiRequirementHandler,
 } from './require.js';
 export { fapiErrorResponse } from '@fapi-guard/fetch';

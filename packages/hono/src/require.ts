@@ -4,12 +4,15 @@ import {
   FapiError,
   isFapiError,
   mergeRequirements,
+  type AccessTokenClaims,
+  type AuthorizationDetailsRequirement,
+  type RequirementContext,
   type Requirements,
 } from '@fapi-guard/core';
-import { fapiErrorResponse } from '@fapi-guard/fetch';
-import type { MiddlewareHandler } from 'hono';
+import { fapiErrorResponse, requestContext } from '@fapi-guard/fetch';
+import type { Context, MiddlewareHandler } from 'hono';
 import { accept } from './guard.js';
-import { authorizationOf, guardStateOf } from './state.js';
+import { authorizationOf, formBodyOf, guardStateOf } from './state.js';
 
 /**
  * Route middleware adding requirements to the request `fapiGuard()` verified. Chain further
@@ -26,6 +29,27 @@ export interface FapiRequirementHandler extends MiddlewareHandler {
   dpopBound(): FapiRequirementHandler;
   /** Adds: the token is certificate-bound (RFC 8705). */
   mtlsBound(): FapiRequirementHandler;
+  /** Adds: an `authorization_details` element covers the request (see {@link requireAuthorizationDetails}). */
+  requireAuthorizationDetails(
+    ...requirements: AuthorizationDetailsRequirement[]
+  ): FapiRequirementHandler;
+  /** Adds: the user authenticated with one of `values` (see {@link requireAcr}). */
+  requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementHandler;
+  /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
+  requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementHandler;
+}
+
+/**
+ * Options of {@link requireAcr}.
+ *
+ * @example
+ * ```ts
+ * requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 });
+ * ```
+ */
+export interface AcrOptions {
+  /** The user authenticated at most this many seconds ago (`auth_time`). */
+  maxAge?: number;
 }
 
 /**
@@ -44,7 +68,7 @@ export interface FapiRequirementHandler extends MiddlewareHandler {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireFapi(requirements: Requirements): FapiRequirementHandler {
-  return requirementHandler(assertRequirements('requireFapi', requirements));
+  return requirementHandler('requireFapi', requirements);
 }
 
 /**
@@ -58,7 +82,7 @@ export function requireFapi(requirements: Requirements): FapiRequirementHandler 
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireScopes(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler({ scopes: assertScopes('requireScopes', scopes, 0) });
+  return requirementHandler('requireScopes', { scopes: assertScopes('requireScopes', scopes, 0) });
 }
 
 /**
@@ -70,7 +94,9 @@ export function requireScopes(...scopes: string[]): FapiRequirementHandler {
  * ```
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler({ anyScope: assertScopes('requireAnyScope', scopes, 1) });
+  return requirementHandler('requireAnyScope', {
+    anyScope: assertScopes('requireAnyScope', scopes, 1),
+  });
 }
 
 /**
@@ -84,7 +110,7 @@ export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
  */
 export function dpopBound(): FapiRequirementHandler {
-  return requirementHandler({ binding: 'dpop' });
+  return requirementHandler('dpopBound', { binding: 'dpop' });
 }
 
 /**
@@ -98,17 +124,118 @@ export function dpopBound(): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
  */
 export function mtlsBound(): FapiRequirementHandler {
-  return requirementHandler({ binding: 'mtls' });
+  return requirementHandler('mtlsBound', { binding: 'mtls' });
 }
 
-function requirementHandler(requirements: Requirements): FapiRequirementHandler {
+/**
+ * Requires an element of the token's `authorization_details` (RFC 9396) to cover the request:
+ * its `type`, its `locations` (when present) naming this resource server, every one of
+ * `actions`, and `match(detail, request)` true, where `request` has `method`, `path`, the
+ * route's `c.req.param()`, the query, and the body (a form, or JSON when the request says
+ * `application/json`; the handler can still read it). Several requirements: any one covered is
+ * enough. The covering elements are in `c.get('fapi').authorizationDetails`; otherwise 403
+ * `insufficient_authorization_details`, without request data in the challenge. See
+ * {@link requireFapi} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.get(
+ *   '/accounts/:accountId',
+ *   requireAuthorizationDetails({
+ *     type: 'account_access',
+ *     actions: ['read_balances'],
+ *     match: (detail, req) => (detail.accounts as string[]).includes(req.params.accountId as string),
+ *   }),
+ *   (c) => c.json({ consent: c.get('fapi')?.authorizationDetails[0] }),
+ * );
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9396#section-9
+ */
+export function requireAuthorizationDetails(
+  ...requirements: AuthorizationDetailsRequirement[]
+): FapiRequirementHandler {
+  return requirementHandler('requireAuthorizationDetails', authorizationDetails(requirements));
+}
+
+/**
+ * Requires the user's authentication to be one of `values` (the token's `acr`) and, with
+ * `maxAge`, at most that many seconds old (`auth_time`). Otherwise 401
+ * `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge, so the
+ * client can step up (RFC 9470). See {@link requireFapi} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.post('/high-value-payments', requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 }), pay);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export function requireAcr(
+  values: readonly string[],
+  options?: AcrOptions,
+): FapiRequirementHandler {
+  return requirementHandler('requireAcr', acr('requireAcr', values, options));
+}
+
+/**
+ * Requires `predicate` to hold for the token's claims (any rule the other helpers do not
+ * express); false is 403 `insufficient_scope`, a predicate that throws is a 500.
+ *
+ * @example
+ * ```ts
+ * app.get('/corporate', requireClaims((claims) => claims.customer_type === 'business'), list);
+ * ```
+ */
+export function requireClaims(
+  predicate: (claims: AccessTokenClaims) => boolean,
+): FapiRequirementHandler {
+  return requirementHandler('requireClaims', { claims: predicate });
+}
+
+function authorizationDetails(list: AuthorizationDetailsRequirement[]): Requirements {
+  return {
+    authorizationDetails: list.length === 1 ? (list[0] as AuthorizationDetailsRequirement) : list,
+  };
+}
+
+function acr(helper: string, values: readonly string[], options: AcrOptions = {}): Requirements {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${helper}: options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'maxAge') throw new TypeError(`${helper}: unknown option "${key}" (known: maxAge)`);
+  }
+  return {
+    acrValues: values,
+    ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
+  };
+}
+
+/** What a matcher sees of a Hono request: the form or JSON body, and the route's params. */
+async function contextOf(c: Context): Promise<RequirementContext> {
+  return requestContext(c.req.raw, (await formBodyOf(c)) ?? (await jsonBodyOf(c)), c.req.param());
+}
+
+/** The JSON body (Hono caches it for the handler), or undefined when absent or malformed. */
+async function jsonBodyOf(c: Context): Promise<unknown> {
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(c.req.header('content-type') ?? '')) {
+    return undefined;
+  }
+  try {
+    return (await c.req.json()) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function requirementHandler(name: string, requirements: Requirements): FapiRequirementHandler {
+  assertRequirements(name, requirements);
   const handler: MiddlewareHandler = async function fapiRequirement(c, next) {
     const state = guardStateOf(c);
     if (!state) return fapiErrorResponse(new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'));
     try {
-      // Core's requirement matchers get the request context here once core accepts one.
       const verified = c.get('fapi') !== undefined; // the guard already set the headers
-      const principal = await (await authorizationOf(c, state)).require(requirements);
+      const authorization = await authorizationOf(c, state);
+      const principal = await authorization.require(requirements, await contextOf(c));
       if (verified) c.set('fapi', principal);
       else accept(c, principal);
     } catch (error) {
@@ -117,7 +244,8 @@ function requirementHandler(requirements: Requirements): FapiRequirementHandler 
     }
     return next();
   };
-  const chain = (more: Requirements) => requirementHandler(mergeRequirements(requirements, more));
+  const chain = (more: Requirements) =>
+    requirementHandler(name, mergeRequirements(requirements, more));
   return Object.assign(handler, {
     requirements,
     requireScopes: (...scopes: string[]) =>
@@ -126,5 +254,11 @@ function requirementHandler(requirements: Requirements): FapiRequirementHandler 
       chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
     dpopBound: () => chain({ binding: 'dpop' }),
     mtlsBound: () => chain({ binding: 'mtls' }),
+    requireAuthorizationDetails: (...list: AuthorizationDetailsRequirement[]) =>
+      chain(assertRequirements('requireAuthorizationDetails', authorizationDetails(list))),
+    requireAcr: (values: readonly string[], options?: AcrOptions) =>
+      chain(assertRequirements('requireAcr', acr('requireAcr', values, options))),
+    requireClaims: (predicate: (claims: AccessTokenClaims) => boolean) =>
+      chain(assertRequirements('requireClaims', { claims: predicate })),
   });
 }

@@ -20,6 +20,18 @@ export function setGuardState(c: Context, state: GuardState): void {
   states.set(c.req.raw, state);
 }
 
+const formBodies = new WeakMap<Request, Promise<Record<string, string> | undefined>>();
+
+/** The request's form body (read from a clone once per request), or undefined if not a form. */
+export function formBodyOf(c: Context): Promise<Record<string, string> | undefined> {
+  let body = formBodies.get(c.req.raw);
+  if (!body) {
+    body = readFormBody(c.req.raw);
+    formBodies.set(c.req.raw, body);
+  }
+  return body;
+}
+
 /**
  * The request's authorization in core (verified at most once, whoever asks first), after
  * reading a form body so a body `access_token` is refused.
@@ -28,7 +40,7 @@ export async function authorizationOf(
   c: Context,
   state: GuardState,
 ): Promise<RequestAuthorization> {
-  const body = await readFormBody(c.req.raw);
+  const body = await formBodyOf(c);
   return state.resourceServer.forRequest(c.req.raw, () =>
     toRequestLike(c.req.raw, {
       peerAddress: state.peerAddress?.(c),

@@ -1,14 +1,27 @@
 import type { Principal } from '@fapi-guard/core';
-import { startConformanceServer, type MakeConformanceApp } from '@fapi-guard/testing';
+import {
+  CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_PAYMENT_CONSENT,
+  CONFORMANCE_STEP_UP,
+  startConformanceServer,
+  type MakeConformanceApp,
+} from '@fapi-guard/testing';
 import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
-import { fapiGuard, mtlsBound, requireAnyScope, requireScopes } from '../src/index.js';
+import {
+  fapiGuard,
+  mtlsBound,
+  requireAcr,
+  requireAnyScope,
+  requireAuthorizationDetails,
+  requireScopes,
+} from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
 export function principalJson(principal: Principal | undefined) {
-  const { subject, clientId, scopes, binding } = principal as Principal;
-  return { subject, clientId, scopes, binding };
+  const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal as Principal;
+  return { subject, clientId, scopes, binding, authorizationDetails, acr };
 }
 
 const answer = (status: 200 | 201) => (c: Context) => c.json(principalJson(c.get('fapi')), status);
@@ -30,6 +43,21 @@ export const makeHonoApp: MakeConformanceApp = async ({ fapi, tls }) => {
   app.get('/mtls', mtlsBound(), answer(200));
   app.get('/any', requireAnyScope('admin', 'accounts'), answer(200));
   app.get('/unmarked', answer(200));
+  app.post(
+    '/consented-payments',
+    requireAuthorizationDetails(CONFORMANCE_PAYMENT_CONSENT),
+    answer(201),
+  );
+  app.get(
+    '/accounts/:accountId',
+    requireAuthorizationDetails(CONFORMANCE_ACCOUNT_CONSENT),
+    answer(200),
+  );
+  app.get(
+    '/strong',
+    requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
+    answer(200),
+  );
   app.get('/public', (c) => c.json({ ok: true }));
   return startConformanceServer(getRequestListener(app.fetch), tls, () => guard.close());
 };

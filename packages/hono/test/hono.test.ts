@@ -16,6 +16,9 @@ import { Hono } from 'hono';
 import {
   dpopBound,
   fapiGuard,
+  requireAcr,
+  requireAuthorizationDetails,
+  requireClaims,
   requireFapi,
   requireScopes,
   type FapiGuardOptions,
@@ -115,4 +118,113 @@ test('options are checked when the guard is created', () => {
   );
   expect(() => fapiGuard({ ...f.options, publicPaths: ['health'] })).toThrow(/publicPaths/);
   expect(() => fapiGuard({ ...f.options, jwks_uri: 'x' } as never)).toThrow(TypeError);
+});
+
+describe('consent helpers', () => {
+  const ACCOUNT = { type: 'account_access', accounts: ['acc-1'] };
+  const PAYMENT = {
+    type: 'payment_initiation',
+    instructedAmount: { amount: '5', currency: 'EUR' },
+  };
+  const mint = { claims: { authorization_details: [PAYMENT, ACCOUNT], acr: 'urn:strong' } };
+
+  test('a matcher sees c.req.param(), the query and the JSON body; the handler still reads it', async () => {
+    const seen: unknown[] = [];
+    const app = guarded();
+    app.post(
+      '/accounts/:accountId/transfers',
+      requireAuthorizationDetails({
+        type: 'account_access',
+        match: (detail, request) => {
+          seen.push(request);
+          return (detail.accounts as string[]).includes(request.params.accountId as string);
+        },
+      }),
+      async (c) => c.json({ body: await c.req.json() }, 201),
+    );
+    const url = await serve(app);
+    const path = '/accounts/acc-1/transfers';
+    const response = await sendRequest(url, {
+      method: 'POST',
+      path: `${path}?currency=EUR`,
+      headers: {
+        ...(await f.dpopHeaders(`${url}${path}`, 'POST', mint)),
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ amount: '5' }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.json).toEqual({ body: { amount: '5' } });
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        path,
+        params: { accountId: 'acc-1' },
+        query: { currency: 'EUR' },
+        body: { amount: '5' },
+      },
+    ]);
+  });
+
+  test('c.get("fapi") carries the matched authorizationDetails through a later helper', async () => {
+    const app = guarded();
+    app.get(
+      '/accounts/:accountId',
+      requireAuthorizationDetails({
+        type: 'account_access',
+        match: (detail, request) =>
+          (detail.accounts as string[]).includes(request.params.accountId as string),
+      }),
+      requireScopes('accounts').requireAcr(['urn:strong']),
+      (c) => c.json({ details: c.get('fapi')?.authorizationDetails, acr: c.get('fapi')?.acr }),
+    );
+    const url = await serve(app);
+    const ok = await get(
+      url,
+      '/accounts/acc-1',
+      await f.dpopHeaders(`${url}/accounts/acc-1`, 'GET', mint),
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.json).toEqual({ details: [ACCOUNT], acr: 'urn:strong' });
+    const other = await get(
+      url,
+      '/accounts/acc-2',
+      await f.dpopHeaders(`${url}/accounts/acc-2`, 'GET', mint),
+    );
+    expect(other.status).toBe(403);
+    expect(other.json).toMatchObject({ error: 'insufficient_authorization_details' });
+  });
+
+  test('requireAcr asks for a step-up; requireClaims refuses a false predicate', async () => {
+    const app = guarded();
+    app.get('/strong', requireAcr(['urn:stronger'], { maxAge: 300 }), (c) => c.json({}));
+    app.get(
+      '/business',
+      requireClaims((claims) => claims.customer_type === 'business'),
+      (c) => c.json({ reached: true }),
+    );
+    const url = await serve(app);
+    const strong = await get(url, '/strong', await f.dpopHeaders(`${url}/strong`, 'GET', mint));
+    expect(strong.status).toBe(401);
+    expect(strong.headers['www-authenticate']).toMatch(/error="insufficient_user_authentication"/);
+    expect(strong.headers['www-authenticate']).toMatch(/acr_values="urn:stronger"/);
+    expect(strong.headers['www-authenticate']).toMatch(/max_age="300"/);
+    const personal = await get(url, '/business', await f.dpopHeaders(`${url}/business`));
+    expect(personal.status).toBe(403);
+    expect(personal.json).toMatchObject({ error: 'insufficient_scope' });
+    const business = await get(
+      url,
+      '/business',
+      await f.dpopHeaders(`${url}/business`, 'GET', { claims: { customer_type: 'business' } }),
+    );
+    expect(business.status).toBe(200);
+  });
+
+  test('a typo in a consent helper is a TypeError naming it', () => {
+    expect(() => requireAcr(['urn:strong'], { max_age: 300 } as never)).toThrow(
+      /requireAcr: unknown option "max_age"/,
+    );
+    expect(() => requireAuthorizationDetails()).toThrow(/requireAuthorizationDetails/);
+    expect(() => requireClaims('yes' as never)).toThrow(/requireClaims/);
+  });
 });
