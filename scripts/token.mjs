@@ -4,7 +4,10 @@
 // a curl line for the running API. The DPoP key and the token (until it expires) are kept in
 // .fapi-guard/token-helper.json (git-ignored; TOKEN_HELPER_STATE=<file> chooses another).
 //
-// Flags: --scope, --binding dpop|mtls, --method, --url, --user, --issuer, --data (see --help).
+// By default it asks for the consent the API checks (authorization_details): every read action
+// on the user's demo accounts with scope accounts, and the payment --data describes.
+// Flags: --scope, --binding dpop|mtls, --method, --url, --user, --issuer, --data, --payment,
+// --authorization-details '<json array>', --acr strong (see --help).
 // Environment: AS_ISSUER and API_URL change the defaults (https://127.0.0.1:4000 and :3000).
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +15,14 @@ import { ROOT } from './lib/supervisor.mjs';
 
 const HELPER = 'apps/auth-server/dist/token-helper.js';
 const args = process.argv.slice(2);
+
+/** `account_access (acc-1, acc-2), payment_initiation`, or `none`. */
+function consentOf(details) {
+  if (details.length === 0) return 'none';
+  return details
+    .map((d) => (Array.isArray(d.accounts) ? `${d.type} (${d.accounts.join(', ')})` : d.type))
+    .join(', ');
+}
 
 async function main() {
   if (!existsSync(`${ROOT}${HELPER}`)) {
@@ -48,7 +59,10 @@ async function main() {
   const expires = new Date(out.expiresAt * 1000).toISOString();
   console.error(
     `# ${out.cached ? 'cached' : 'new'} ${request.binding === 'dpop' ? 'DPoP' : 'mTLS'}-bound token ` +
-      `for ${request.user}, scope "${request.scope}", valid until ${expires}` +
+      `for ${request.user}, scope "${request.scope}", ` +
+      `consent ${consentOf(request.authorizationDetails)}` +
+      (request.acr ? `, acr ${request.acr}` : '') +
+      `, valid until ${expires}` +
       (out.dpop ? `; the DPoP proof is for ${request.method} ${request.url} only, and once` : ''),
   );
   console.log(`Authorization: ${out.authorization}`);

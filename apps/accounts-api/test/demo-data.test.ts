@@ -1,4 +1,5 @@
 import { DEMO_ACCOUNTS, DEMO_HISTORY_MONTHS, demoData, iban } from '../src/store/demo-data.js';
+import { BOB_CREDITOR, DEMO_USER_ACCOUNTS } from '../../auth-server/src/demo-consents.js';
 import { ANCHOR } from './support/fixtures.js';
 
 describe('demo data', () => {
@@ -20,6 +21,14 @@ describe('demo data', () => {
     for (const account of data.accounts) {
       expect(iban(account.iban.slice(0, 2), account.iban.slice(4))).toBe(account.iban);
     }
+  });
+
+  it('agrees with the accounts and creditor the demo consents name', () => {
+    const owned = (user: string) =>
+      data.accounts.filter((a) => a.ownerId === user).map((a) => a.accountId);
+    expect(DEMO_USER_ACCOUNTS).toEqual({ alice: owned('alice'), bob: owned('bob') });
+    const bobCurrent = data.accounts.find((a) => a.accountId === DEMO_ACCOUNTS.bobCurrent);
+    expect(bobCurrent?.iban).toBe(BOB_CREDITOR.iban);
   });
 
   it(`spreads transactions over the ${DEMO_HISTORY_MONTHS} months before the anchor day`, () => {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { parseTokenArgs, runTokenHelper } from '../../auth-server/src/token-helper.js';
+import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
+import { accountAccess } from '../src/walkthrough/consents.js';
 import { ensureBuilt, REPO_ROOT, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
 import { CA, fixtures, proofClaims } from './support/sessions.js';
 
@@ -78,9 +80,14 @@ function token(args: string[]): Promise<Helped> {
 
 /**
  * Runs the printed curl line in a shell from the repository root (its file paths are relative
- * to it) and returns the status. Without curl on the machine, sends the same request with undici.
+ * to it) and returns the status and body. Without curl on the machine, sends the same request
+ * with undici.
  */
-function runCurl(helped: Helped, url: string, mtls = false): Promise<number> {
+function callCurl(
+  helped: Helped,
+  url: string,
+  mtls = false,
+): Promise<{ status: number; body: string }> {
   if (!existsSync('/usr/bin/curl')) {
     const tls = mtls
       ? new Agent({
@@ -93,17 +100,27 @@ function runCurl(helped: Helped, url: string, mtls = false): Promise<number> {
         authorization: helped.authorization!,
         ...(helped.dpop ? { dpop: helped.dpop } : {}),
       },
-    }).then(async (res) => {
-      await res.body.dump();
-      return res.statusCode;
-    });
+    }).then(async (res) => ({ status: res.statusCode, body: await res.body.text() }));
   }
   return new Promise((resolve, reject) => {
     execFile('bash', ['-c', helped.curl], { cwd: REPO_ROOT }, (error, stdout) => {
       if (error) reject(error);
-      else resolve(Number(/^HTTP\/[\d.]+ (\d{3})/.exec(stdout)?.[1]));
+      else {
+        resolve({
+          status: Number(/^HTTP\/[\d.]+ (\d{3})/.exec(stdout)?.[1]),
+          body: stdout
+            .split(/\r?\n\r?\n/)
+            .slice(1)
+            .join('\n\n'),
+        });
+      }
     });
   });
+}
+
+/** The status the printed curl line answers. */
+async function runCurl(helped: Helped, url: string, mtls = false): Promise<number> {
+  return (await callCurl(helped, url, mtls)).status;
 }
 
 describe('npm run token', () => {
@@ -135,6 +152,38 @@ describe('npm run token', () => {
     );
     expect(await runCurl(helped, `${api.url}/accounts`, true)).toBe(200);
   }, 60_000);
+
+  it('--authorization-details asks for exactly that consent: the named account 200, another 403', async () => {
+    const one = `${api.url}/accounts/${DEMO_ACCOUNTS.aliceCurrent}`;
+    const other = `${api.url}/accounts/${DEMO_ACCOUNTS.aliceSavings}`;
+    const details = JSON.stringify([
+      accountAccess([DEMO_ACCOUNTS.aliceCurrent], ['read_accounts']),
+    ]);
+    const helped = await token(['--authorization-details', details, '--url', one]);
+    expect(helped.code).toBe(0);
+    // Same scope and binding as the cached default-consent token, other details: a new token.
+    expect(helped.stderr).toContain('# new DPoP-bound token');
+    expect(helped.stderr).toContain(`consent account_access (${DEMO_ACCOUNTS.aliceCurrent})`);
+    expect(await runCurl(helped, one)).toBe(200);
+
+    const again = await token(['--authorization-details', details, '--url', other]);
+    expect(again.stderr).toContain('cached');
+    const refused = await callCurl(again, other);
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ error: 'insufficient_authorization_details' });
+  }, 60_000);
+
+  it('refuses --authorization-details that is not a JSON array of typed objects, exit code 2', async () => {
+    for (const [value, message] of [
+      ['[{"type":"account_access"', '--authorization-details must be JSON'],
+      ['{"type":"account_access"}', '--authorization-details must be a JSON array of objects'],
+      ['[{"type":"account_access"},{"type":7}]', '--authorization-details[1] must be an object'],
+    ] as const) {
+      const helped = await token(['--authorization-details', value]);
+      expect({ code: helped.code, stdout: helped.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(helped.stderr).toContain(message);
+    }
+  });
 
   it('refuses an unknown flag with its usage, exit code 2', async () => {
     const helped = await token(['--scopes', 'accounts']);

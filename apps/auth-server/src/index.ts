@@ -24,6 +24,12 @@ export {
   type ObtainAccessTokenOptions,
 } from './client-flow.js';
 export {
+  BOB_CREDITOR,
+  DEMO_USER_ACCOUNTS,
+  accountAccess,
+  paymentInitiation,
+} from './demo-consents.js';
+export {
   DEV_FIXTURES_DIR,
   DPOP_CLIENT_ID,
   MTLS_CLIENT_ID,

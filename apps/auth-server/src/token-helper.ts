@@ -5,6 +5,12 @@
  * key and the token in a state file until the token expires, and renders ready-to-paste
  * `Authorization` and `DPoP` headers (a fresh proof on every call) and a curl line.
  *
+ * The sample API serves only what the user consented to (RFC 9396 `authorization_details`), so
+ * the helper asks for consent by default: every read action on the user's demo accounts when
+ * the scope includes `accounts`, and a payment when `--data` describes one or `--payment` names
+ * an amount. `--authorization-details` replaces that with an explicit list, `--acr strong` logs
+ * in with the one-time code.
+ *
  * DEV ONLY: the state file holds a private key and a bearer-usable token for the sandbox.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -13,7 +19,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { webcrypto } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { obtainAccessToken } from './client-flow.js';
+import { obtainAccessToken, type AuthorizationDetailRequest } from './client-flow.js';
+import { ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
+import { accountAccess, DEMO_USER_ACCOUNTS, paymentInitiation } from './demo-consents.js';
 import { loadDevFixtures } from './fixtures.js';
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -47,6 +55,15 @@ export interface TokenRequest {
   issuer: string;
   /** A JSON request body for the curl line (sent with `Content-Type: application/json`). */
   data?: string;
+  /** Up to this amount (GBP) to Bob Example: adds a `payment_initiation` element. */
+  payment?: string;
+  /**
+   * The `authorization_details` sent at PAR: `--authorization-details`, else the defaults
+   * `parseTokenArgs` derives (see the module comment). Empty: none sent.
+   */
+  authorizationDetails: AuthorizationDetailRequest[];
+  /** `strong`: ask for `urn:fapi-guard:acr:strong` and type the dev one-time code. */
+  acr?: 'strong';
   stateFile: string;
 }
 
@@ -70,17 +87,88 @@ const FLAGS: Record<string, keyof TokenRequest> = {
   '--user': 'user',
   '--issuer': 'issuer',
   '--data': 'data',
+  '--payment': 'payment',
+  '--authorization-details': 'authorizationDetails',
+  '--acr': 'acr',
   '--state-file': 'stateFile',
 };
 
 /** Usage text (printed for `--help` and with every argument error). */
 export const USAGE = `usage: npm run token -- [--scope "accounts payments"] [--binding dpop|mtls]
        [--method GET] [--url https://127.0.0.1:3000/accounts] [--user alice]
-       [--issuer https://127.0.0.1:4000] [--data '<json body>'] [--state-file <path>]`;
+       [--issuer https://127.0.0.1:4000] [--data '<json body>'] [--payment 25.00]
+       [--authorization-details '<json array>'] [--acr strong] [--state-file <path>]
+
+  --scope                  scopes (default accounts); "accounts payments" for payments
+  --binding                dpop (default) or mtls (certificate-bound Bearer token)
+  --method, --url          the call the DPoP proof and the curl line are for
+  --user                   demo user, alice (default) or bob
+  --data                   JSON body for the curl line; a payment body also asks consent for it
+  --payment                consent to pay up to this amount (GBP) to Bob Example
+  --authorization-details  the consent asked for, as a JSON array of objects with a string
+                           "type" (replaces the default: with scope accounts, every read
+                           action on the user's demo accounts)
+  --acr strong             log in with the one-time code (urn:fapi-guard:acr:strong)
+  --state-file             where the DPoP key and tokens are kept`;
+
+const AMOUNT = /^\d{1,13}\.\d{2}$/;
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** `--authorization-details`: a JSON array of objects, each with a string `type`. */
+function parseDetails(text: string): AuthorizationDetailRequest[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error('--authorization-details must be JSON (an array of objects)');
+  }
+  if (!Array.isArray(value)) {
+    throw new Error('--authorization-details must be a JSON array of objects');
+  }
+  value.forEach((element, i) => {
+    const type = record(element)?.type;
+    if (typeof type !== 'string' || type.length === 0) {
+      throw new Error(`--authorization-details[${i}] must be an object with a string "type"`);
+    }
+  });
+  return value as AuthorizationDetailRequest[];
+}
+
+/** A `payment_initiation` element for a `--data` body that is a payment, else undefined. */
+function paymentOf(body: unknown): AuthorizationDetailRequest | undefined {
+  const amount = record(record(body)?.instructedAmount);
+  const creditor = record(record(body)?.creditorAccount);
+  if (typeof amount?.amount !== 'string' || typeof amount.currency !== 'string') return undefined;
+  if (typeof creditor?.iban !== 'string') return undefined;
+  const name = typeof creditor.name === 'string' ? { name: creditor.name } : {};
+  return paymentInitiation(amount.amount, { ...name, iban: creditor.iban }, amount.currency);
+}
+
+/** The default consent for a request (see the module comment). */
+function defaultDetails(request: TokenRequest, body: unknown): AuthorizationDetailRequest[] {
+  const details: AuthorizationDetailRequest[] = [];
+  const accounts = Object.hasOwn(DEMO_USER_ACCOUNTS, request.user)
+    ? DEMO_USER_ACCOUNTS[request.user]
+    : undefined;
+  if (request.scope.split(' ').includes('accounts') && accounts) {
+    details.push(accountAccess(accounts));
+  }
+  const payment =
+    request.payment !== undefined ? paymentInitiation(request.payment) : paymentOf(body);
+  if (payment) details.push(payment);
+  return details;
+}
 
 /**
- * Reads the command line (`--flag value` pairs). Throws an Error naming an unknown flag, a
- * missing value or a bad `--binding`, `--method` or `--url`.
+ * Reads the command line (`--flag value` pairs) and derives the consent to ask for. Throws an
+ * Error naming an unknown flag, a missing value or a bad `--binding`, `--method`, `--url`,
+ * `--payment`, `--acr` or `--authorization-details` (not a JSON array of objects with a string
+ * `type`), and a SyntaxError for a `--data` that is not JSON.
  *
  * @example
  * parseTokenArgs(['--scope', 'payments', '--method', 'POST']).method; // 'POST'
@@ -96,14 +184,17 @@ export function parseTokenArgs(
     url: `${env.API_URL ?? 'https://127.0.0.1:3000'}/accounts`,
     user: 'alice',
     issuer: env.AS_ISSUER ?? 'https://127.0.0.1:4000',
+    authorizationDetails: [],
     stateFile: env.TOKEN_HELPER_STATE ?? DEFAULT_STATE_FILE,
   };
+  let explicitDetails: string | undefined;
   for (let i = 0; i < argv.length; i += 2) {
     const key = FLAGS[argv[i] as string];
     const value = argv[i + 1];
     if (!key) throw new Error(`unknown argument ${JSON.stringify(argv[i])}`);
     if (value === undefined || value.startsWith('--')) throw new Error(`${argv[i]} needs a value`);
-    (request as unknown as Record<string, string>)[key] = value;
+    if (key === 'authorizationDetails') explicitDetails = value;
+    else (request as unknown as Record<string, string>)[key] = value;
   }
   if (request.binding !== 'dpop' && request.binding !== 'mtls') {
     throw new Error('--binding must be dpop or mtls');
@@ -112,7 +203,22 @@ export function parseTokenArgs(
   if (!URL.canParse(request.url) || new URL(request.url).protocol !== 'https:') {
     throw new Error('--url must be an https URL');
   }
-  if (request.data !== undefined) JSON.parse(request.data); // a SyntaxError names the problem
+  if (request.acr !== undefined && request.acr !== 'strong')
+    throw new Error('--acr must be strong');
+  if (request.payment !== undefined && !AMOUNT.test(request.payment)) {
+    throw new Error('--payment must be an amount like 25.00');
+  }
+  // A SyntaxError names the problem.
+  const body: unknown = request.data === undefined ? undefined : JSON.parse(request.data);
+  if (explicitDetails === undefined) {
+    request.authorizationDetails = defaultDetails(request, body);
+  } else if (request.payment !== undefined) {
+    throw new Error(
+      '--payment and --authorization-details: give one (add the payment to the list)',
+    );
+  } else {
+    request.authorizationDetails = parseDetails(explicitDetails);
+  }
   return request;
 }
 
@@ -199,7 +305,7 @@ export async function runTokenHelper(
   const resource = new URL(request.url).origin;
   const state = readState(request.stateFile);
   const key = request.binding === 'dpop' ? await dpopKeyOf(state) : undefined;
-  // A token is reused only for the same AS, API, binding, key, user and scope.
+  // A token is reused only for the same AS, API, binding, key, user, scope, consent and acr.
   const keyHash = key
     ? createHash('sha256').update(JSON.stringify(key.publicJwk)).digest('hex')
     : '';
@@ -210,6 +316,8 @@ export async function runTokenHelper(
     keyHash,
     user.username,
     request.scope,
+    JSON.stringify(request.authorizationDetails),
+    request.acr ?? '',
   ].join(' ');
   const found = state.tokens[cacheKey];
   const cached = found !== undefined && found.expiresAt - now() / 1000 > MIN_REMAINING_S;
@@ -223,6 +331,10 @@ export async function runTokenHelper(
       resource,
       username: user.username,
       password: user.password,
+      ...(request.authorizationDetails.length > 0
+        ? { authorizationDetails: request.authorizationDetails }
+        : {}),
+      ...(request.acr === 'strong' ? { acrValues: ACR_STRONG, otp: DEV_ONE_TIME_CODE } : {}),
       ...(key
         ? {
             clientId: fixtures.clients.dpop.clientId,
