@@ -14,16 +14,13 @@ import {
   type KoaContextWithOIDC,
   type RichAuthorizationRequestsActiveConfiguration,
 } from 'oidc-provider';
-import { ACR_PASSWORD, ACR_STRONG } from './constants.js';
+import { ACCOUNT_ACTIONS, ACR_PASSWORD, ACR_STRONG } from './constants.js';
 import { assertSupportedSchema, validateJson, type JsonSchema } from './json-schema.js';
 
-export { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
+export { ACCOUNT_ACTIONS, ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
 
 /** The `acr` values this AS can produce, weakest first (`acr_values_supported`). */
 export const ACR_VALUES = [ACR_PASSWORD, ACR_STRONG] as const;
-
-/** Actions an `account_access` element may grant. */
-export const ACCOUNT_ACTIONS = ['read_accounts', 'read_balances', 'read_transactions'] as const;
 
 const LOCATIONS: JsonSchema = {
   type: 'array',

@@ -14,3 +14,6 @@ export const ACR_PASSWORD = 'urn:fapi-guard:acr:pwd';
 export const ACR_STRONG = 'urn:fapi-guard:acr:strong';
 /** The fixed one-time code every demo user "receives" (DEV ONLY: a real second factor is per user and per login). */
 export const DEV_ONE_TIME_CODE = '246810';
+
+/** Actions an `account_access` element may grant. */
+export const ACCOUNT_ACTIONS = ['read_accounts', 'read_balances', 'read_transactions'] as const;

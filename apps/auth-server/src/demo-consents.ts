@@ -4,10 +4,11 @@
  * (`npm run token`), the walkthrough, the cluster demo and the end-to-end tests; the sample
  * API's demo data test checks the account ids and the creditor against its seeded data.
  */
-import { ACCOUNT_ACTIONS } from './consent.js';
+// constants.js, not consent.js: this module must not load oidc-provider into the API's process.
+import { ACCOUNT_ACTIONS } from './constants.js';
 import type { AuthorizationDetailRequest } from './client-flow.js';
 
-export { ACCOUNT_ACTIONS } from './consent.js';
+export { ACCOUNT_ACTIONS } from './constants.js';
 export type { AuthorizationDetailRequest } from './client-flow.js';
 
 /** The sample API's demo accounts of each demo user (the ids its seeded data uses). */
