@@ -77,11 +77,8 @@ async function lastDecision(outId: string): Promise<string> {
 async function press(id: string, outId: string): Promise<string> {
   const before = await page.locator(`#${outId} .exchange`).count();
   await page.click(`#${id}`);
-  await page.waitForFunction(
-    ([out, count]) => document.querySelectorAll(`#${out} .exchange`).length > Number(count),
-    [outId, before] as const,
-  );
-  await page.waitForFunction(() => !document.body.hasAttribute('aria-busy'));
+  await page.locator(`#${outId} .exchange`).nth(before).waitFor();
+  await page.waitForSelector('body:not([aria-busy])');
   return lastDecision(outId);
 }
 
@@ -106,28 +103,28 @@ describeIfChromium('the browser playground in Chromium', () => {
     const focused: string[] = [];
     for (let i = 0; i < 4; i += 1) {
       await page.keyboard.press('Tab');
-      focused.push(await page.evaluate(() => document.activeElement?.id ?? ''));
+      focused.push(await page.evaluate<string>('document.activeElement?.id ?? ""'));
     }
     expect(focused).toEqual(['scope-accounts', 'scope-payments', 'step-keys', 'reset']);
     await page.focus('#step-keys');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('#out-keys .exchange'));
+    await page.locator('#out-keys .exchange').waitFor();
     expect(await lastDecision('out-keys')).toBe('Allowed: 201');
     expect(await page.textContent('#out-keys .note')).toMatch(
       /^Client playground-[0-9a-f-]{36}; its JWKS is served at https:\/\/127\.0\.0\.1:\d+\/playground\/jwks\/playground-/,
     );
     // The private keys never leave WebCrypto: the page stored non-extractable keys.
-    const extractable = await page.evaluate(async () => {
+    // (Evaluated in the page, so written as a string: this file is compiled without DOM types.)
+    const extractable = await page.evaluate<Array<[boolean, string]>>(`(async () => {
       const open = indexedDB.open('fapi-playground', 1);
       await new Promise((resolve) => (open.onsuccess = resolve));
       const request = open.result.transaction('kv').objectStore('kv').get('keys');
       await new Promise((resolve) => (request.onsuccess = resolve));
-      const keys = request.result as Record<string, CryptoKeyPair>;
-      return Object.values(keys).map((pair) => [
+      return Object.values(request.result).map((pair) => [
         pair.privateKey.extractable,
-        (pair.privateKey.algorithm as EcKeyAlgorithm).namedCurve,
+        pair.privateKey.algorithm.namedCurve,
       ]);
-    });
+    })()`);
     expect(extractable).toEqual([
       [false, 'P-256'],
       [false, 'P-256'],
@@ -193,7 +190,9 @@ describeIfChromium('the browser playground in Chromium', () => {
   ])('%s is refused and the page shows %s', async (id, shown) => {
     expect(await press(id, 'out-attacks')).toBe(shown);
     // The challenge the RS sent, as the page shows it (readable cross-origin through CORS).
-    expect(await lastExchange('out-attacks')).toMatch(/www-authenticate: .*DPoP .*algs="PS256 ES256"/);
+    expect(await lastExchange('out-attacks')).toMatch(
+      /www-authenticate: .*DPoP .*algs="PS256 ES256"/,
+    );
   });
 
   it('a token without the payments scope is refused with insufficient_scope', async () => {
@@ -201,11 +200,10 @@ describeIfChromium('the browser playground in Chromium', () => {
     // A second authorization for `accounts` only: the AS session answers without a login.
     await page.waitForURL(`${as.issuer}/playground`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('#out-attacks .exchange')].some((x) =>
-        x.getAttribute('data-title')?.includes('without the payments scope'),
-      ),
-    );
+    await page
+      .locator('#out-attacks .exchange[data-title*="without the payments scope"]')
+      .last()
+      .waitFor();
     expect(await lastDecision('out-attacks')).toBe('Refused: 403 error=insufficient_scope');
     expect(await lastExchange('out-attacks')).toContain('scope="payments"');
     await page.locator('#h-attacks').scrollIntoViewIfNeeded();
@@ -215,8 +213,8 @@ describeIfChromium('the browser playground in Chromium', () => {
   it('is readable at 390×844 (no horizontal scrolling)', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('#h-api').scrollIntoViewIfNeeded();
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('4-api-390x844');

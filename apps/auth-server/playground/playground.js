@@ -63,7 +63,14 @@ function clientAssertion(state, keys) {
   return signJwt(
     keys.client.privateKey,
     { alg: 'ES256', typ: 'JWT' },
-    { iss: state.clientId, sub: state.clientId, aud: ISSUER, jti: crypto.randomUUID(), iat, exp: iat + 60 },
+    {
+      iss: state.clientId,
+      sub: state.clientId,
+      aud: ISSUER,
+      jti: crypto.randomUUID(),
+      iat,
+      exp: iat + 60,
+    },
   );
 }
 
@@ -139,7 +146,8 @@ function renderExchange(x) {
     ? `Refused: ${x.status}${error ? ` error=${error}` : ''}`
     : `Allowed: ${x.status}`;
   const jwts = x.jwts ?? [];
-  const body = typeof x.responseBody === 'string' ? x.responseBody : JSON.stringify(x.responseBody, null, 2);
+  const body =
+    typeof x.responseBody === 'string' ? x.responseBody : JSON.stringify(x.responseBody, null, 2);
   return element(
     'article',
     { class: `exchange ${refused ? 'refused' : 'ok'}`, 'data-title': x.title },
@@ -153,7 +161,11 @@ function renderExchange(x) {
     ),
     ...jwts.flatMap(([label, jwt]) => jwtBlocks(label, jwt)),
     element('p', {}, 'Response:'),
-    element('pre', { class: 'response' }, `${x.status}\n${headerLines(x.responseHeaders)}\n\n${body}`),
+    element(
+      'pre',
+      { class: 'response' },
+      `${x.status}\n${headerLines(x.responseHeaders)}\n\n${body}`,
+    ),
   );
 }
 
@@ -176,7 +188,13 @@ function draw(outId, item) {
 
 /** Sends a request and records it as an exchange (headers the browser may read). */
 async function send(title, method, url, { headers = {}, body, jwts = [] } = {}) {
-  const response = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store' });
+  const response = await fetch(url, {
+    method,
+    headers,
+    body,
+    credentials: 'omit',
+    cache: 'no-store',
+  });
   const responseHeaders = {};
   response.headers.forEach((v, k) => (responseHeaders[k] = v));
   const text = await response.text();
@@ -210,7 +228,10 @@ async function discovery() {
 async function apiCall(title, method, path, { body, extraHeaders = {} } = {}) {
   const url = `${API}${path}`;
   const attempt = async (nonce) => {
-    const proof = await dpopProof(keys.dpop, method, url, { accessToken: state.accessToken, nonce });
+    const proof = await dpopProof(keys.dpop, method, url, {
+      accessToken: state.accessToken,
+      nonce,
+    });
     const headers = { authorization: `DPoP ${state.accessToken}`, dpop: proof, ...extraHeaders };
     if (body) headers['content-type'] = 'application/json';
     return send(title, method, url, {
@@ -447,7 +468,9 @@ const attackStale = () =>
 
 /** A second authorization for `accounts` only (the AS session answers at once), then a payment. */
 async function attackScope() {
-  show('out-attacks', { note: 'Attack: a token without the payments scope. First a narrower authorization:' });
+  show('out-attacks', {
+    note: 'Attack: a token without the payments scope. First a narrower authorization:',
+  });
   const pending = await pushAuthorizationRequest('openid accounts', 'out-attacks');
   if (!pending) return;
   state.pending = { ...pending, purpose: 'scope-attack' };
@@ -544,7 +567,9 @@ async function start() {
     try {
       await callback(params);
     } catch (err) {
-      show('out-authorize', { note: `Failed: ${err instanceof Error ? err.message : String(err)}` });
+      show('out-authorize', {
+        note: `Failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
     await persist();
   }

@@ -154,7 +154,10 @@ export class Playground {
       type: 'text/javascript; charset=utf-8',
       body: read('playground.js'),
     });
-    this.#assets.set('/playground.css', { type: 'text/css; charset=utf-8', body: read('playground.css') });
+    this.#assets.set('/playground.css', {
+      type: 'text/css; charset=utf-8',
+      body: read('playground.css'),
+    });
   }
 
   /** Called once the Provider exists (it stores the playground clients in its adapter). */

@@ -122,7 +122,10 @@ describe('the playground at the AS', () => {
     ['a private member', { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43), d: 'c' }],
     ['an RSA key', { kty: 'RSA', n: 'AQAB', e: 'AQAB' }],
     ['a P-384 key', { kty: 'EC', crv: 'P-384', x: 'a'.repeat(64), y: 'b'.repeat(64) }],
-    ['another algorithm', { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43), alg: 'ES384' }],
+    [
+      'another algorithm',
+      { kty: 'EC', crv: 'P-256', x: 'a'.repeat(43), y: 'b'.repeat(43), alg: 'ES384' },
+    ],
     ['no jwk', { key: {} }],
   ])('refuses a registration with %s (400 invalid_request)', async (_name, jwk) => {
     const refused = await register('key' in jwk ? jwk : { jwk });
