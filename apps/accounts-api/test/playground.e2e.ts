@@ -39,9 +39,10 @@ beforeAll(async () => {
   profileDir = mkdtempSync(join(tmpdir(), 'playground-chromium-'));
   const apiPort = await closedPort();
   as = await spawnAuthServer({
-    env: { PLAYGROUND_API: `https://127.0.0.1:${apiPort}`, AUTO_CONSENT: '0' },
+    // Nonces at both servers, so the page's answer to `use_dpop_nonce` runs too.
+    env: { PLAYGROUND_API: `https://127.0.0.1:${apiPort}`, AUTO_CONSENT: '0', DPOP_NONCE: '1' },
   });
-  api = await spawnAccountsApi({ AS_ISSUER: as.issuer, PORT: String(apiPort) });
+  api = await spawnAccountsApi({ AS_ISSUER: as.issuer, PORT: String(apiPort), DPOP_NONCE: '1' });
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -161,6 +162,10 @@ describeIfChromium('the browser playground in Chromium', () => {
 
   it('exchanges the code with a DPoP proof for a DPoP-bound access token', async () => {
     expect(await press('step-token', 'out-token')).toBe('Allowed: 200');
+    // The AS asked for a nonce first; the page retried with it.
+    expect(await page.locator('#out-token .exchange .decision').first().textContent()).toBe(
+      'Refused: 400 error=use_dpop_nonce',
+    );
     const exchange = await lastExchange('out-token');
     expect(exchange).toContain('"typ": "dpop+jwt"');
     expect(exchange).toContain('"token_type": "DPoP"');
@@ -174,6 +179,13 @@ describeIfChromium('the browser playground in Chromium', () => {
 
   it('calls the API with DPoP: accounts, then a payment', async () => {
     expect(await press('step-accounts', 'out-api')).toBe('Allowed: 200');
+    // The API asked for a nonce first (401 use_dpop_nonce with DPoP-Nonce, read through CORS).
+    const first = page.locator('#out-api .exchange').first();
+    expect(await first.locator('.decision').textContent()).toBe(
+      'Refused: 401 error=use_dpop_nonce',
+    );
+    expect(await first.textContent()).toMatch(/dpop-nonce: \S+/);
+    expect(await lastExchange('out-api')).toMatch(/"nonce": "[^"]+"/);
     expect(await lastExchange('out-api')).toContain('"accountId"');
     expect(await press('step-payment', 'out-api')).toBe('Allowed: 201');
     const exchange = await lastExchange('out-api');

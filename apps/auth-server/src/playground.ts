@@ -125,7 +125,20 @@ function escapeAttribute(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The playground: its client store, its routes and the hooks the AS configuration uses. */
+/**
+ * The playground: its client store, its routes and the hooks the AS configuration uses.
+ *
+ * @example
+ * const playground = new Playground(issuer, { apiUrl: 'https://127.0.0.1:3000' });
+ * const provider = new Provider(issuer, {
+ *   clientBasedCORS: (_ctx, origin, client) => playground.allowsCors(origin, client.clientId),
+ *   fetch: playground.fetch,
+ * });
+ * playground.attach(provider);
+ * // in the request listener: if (await playground.handle(req, res, pathname)) return;
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5 (JWK Set, served at the jwks_uri)
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.2 (the client assertion it verifies)
+ */
 export class Playground {
   readonly #clients = new Map<string, Registered>();
   readonly #issuer: string;
