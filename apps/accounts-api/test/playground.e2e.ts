@@ -142,6 +142,15 @@ describeIfChromium('the browser playground in Chromium', () => {
     await shot('1-par-1280x800');
   });
 
+  it('refuses an authorization response whose state is not the one it sent', async () => {
+    await page.goto(`${as.issuer}/playground?code=forged&state=forged&iss=${as.issuer}`);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#out-authorize .note').last().textContent()).toBe(
+      `Refused the authorization response (state or iss mismatch): code=forged, state=forged, iss=${as.issuer}`,
+    );
+    expect(await page.isDisabled('#step-token')).toBe(true);
+  });
+
   it('signs in and consents at the AS, and comes back with a code', async () => {
     await page.click('#step-authorize');
     await page.waitForURL(/\/interaction\//);
