@@ -15,4 +15,6 @@ export default tseslint.config(
       ],
     },
   },
+  // The browser playground's page script runs in the browser, not in Node.
+  { files: ['apps/auth-server/playground/**/*.js'], languageOptions: { globals: globals.browser } },
 );

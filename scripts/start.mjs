@@ -43,7 +43,11 @@ async function main() {
   const host = env.AUTH_SERVER_HOST || '127.0.0.1';
   // With a fixed AS port both servers start at once; with port 0 the API waits for the issuer.
   const knownIssuer = asPort === '0' ? undefined : `https://${host}:${asPort}`;
-  const asReady = startServer('auth-server', AS_MAIN, 'issuer', { AUTH_SERVER_PORT: asPort });
+  const asReady = startServer('auth-server', AS_MAIN, 'issuer', {
+    AUTH_SERVER_PORT: asPort,
+    // The browser playground at the AS calls this API (its origin goes into the page's CSP).
+    ...(apiPort === '0' ? {} : { PLAYGROUND_API: `https://127.0.0.1:${apiPort}` }),
+  });
   let as;
   let api;
   try {
@@ -103,6 +107,7 @@ async function main() {
   say(
     `  accounts API          ${api.url}   (docs: ${api.url}/docs, /.well-known/oauth-protected-resource)`,
   );
+  say(`  browser playground    ${as.url}/playground   (the FAPI 2.0 flow and attacks, in a page)`);
   say('  demo users            alice / alice-dev-password, bob / bob-dev-password');
   // The token helper defaults to the standard ports; name the servers when they differ.
   const where = [

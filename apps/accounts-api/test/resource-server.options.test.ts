@@ -33,7 +33,10 @@ describe("fapi-guard's options from the configuration", () => {
     expect(built.replay.store).toBeUndefined();
     expect(built.options.dpop).toEqual({ algorithms: ['PS256', 'ES256'] });
     expect(built.options.introspection).toBeUndefined();
-    expect(built.options.cors).toEqual({ origins: ['https://127.0.0.1:3000'] });
+    // The API's own origin and the AS's (the browser playground is served there).
+    expect(built.options.cors).toEqual({
+      origins: ['https://127.0.0.1:3000', 'https://127.0.0.1:4000'],
+    });
     expect(built.options).toMatchObject({
       issuer: 'https://127.0.0.1:4000',
       audience: 'https://127.0.0.1:3000',

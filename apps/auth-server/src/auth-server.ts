@@ -17,6 +17,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import { loadDevFixtures, type DemoUser, type DevFixtures } from './fixtures.js';
 import { escapeHtml, handleInteraction, page } from './interactions.js';
 import { seededClients } from './clients.js';
+import { Playground } from './playground.js';
 import {
   ACR_VALUES,
   extraTokenClaims,
@@ -77,6 +78,11 @@ export interface AuthServerOptions {
   fixtures?: DevFixtures;
   /** Log sink for server errors. Default: console.error. */
   log?: (message: string) => void;
+  /**
+   * Base URL of the API the browser playground (`/playground`) calls; its origin is the only one
+   * the page may connect to besides the AS. Default https://127.0.0.1:3000.
+   */
+  playgroundApiUrl?: string;
 }
 
 export interface AuthServer {
@@ -110,6 +116,7 @@ function buildConfiguration(
   fixtures: DevFixtures,
   redirectUris: string[],
   log: (message: string) => void,
+  playground: Playground,
 ): Configuration {
   const users = new Map<string, DemoUser>(fixtures.users.map((u) => [u.sub, u]));
   const allowedResource = (resource: string): boolean =>
@@ -139,7 +146,9 @@ function buildConfiguration(
     claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
     pkce: { required: () => true },
     clockTolerance: 5,
-    clientBasedCORS: () => false,
+    // Only the playground page, from the AS's own origin, calls PAR and token with fetch.
+    clientBasedCORS: (_ctx, origin, client) => playground.allowsCors(origin, client.clientId),
+    fetch: playground.fetch,
     enabledJWA: {
       clientAuthSigningAlgValues: [...FAPI_ALGS],
       idTokenSigningAlgValues: [...FAPI_ALGS],
@@ -266,6 +275,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
     dpopNonce: options.dpopNonce ?? false,
     autoConsent: options.autoConsent ?? true,
     redirectUris: options.redirectUris ?? [],
+    playgroundApiUrl: options.playgroundApiUrl ?? 'https://127.0.0.1:3000',
   };
 
   let handler: http.RequestListener = (_req, res) => {
@@ -290,11 +300,13 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
   const hostPart = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const issuer = `${opts.protocol}://${hostPart}:${port}`;
   const redirectUri = `${issuer}/cb`;
+  const playground = new Playground(issuer, { apiUrl: opts.playgroundApiUrl });
 
   const provider = new Provider(
     issuer,
-    buildConfiguration(opts, fixtures, [redirectUri, ...opts.redirectUris], log),
+    buildConfiguration(opts, fixtures, [redirectUri, ...opts.redirectUris], log, playground),
   );
+  playground.attach(provider);
   provider.on('server_error', (_ctx: unknown, err: Error) =>
     log(`server_error: ${err.stack ?? err}`),
   );
@@ -321,6 +333,12 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
       );
       return;
     }
+    if (url.pathname.startsWith('/playground')) {
+      void playground.handle(req, res, url.pathname).then((handled) => {
+        if (!handled) void providerCallback(req, res);
+      });
+      return;
+    }
     if (url.pathname === '/cb' && req.method === 'GET') {
       res.setHeader('content-type', 'text/html; charset=utf-8');
       res.setHeader('cache-control', 'no-store');
@@ -345,6 +363,7 @@ export async function createAuthServer(options: AuthServerOptions = {}): Promise
           'fapi-guard dev authorization server',
           `<p>Issuer <code>${escapeHtml(issuer)}</code></p>
 <p>Metadata: <a href="/.well-known/openid-configuration">/.well-known/openid-configuration</a></p>
+<p>Browser playground: <a href="/playground">/playground</a></p>
 <p>Clients: ${[fixtures.clients.dpop, fixtures.clients.mtls, fixtures.clients.rs]
             .map((c) => `<code>${escapeHtml(c.clientId)}</code>`)
             .join(', ')}</p>`,

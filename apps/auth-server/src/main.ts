@@ -10,6 +10,7 @@
  *   DPOP_NONCE         1 to require DPoP nonces at the AS
  *   AUTO_CONSENT       0 to show the consent page instead of granting automatically
  *   AUTH_SERVER_PROTOCOL https (default) | http
+ *   PLAYGROUND_API     base URL of the API the /playground page calls (default https://127.0.0.1:3000)
  *
  * Prints exactly one line `issuer=<url>` on stdout once listening (machine-readable; tests
  * parse it), then human-readable hints on stderr.
@@ -53,6 +54,7 @@ const server = await createAuthServer({
     : undefined,
   dpopNonce: env.DPOP_NONCE === '1' || env.DPOP_NONCE === 'true',
   autoConsent: !(env.AUTO_CONSENT === '0' || env.AUTO_CONSENT === 'false'),
+  playgroundApiUrl: env.PLAYGROUND_API || undefined,
 });
 
 process.stdout.write(`issuer=${server.issuer}\n`);
@@ -61,6 +63,7 @@ console.error(
     `(access tokens: ${server.options.accessTokenFormat}, ${server.options.accessTokenSigningAlg})`,
 );
 console.error(`[auth-server] metadata: ${server.issuer}/.well-known/openid-configuration`);
+console.error(`[auth-server] browser playground: ${server.issuer}/playground`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -3,7 +3,8 @@
  * through its metadata (discovery) or at `AS_JWKS_URI`, over the transport that trusts its CA;
  * opaque tokens by introspection when configured; the public URL (DPoP `htu` base), nonces and
  * the replay store, the audit hook, and CORS for pages served from the API's own public origin
- * (they can read `WWW-Authenticate`, `DPoP-Nonce` and `x-fapi-interaction-id`).
+ * and from the AS origin (the browser playground): they can read `WWW-Authenticate`,
+ * `DPoP-Nonce` and `x-fapi-interaction-id`.
  */
 import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
 import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
@@ -77,6 +78,7 @@ export function resourceServerOptions(
     authorizationDetailsTypesSupported: AUTHORIZATION_DETAILS_TYPES,
     dpop: dpopOptions(config, replay),
     onDecision: (event) => audit.authorization(event),
-    cors: { origins: [new URL(config.publicUrl).origin] },
+    // The API's own origin, and the AS's, where the sandbox's browser playground is served.
+    cors: { origins: [new URL(config.publicUrl).origin, new URL(config.issuer).origin] },
   };
 }

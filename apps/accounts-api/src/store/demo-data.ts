@@ -4,6 +4,7 @@
  * the same anchor gives the same data.
  */
 import type { Account, Consent, Transaction } from './banking.model.js';
+import { PLAYGROUND_CONSENT_CLIENT } from './playground-consent.js';
 
 export interface DemoData {
   accounts: Account[];
@@ -20,7 +21,11 @@ export const DEMO_ACCOUNTS = {
   bobSavings: 'acc-4d9c0a62',
 } as const;
 
-const DEMO_CLIENTS = { dpop: 'dpop-client', mtls: 'mtls-client' } as const;
+const DEMO_CLIENTS = {
+  dpop: 'dpop-client',
+  mtls: 'mtls-client',
+  playground: PLAYGROUND_CONSENT_CLIENT,
+} as const;
 
 /** Months of history before the anchor. */
 export const DEMO_HISTORY_MONTHS = 6;
@@ -238,7 +243,8 @@ function history(recipe: Recipe, start: Date, end: Date): Transaction[] {
 /**
  * Demo accounts, transactions for the {@link DEMO_HISTORY_MONTHS} months before `anchor` (its
  * UTC day excluded), and consents: alice shared all three accounts with `dpop-client` but only
- * her GBP accounts with `mtls-client`; bob shared both his accounts with both clients.
+ * her GBP accounts with `mtls-client`; bob shared both his accounts with both clients. The
+ * browser playground's clients share `dpop-client`'s consents (see playground-consent.ts).
  */
 export function demoData(anchor: Date = new Date()): DemoData {
   const end = new Date(
@@ -264,6 +270,12 @@ export function demoData(anchor: Date = new Date()): DemoData {
     { subject: 'alice', clientId: DEMO_CLIENTS.mtls, accountIds: [aliceCurrent, aliceSavings] },
     { subject: 'bob', clientId: DEMO_CLIENTS.dpop, accountIds: [bobCurrent, bobSavings] },
     { subject: 'bob', clientId: DEMO_CLIENTS.mtls, accountIds: [bobCurrent, bobSavings] },
+    {
+      subject: 'alice',
+      clientId: DEMO_CLIENTS.playground,
+      accountIds: [aliceCurrent, aliceSavings, aliceTravel],
+    },
+    { subject: 'bob', clientId: DEMO_CLIENTS.playground, accountIds: [bobCurrent, bobSavings] },
   ];
   return { accounts, transactions, consents };
 }

@@ -12,6 +12,7 @@ import type {
 } from './banking.model.js';
 import type { BankingStore } from './banking.store.js';
 import { demoData, type DemoData } from './demo-data.js';
+import { consentClientId } from './playground-consent.js';
 
 /** How long an idempotency key is remembered (24 h, as open-banking APIs commonly do). */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -61,7 +62,8 @@ export class MemoryBankingStore implements BankingStore {
   }
 
   async findConsent(subject: string, clientId: string): Promise<Consent | undefined> {
-    return this.#consents.get(consentKey(subject, clientId));
+    const consent = this.#consents.get(consentKey(subject, consentClientId(clientId)));
+    return consent && { ...consent, clientId };
   }
 
   async listTransactions(accountId: string, query: TransactionQuery): Promise<TransactionPage> {

@@ -16,6 +16,7 @@ import { IDEMPOTENCY_KEY_TTL_MS } from './memory-banking.store.js';
 import type { Queryable, SqlClient } from './sql/sql-client.js';
 import { databaseUnavailable, isTransientDatabaseError } from './sql/sql-errors.js';
 import { readEpochMs, readInteger, storable, timestampParam } from './sql/sql-values.js';
+import { consentClientId } from './playground-consent.js';
 
 const ACCOUNT_COLUMNS = `account_id, owner_id, currency, account_sub_type, nickname, name, iban,
   to_char(opening_date, 'YYYY-MM-DD') AS opening_date, opening_balance_minor`;
@@ -153,7 +154,7 @@ export class SqlBankingStore implements BankingStore {
     if (!storable(subject, clientId)) return undefined;
     const [row] = await this.#query(
       'SELECT account_ids FROM consents WHERE subject = $1 AND client_id = $2',
-      [subject, clientId],
+      [subject, consentClientId(clientId)],
     );
     return row && { subject, clientId, accountIds: (row.account_ids as unknown[]).map(String) };
   }

@@ -103,6 +103,18 @@ describe.each(STORES)('%s', (_name, open) => {
       expect(await store.findConsent('\u0000', 'dpop-client')).toBeUndefined();
     });
 
+    it("gives every playground-<id> client the consents stored under 'playground'", async () => {
+      const clientId = 'playground-3a29116b-f7d6-4a66-bf49-28edb717c446';
+      expect(await store.findConsent('bob', clientId)).toEqual({
+        subject: 'bob',
+        clientId,
+        accountIds: [DEMO_ACCOUNTS.bobCurrent, DEMO_ACCOUNTS.bobSavings],
+      });
+      // Only the exact prefix: a look-alike client id finds nothing.
+      expect(await store.findConsent('bob', 'playgroundx-1')).toBeUndefined();
+      expect(await store.findConsent('bob', 'my-playground-1')).toBeUndefined();
+    });
+
     it.each<[string, TransactionQuery]>([
       ['everything', { offset: 0, limit: 1_000_000 }],
       [
