@@ -9,7 +9,6 @@ import {
   BODY,
   KEYS,
   NOW_MS,
-  URL_PAYMENTS,
   paymentRequest,
   signed,
   verifier,
