@@ -73,7 +73,7 @@ describe('signed requests that must be accepted', () => {
     await expect(verifier().verify(request, A)).resolves.toBeDefined();
   });
 
-  test('optional mode: an unsigned request passes without evidence', async () => {
+  test('optional mode: an unsigned request passes without evidence (RS-SIG-01)', async () => {
     const request = paymentRequest();
     await expect(
       verifier().verify(request, { clientId: 'client-a', signedRequest: 'optional' }),
@@ -90,7 +90,7 @@ describe('signed requests that must be accepted', () => {
 });
 
 describe('reject vectors (401, a stable code, a JSON body without secrets)', () => {
-  test('N56 rejects a request without Signature and Signature-Input in required mode', async () => {
+  test('N56 rejects a request without Signature and Signature-Input in required mode (RS-SIG-06: 401, JSON body, no challenge scheme)', async () => {
     const result = await rejection(paymentRequest());
     expect(result).toEqual({
       code: 'ERR_FAPI_SIGNATURE_MISSING',
@@ -189,7 +189,7 @@ describe('reject vectors (401, a stable code, a JSON body without secrets)', () 
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_EXPIRED' });
   });
 
-  test('N60 rejects a body changed after signing (digest recomputed over the raw bytes)', async () => {
+  test('N60 rejects a body changed after signing (digest recomputed over the raw bytes, RS-SIG-03)', async () => {
     const request = signed();
     request.rawBody = new TextEncoder().encode('{"amount":"99999.00","currency":"EUR"}');
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_DIGEST' });
@@ -221,14 +221,14 @@ describe('the signature, its key and its algorithm', () => {
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_INVALID' });
   });
 
-  test('rejects a signature made for another @target-uri (the URL the server serves)', async () => {
+  test('rejects a signature made for another @target-uri (the URL the server serves, RS-SIG-03)', async () => {
     const request = signed({ ...paymentRequest(), url: 'https://api.bank.example/accounts' });
     await expect(rejection({ ...request, url: URL_PAYMENTS })).resolves.toMatchObject({
       code: 'ERR_FAPI_SIGNATURE_INVALID',
     });
   });
 
-  test("rejects another client's key: client b's keyid is not looked up for client a", async () => {
+  test("rejects another client's key: client b's keyid is not looked up for client a (RS-SIG-02)", async () => {
     const request = signed(paymentRequest(), { key: KEYS.b.private, keyId: 'b1' });
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_KEY' });
     await expect(

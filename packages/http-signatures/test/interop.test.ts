@@ -4,15 +4,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { isFapiError } from '@fapi-guard/core';
 import { signResponse, type VerifiedSignature } from '../src/index.js';
-import {
-  A,
-  BODY,
-  KEYS,
-  NOW_MS,
-  paymentRequest,
-  signed,
-  verifier,
-} from './fixture.js';
+import { A, BODY, KEYS, NOW_MS, paymentRequest, signed, verifier } from './fixture.js';
 
 const digest = `sha-256=:${createHash('sha256').update(BODY).digest('base64')}:`;
 
@@ -87,7 +79,7 @@ describe('signResponse', () => {
     return { request, headers };
   }
 
-  test('covers @status, content-digest, created, the tag and the request with ;req', async () => {
+  test('covers @status, content-digest, created, the tag and the request with ;req (RS-SIG-05)', async () => {
     const { headers } = await exchange();
     expect(headers['content-digest']).toBe(
       `sha-256=:${createHash('sha256').update(responseBody).digest('base64')}:`,
