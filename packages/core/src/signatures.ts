@@ -80,14 +80,15 @@ function headerPairs(headers: HeaderBag): Array<readonly [string, string]> {
 }
 
 /**
- * Verifies the request's signature for `mode`, with the verified token's client, over `htu`
- * (the URL DPoP's `htu` is compared with, so `@target-uri` means the same URL). A route that
+ * Verifies the request's signature for `mode`, with the verified token's client. `@target-uri`
+ * is `htu` (the URL DPoP's `htu` is compared with: same origin and path, `publicUrl` applied)
+ * plus the request's query, which `htu` leaves out but a signature must cover. A route that
  * asks for signatures on a server configured without a verifier is a set-up mistake (500).
  */
 export async function checkSignedRequest<P extends { clientId: string }>(
   verifier: RequestSignatureVerifier | undefined,
   principal: P,
-  request: { method: string; headers: HeaderBag; rawBody: Uint8Array | undefined },
+  request: { method: string; url: string; headers: HeaderBag; rawBody: Uint8Array | undefined },
   htu: string,
   mode: SignedRequestMode,
 ): Promise<P & { signature?: SignatureEvidence }> {
@@ -99,7 +100,7 @@ export async function checkSignedRequest<P extends { clientId: string }>(
     signature = await verifier.verify(
       {
         method: request.method,
-        url: htu,
+        url: `${htu}${/\?[^#]*/.exec(request.url)?.[0] ?? ''}`,
         headers: headerPairs(request.headers),
         rawBody: request.rawBody,
       },

@@ -80,6 +80,33 @@ describe('core with httpSignatures', () => {
     expect(result.headers['x-fapi-interaction-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test('@target-uri keeps the query, which htu leaves out: a changed query is refused (RS-SIG-03)', async () => {
+    const url = 'https://api.bank.test/accounts?from=2026-01-01';
+    const signedFor = async () => {
+      const headers: Record<string, string> = await f.dpopHeaders(url, 'GET');
+      const request = { method: 'GET', url, headers };
+      const signature = signRequest({
+        key: KEYS.a.private,
+        keyId: 'k1',
+        algorithm: 'ecdsa-p256-sha256',
+        request,
+        now: NOW_MS,
+      });
+      return { ...request, headers: { ...headers, ...signature } };
+    };
+    await expect(rs.verify(await signedFor(), SIGNED)).resolves.toMatchObject({
+      signature: { keyId: 'k1' },
+    });
+    // The DPoP proof (htu has no query) still fits; only the signature notices.
+    const changed = {
+      ...(await signedFor()),
+      url: 'https://api.bank.test/accounts?from=1970-01-01',
+    };
+    await expect(codeOf(rs.verify(changed, SIGNED))).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_INVALID',
+    });
+  });
+
   test('a route without signedRequest does not check signatures', async () => {
     const principal = await rs.verify(await paymentRequest(false), { scopes: ['payments'] });
     expect(principal.signature).toBeUndefined();
