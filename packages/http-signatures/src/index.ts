@@ -29,3 +29,4 @@ export type { BaseMessage } from './components.js';
 export type { ResponseLike, SignedRequestLike } from './message.js';
 export { signRequest } from './sign-request.js';
 export type { SignRequestOptions } from './sign-request.js';
+export { responseSigningJwk, responseSigningMetadata } from './publication.js';
