@@ -3,8 +3,18 @@
  * (RFC 9421 §3.2 plus the profile's rules): the tag, the covered components, the time window,
  * the body digest, the requesting client's key, the signature and the nonce, in that order.
  */
-import { FapiError, type FapiErrorCode } from '@fapi-guard/core';
-import { parseDictionary, type Dictionary, type InnerList, type Item } from 'structured-headers';
+import {
+  FapiError,
+  type FapiErrorCode,
+  type RequestSignatureVerifier as CoreSignatureVerifier,
+} from '@fapi-guard/core';
+import {
+  parseDictionary,
+  serializeInnerList,
+  type Dictionary,
+  type InnerList,
+  type Item,
+} from 'structured-headers';
 import {
   importPublicKey,
   keyFits,
@@ -27,7 +37,6 @@ import {
   type HttpSignatureOptions,
   type ResolvedSignatureOptions,
 } from './options.js';
-import { serializeInnerList } from 'structured-headers';
 
 /** The tag a FAPI request signature carries. */
 export const FAPI_REQUEST_TAG = 'fapi-2-request';
@@ -79,12 +88,13 @@ export interface VerifySignatureContext {
 }
 
 /**
- * A verifier of signed requests, made once by {@link httpSignatures}.
+ * A verifier of signed requests, made once by {@link httpSignatures}; core's `httpSignatures`
+ * option takes it as is.
  *
  * @example
  * const verified = await verifier.verify(request, { clientId, signedRequest: 'required' });
  */
-export interface RequestSignatureVerifier {
+export interface RequestSignatureVerifier extends CoreSignatureVerifier {
   /**
    * Resolves the verified signature, or undefined for an unsigned request in `optional` mode.
    * Rejects with a 401 FapiError (`ERR_FAPI_SIGNATURE_*`), or with a TypeError when a body is
