@@ -78,6 +78,9 @@ describe('core with httpSignatures', () => {
     const result = await codeOf(rs.verify(await paymentRequest(false), SIGNED));
     expect(result).toMatchObject({ code: 'ERR_FAPI_SIGNATURE_MISSING', status: 401 });
     expect(result.headers['x-fapi-interaction-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // RFC 9110 §15.5.2: a 401 carries a challenge; no error= (no OAuth error describes it).
+    expect(result.headers['www-authenticate']).toMatch(/^DPoP /);
+    expect(result.headers['www-authenticate']).not.toContain('error=');
   });
 
   test('@target-uri keeps the query, which htu leaves out: a changed query is refused (RS-SIG-03)', async () => {
