@@ -11,6 +11,7 @@ const WORKSPACES = [
   'fetch',
   'hono',
   'redis',
+  'http-signatures',
 ];
 
 function project(displayName: string, roots: string[]): Config {

@@ -22,6 +22,7 @@ export const PACKAGES = [
   'fetch',
   'hono',
   'redis',
+  'http-signatures',
   'testing',
 ];
 

@@ -9,6 +9,7 @@
  */
 
 import { CONSENT_ERROR_CODES } from './consent-errors.js';
+import { SIGNATURE_ERROR_CODES } from './signature-errors.js';
 
 /**
  * The `error` values of RFC 6750 §3.1, RFC 9449 §7.1, §9, RFC 9470 §3 and the RAR metadata draft.
@@ -45,7 +46,8 @@ type Kind =
   | 'authentication'
   | 'credentials'
   | 'unavailable'
-  | 'server';
+  | 'server'
+  | 'signature';
 
 interface CodeInfo {
   kind: Kind;
@@ -138,10 +140,7 @@ export const ERROR_CODES = {
     kind: 'token',
     description: 'A DPoP-bound access token must use the DPoP scheme',
   },
-  ERR_FAPI_DPOP_NOT_BOUND: {
-    kind: 'token',
-    description: 'The access token is not DPoP-bound',
-  },
+  ERR_FAPI_DPOP_NOT_BOUND: { kind: 'token', description: 'The access token is not DPoP-bound' },
   ERR_FAPI_DPOP_KEY_BINDING: { kind: 'token', description: 'Invalid DPoP key binding' },
   ERR_FAPI_DPOP_PROOF_MISSING: { kind: 'dpop', description: 'DPoP proof is missing' },
   ERR_FAPI_DPOP_PROOF_MULTIPLE: {
@@ -202,6 +201,7 @@ export const ERROR_CODES = {
     description: 'The access token does not grant the required scope',
   },
   ...CONSENT_ERROR_CODES,
+  ...SIGNATURE_ERROR_CODES,
   ERR_FAPI_UNEXPECTED: { kind: 'token', description: 'The access token could not be verified' },
   ERR_FAPI_KEYS_UNAVAILABLE: {
     kind: 'unavailable',
@@ -215,10 +215,7 @@ export const ERROR_CODES = {
     kind: 'unavailable',
     description: 'The token introspection service is temporarily unavailable',
   },
-  ERR_FAPI_MISCONFIGURED: {
-    kind: 'server',
-    description: 'The resource server is misconfigured',
-  },
+  ERR_FAPI_MISCONFIGURED: { kind: 'server', description: 'The resource server is misconfigured' },
   ERR_FAPI_GUARD_NOT_MOUNTED: {
     kind: 'server',
     description: 'fapi-guard is not mounted before this route: add the guard middleware first',
@@ -244,6 +241,7 @@ const KIND_STATUS: Record<Kind, number> = {
   credentials: 401,
   unavailable: 503,
   server: 500,
+  signature: 401,
 };
 
 const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
@@ -257,6 +255,7 @@ const KIND_ERROR: Record<Kind, OAuthError | undefined> = {
   credentials: undefined,
   unavailable: undefined,
   server: undefined,
+  signature: undefined,
 };
 
 /** The body `error` of rejections that have no OAuth `error` value, by status. */

@@ -7,6 +7,11 @@ export type {
   ResourceServer,
 } from './types.js';
 export type { ResourceServerOptions } from './options.js';
+export type {
+  RequestSignatureVerifier,
+  SignatureEvidence,
+  SignedRequestMode,
+} from './signatures.js';
 export type { DpopOptions } from './dpop/options.js';
 export type { MtlsOptions } from './mtls/options.js';
 export type { IssuerOptions } from './access-token/issuers.js';

@@ -100,7 +100,7 @@ describe('fail closed on the unexpected', () => {
 
 describe('an unknown option is a TypeError naming it, never a skipped check', () => {
   test.each<[string, Record<string, unknown>, RegExp]>([
-    ['a feature this version lacks', { httpSignatures: {} }, /^httpSignatures: unknown option/],
+    ['a feature this version lacks', { responseSigning: {} }, /^responseSigning: unknown option/],
     ['a misspelt top-level option', { publicURL: 'https://rs.test' }, /^publicURL: unknown option/],
     ['a misspelt dpop option', { dpop: { nonces: true } }, /^dpop\.nonces: unknown option/],
     [

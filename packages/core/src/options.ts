@@ -34,6 +34,7 @@ import {
   assertSeconds,
   failOption,
 } from './lib/option-checks.js';
+import { assertHttpSignatures, type RequestSignatureVerifier } from './signatures.js';
 import { resolveMtlsOptions, type MtlsOptions, type MtlsSettings } from './mtls/options.js';
 
 /**
@@ -111,6 +112,11 @@ export interface ResourceServerOptions {
    * resource server). Default true.
    */
   telemetry?: boolean;
+  /**
+   * The verifier of signed requests, `httpSignatures({ resolveClientKey })` from
+   * `@fapi-guard/http-signatures`, used by routes with a `signedRequest` requirement.
+   */
+  httpSignatures?: RequestSignatureVerifier;
 }
 
 /** Options after validation, with every default applied. */
@@ -135,6 +141,7 @@ export interface ResolvedOptions {
   schemes: readonly AuthScheme[];
   introspection: IntrospectionSettings | undefined;
   telemetry: boolean;
+  httpSignatures: RequestSignatureVerifier | undefined;
 }
 
 /** Every key of {@link ResourceServerOptions}: anything else is refused. */
@@ -161,6 +168,7 @@ export const OPTION_KEYS: readonly (keyof ResourceServerOptions)[] = [
   'authorizationDetailsTypesSupported',
   'introspection',
   'telemetry',
+  'httpSignatures',
 ];
 
 export const DEFAULT_CLOCK_TOLERANCE_S = 5;
@@ -224,6 +232,7 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     ),
     schemes,
     telemetry: assertBoolean('telemetry', options.telemetry, true),
+    httpSignatures: assertHttpSignatures(options.httpSignatures),
   };
 }
 

@@ -73,3 +73,10 @@ function currentNonce(nonces: NonceSource, nowMs: number): string | undefined {
     return undefined;
   }
 }
+
+/** A clock that throws or answers anything but a finite number of milliseconds is a set-up bug. */
+export function checkClock(nowMs: number): void {
+  if (!Number.isFinite(nowMs)) {
+    throw misconfigured(new TypeError('clock must return milliseconds since the epoch'));
+  }
+}

@@ -13,6 +13,7 @@ export interface ReadRequest {
   clientCertificate: CertificateInput | null | undefined;
   peerAddress: string | undefined;
   body: unknown;
+  rawBody: Uint8Array | undefined;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface ReadRequest {
 export function readRequest(request: RequestLike): ReadRequest {
   let read: ReadRequest;
   try {
-    const { method, url, headers, clientCertificate, peerAddress, body } = request;
+    const { method, url, headers, clientCertificate, peerAddress, body, rawBody } = request;
     read = {
       method: method as string,
       url: typeof url === 'string' ? url : url instanceof URL ? url.href : (url as string),
@@ -30,12 +31,16 @@ export function readRequest(request: RequestLike): ReadRequest {
       clientCertificate,
       peerAddress,
       body,
+      rawBody,
     };
   } catch (cause) {
     throw misconfigured(cause);
   }
   if (typeof read.method !== 'string' || typeof read.url !== 'string') {
     throw misconfigured(new TypeError('request.method and request.url must be strings'));
+  }
+  if (read.rawBody !== undefined && !(read.rawBody instanceof Uint8Array)) {
+    throw misconfigured(new TypeError('request.rawBody must be a Uint8Array'));
   }
   if (read.peerAddress !== undefined && typeof read.peerAddress !== 'string') {
     throw misconfigured(new TypeError('request.peerAddress must be a string'));

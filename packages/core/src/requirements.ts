@@ -32,13 +32,19 @@ export interface Requirements {
   maxAge?: number;
   /** Any other rule on the token's claims; false answers 403 `insufficient_scope`. */
   claims?: (claims: AccessTokenClaims) => boolean;
+  /**
+   * An HTTP message signature of the requesting client (RFC 9421, FAPI 2.0 HTTP Signatures):
+   * `required` refuses an unsigned request, `optional` verifies one when present. Needs the
+   * `httpSignatures` option; checked after the token and its binding.
+   */
+  signedRequest?: 'required' | 'optional';
 }
 
 /**
  * The requirement keys core knows; anything else is refused by {@link assertRequirements}.
  *
  * @example
- * REQUIREMENT_KEYS; // ['scopes', 'anyScope', 'binding', 'authorizationDetails', 'acrValues', 'maxAge', 'claims']
+ * REQUIREMENT_KEYS; // ['scopes', 'anyScope', 'binding', …, 'claims', 'signedRequest']
  */
 export const REQUIREMENT_KEYS: readonly (keyof Requirements)[] = [
   'scopes',
@@ -48,6 +54,7 @@ export const REQUIREMENT_KEYS: readonly (keyof Requirements)[] = [
   'acrValues',
   'maxAge',
   'claims',
+  'signedRequest',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -103,6 +110,10 @@ export function assertRequirements(where: string, value: unknown): Requirements 
   if (binding !== undefined && binding !== 'dpop' && binding !== 'mtls') {
     throw new TypeError(`${where}: binding must be 'dpop' or 'mtls'`);
   }
+  const mode = requirements.signedRequest;
+  if (mode !== undefined && mode !== 'required' && mode !== 'optional') {
+    throw new TypeError(`${where}: signedRequest must be 'required' or 'optional'`);
+  }
   assertConsentShapes(where, requirements);
   checked.add(value);
   return value as Requirements;
@@ -136,7 +147,7 @@ const ACR_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 /**
  * Two route declarations combined into one: every scope of both, the one `anyScope` list, the
  * one binding, the one `authorizationDetails` requirement, the one `acrValues` list, the smaller
- * `maxAge`, and both `claims` predicates. Throws a TypeError (a route set-up error) for two
+ * `maxAge`, both `claims` predicates and the stricter `signedRequest`. Throws a TypeError (a route set-up error) for two
  * different `anyScope` lists, two bindings, two `authorizationDetails` requirements or two
  * different `acrValues` lists: which one wins is not for a library to guess.
  *
@@ -171,6 +182,10 @@ export function mergeRequirements(a: Requirements, b: Requirements): Requirement
       ? Math.min(a.maxAge, b.maxAge)
       : (a.maxAge ?? b.maxAge);
   const claims = bothClaims(a.claims, b.claims);
+  const signedRequest =
+    a.signedRequest === 'required' || b.signedRequest === 'required'
+      ? 'required'
+      : (a.signedRequest ?? b.signedRequest);
   return assertRequirements('mergeRequirements', {
     ...(scopes.length > 0 ? { scopes } : {}),
     ...(anyScope ? { anyScope: [...anyScope] } : {}),
@@ -179,6 +194,7 @@ export function mergeRequirements(a: Requirements, b: Requirements): Requirement
     ...(acrValues ? { acrValues: [...acrValues] } : {}),
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(claims ? { claims } : {}),
+    ...(signedRequest ? { signedRequest } : {}),
   });
 }
 

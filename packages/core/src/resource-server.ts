@@ -22,9 +22,10 @@ import { randomId, sha256Base64url } from './lib/crypto.js';
 import { buildMetadata } from './metadata.js';
 import { checkCertificateBinding, clientCertificateDer } from './mtls/certificate.js';
 import { resolveOptions, type ResourceServerOptions } from './options.js';
-import { createRejecter, misconfigured, type FailureContext } from './rejection.js';
+import { checkClock, createRejecter, misconfigured, type FailureContext } from './rejection.js';
 import { createRequestAuthorization } from './request-authorization.js';
 import { pathOf, readRequest, requestHtu, type ReadRequest } from './request.js';
+import { assertSignatureChecked, checkSignedRequest } from './signatures.js';
 import { createTelemetry, instrumentReplayStore, instrumentResourceServer } from './telemetry.js';
 import {
   assertRequirements,
@@ -236,6 +237,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           interactionId: context.interactionId,
           responseHeaders,
         };
+        if (requirements.signedRequest !== undefined) {
+          const htu = requestHtu(read.url, config.publicUrl);
+          const mode = requirements.signedRequest;
+          principal = await checkSignedRequest(config.httpSignatures, principal, read, htu, mode);
+        }
         if (hasConsentRequirements(requirements)) {
           principal = checkConsent(
             principal,
@@ -265,6 +271,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         checkRequirementsShape(requirements);
         checkBinding(principal.binding.kind, requirements);
         checkScopes(principal.scopes, requirements);
+        assertSignatureChecked(principal, requirements.signedRequest);
         if (!hasConsentRequirements(requirements)) return principal;
         return checkConsent(
           principal,
@@ -299,6 +306,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     async close() {
       tokenCache?.clear();
       if (config.dpop?.ownsReplayStore) await config.dpop.replayStore.close?.();
+      await config.httpSignatures?.close?.();
     },
   };
 
@@ -360,13 +368,6 @@ function denial(
     ...(error.error ? { error: error.error } : {}),
     interactionId,
   };
-}
-
-/** A clock that throws or answers anything but a finite number of milliseconds is a set-up bug. */
-function checkClock(nowMs: number): void {
-  if (!Number.isFinite(nowMs)) {
-    throw misconfigured(new TypeError('clock must return milliseconds since the epoch'));
-  }
 }
 
 /** Requirements of an unknown key or shape never pass: a misconfiguration, not a skipped check. */

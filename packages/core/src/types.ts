@@ -8,6 +8,7 @@ import type { HeaderInput } from './headers.js';
 import type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 import type { CertificateInput } from './mtls/certificate.js';
 import type { Requirements } from './requirements.js';
+import type { SignatureEvidence } from './signatures.js';
 
 /**
  * A request as any framework can describe it.
@@ -31,6 +32,8 @@ export interface RequestLike {
   peerAddress?: string;
   /** The parsed request body, if the framework parsed one (form-body tokens are refused). */
   body?: unknown;
+  /** The body bytes as received, for `Content-Digest` of signed requests (RFC 9530). */
+  rawBody?: Uint8Array;
 }
 
 /**
@@ -73,6 +76,8 @@ export interface Principal {
    * and a fresh `DPoP-Nonce` when the client's nonce is about to expire.
    */
   responseHeaders: Record<string, string>;
+  /** The verified request signature, when the route asked for one (RS-SIG-01). */
+  signature?: SignatureEvidence;
 }
 
 /**

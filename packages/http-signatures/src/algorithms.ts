@@ -1,0 +1,166 @@
+/**
+ * The signature algorithms of the FAPI profile and the only module that touches `node:crypto`
+ * for signatures: RFC 9421 §3.3 names and JWS names (§3.3.7). HMAC is never accepted: a shared
+ * secret proves nothing to a third party, and non-repudiation is the point of the feature.
+ */
+import {
+  constants,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
+
+/**
+ * The algorithms a signature may use: RFC 9421 §3.3 names and, through §3.3.7, the JWS names.
+ *
+ * @example
+ * httpSignatures({ resolveClientKey, algorithms: ['ecdsa-p256-sha256', 'ES256'] });
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-3.3
+ */
+export type SignatureAlgorithm =
+  'rsa-pss-sha512' | 'ecdsa-p256-sha256' | 'ed25519' | 'PS256' | 'ES256' | 'EdDSA';
+
+/**
+ * Every algorithm this package implements, which is also the default allow-list.
+ *
+ * @example
+ * SIGNATURE_ALGORITHMS.includes('hmac-sha256' as never); // false
+ */
+export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = Object.freeze([
+  'rsa-pss-sha512',
+  'ecdsa-p256-sha256',
+  'ed25519',
+  'PS256',
+  'ES256',
+  'EdDSA',
+]);
+
+/** The RFC 9421 names, the only ones an `alg` signature parameter may carry (§3.3.7). */
+const HTTP_SIG_NAMES = new Set<string>(['rsa-pss-sha512', 'ecdsa-p256-sha256', 'ed25519']);
+
+/** Algorithms that are the same computation under two names. */
+const SAME_AS: Record<string, string> = {
+  ES256: 'ecdsa-p256-sha256',
+  'ecdsa-p256-sha256': 'ES256',
+  EdDSA: 'ed25519',
+  ed25519: 'EdDSA',
+};
+
+/** Whether `value` is one of {@link SIGNATURE_ALGORITHMS}. */
+export function isSignatureAlgorithm(value: unknown): value is SignatureAlgorithm {
+  return typeof value === 'string' && (SIGNATURE_ALGORITHMS as readonly string[]).includes(value);
+}
+
+/**
+ * The algorithm a signature uses, from its `alg` parameter and the key, or undefined when it is
+ * not allowed or cannot be told (an RSA key without `alg` could be PS256 or rsa-pss-sha512).
+ */
+export function selectAlgorithm(
+  parameter: unknown,
+  jwk: JsonWebKey,
+  allowed: readonly SignatureAlgorithm[],
+): SignatureAlgorithm | undefined {
+  if (jwk.kty === 'oct') return undefined;
+  const keyAlg = typeof jwk.alg === 'string' ? jwk.alg : undefined;
+  let chosen: string | undefined;
+  if (parameter !== undefined) {
+    if (typeof parameter !== 'string' || !HTTP_SIG_NAMES.has(parameter)) return undefined;
+    if (keyAlg !== undefined && keyAlg !== parameter && SAME_AS[keyAlg] !== parameter) {
+      return undefined;
+    }
+    chosen = parameter;
+  } else if (keyAlg !== undefined) {
+    chosen = keyAlg;
+  } else if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
+    chosen = 'ecdsa-p256-sha256';
+  } else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
+    chosen = 'ed25519';
+  }
+  return isSignatureAlgorithm(chosen) && allowed.includes(chosen) ? chosen : undefined;
+}
+
+/** Whether `key` is the kind `algorithm` needs (curve, type, RSA of at least 2048 bits). */
+export function keyFits(algorithm: SignatureAlgorithm, key: KeyObject): boolean {
+  const details = key.asymmetricKeyDetails;
+  switch (algorithm) {
+    case 'rsa-pss-sha512':
+    case 'PS256':
+      return (
+        (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
+        (details?.modulusLength ?? 0) >= 2048
+      );
+    case 'ecdsa-p256-sha256':
+    case 'ES256':
+      return key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1';
+    case 'ed25519':
+    case 'EdDSA':
+      return key.asymmetricKeyType === 'ed25519';
+  }
+}
+
+/** Imports a public JWK; undefined when it is not a usable public key. */
+export function importPublicKey(jwk: JsonWebKey): KeyObject | undefined {
+  try {
+    const key = createPublicKey({ key: jwk, format: 'jwk' });
+    return key.type === 'public' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Imports a private signing key given as a JWK with `d` or as a KeyObject. */
+export function importPrivateKey(key: JsonWebKey | KeyObject): KeyObject {
+  if (isKeyObject(key)) return key;
+  return createPrivateKey({ key, format: 'jwk' });
+}
+
+function isKeyObject(value: unknown): value is KeyObject {
+  return typeof value === 'object' && value !== null && 'asymmetricKeyType' in value;
+}
+
+function parameters(algorithm: SignatureAlgorithm, key: KeyObject) {
+  switch (algorithm) {
+    case 'rsa-pss-sha512':
+      return { hash: 'sha512', key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 };
+    case 'PS256':
+      return { hash: 'sha256', key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+    case 'ecdsa-p256-sha256':
+    case 'ES256':
+      return { hash: 'sha256', key, dsaEncoding: 'ieee-p1363' as const };
+    case 'ed25519':
+    case 'EdDSA':
+      return { hash: null, key };
+  }
+}
+
+/** Verifies `signature` over the signature base; false for any failure, never a throw. */
+export function verifySignature(
+  algorithm: SignatureAlgorithm,
+  key: KeyObject,
+  base: string,
+  signature: Uint8Array,
+): boolean {
+  const { hash, ...options } = parameters(algorithm, key);
+  try {
+    return verify(hash, Buffer.from(base, 'utf8'), options, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Signs the signature base. */
+export function signBase(algorithm: SignatureAlgorithm, key: KeyObject, base: string): Uint8Array {
+  const { hash, ...options } = parameters(algorithm, key);
+  return sign(hash, Buffer.from(base, 'utf8'), options);
+}
+
+/** A fixed-length key for the replay store, so long key ids or nonces cannot grow it. */
+export function replayKey(...parts: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part.length}:${part}`);
+  return `http-sig:${hash.digest('base64url')}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * The HTTP messages the verifier and the signer read: a neutral request (the same shape the
+ * adapters hand to core, plus the raw body) and the response being signed.
+ */
+import type { HeaderInput } from '@fapi-guard/core';
+
+/**
+ * A request as received. `url` is the absolute URL the server serves (the one DPoP's `htu` is
+ * compared with); `rawBody` the bytes as received, before any parsing.
+ *
+ * @example
+ * const message: SignedRequestLike = { method: 'POST', url, headers: req.headersDistinct, rawBody };
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-2
+ */
+export interface SignedRequestLike {
+  method: string;
+  url: string | URL;
+  headers: HeaderInput;
+  /** The body bytes as received; absent or empty when the request has no body. */
+  rawBody?: Uint8Array | undefined;
+}
+
+/**
+ * A response about to be sent: status, the headers already set and the exact body bytes.
+ *
+ * @example
+ * const response: ResponseLike = { status: 200, headers: { 'content-type': 'application/json' }, body };
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-2.2.9
+ */
+export interface ResponseLike {
+  status: number;
+  headers: HeaderInput;
+  body?: Uint8Array | undefined;
+}
+
+/** Lower-cased header name to every value received, in order. */
+export type HeaderBag = ReadonlyMap<string, readonly string[]>;
+
+/** Normalizes any header shape core accepts into a {@link HeaderBag}. */
+export function normalizeHeaders(input: HeaderInput): HeaderBag {
+  const bag = new Map<string, string[]>();
+  const add = (name: string, value: unknown) => {
+    if (typeof value !== 'string') return;
+    const key = name.toLowerCase();
+    const values = bag.get(key);
+    if (values) values.push(value);
+    else bag.set(key, [value]);
+  };
+  if (Array.isArray(input)) {
+    if (input.length > 0 && Array.isArray(input[0])) {
+      for (const pair of input as ReadonlyArray<readonly [string, string]>) add(pair[0], pair[1]);
+    } else {
+      const flat = input as readonly string[];
+      for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i] as string, flat[i + 1]);
+    }
+  } else if (typeof (input as { forEach?: unknown }).forEach === 'function') {
+    (input as { forEach(cb: (value: string, name: string) => void): void }).forEach((v, n) =>
+      add(n, v),
+    );
+  } else if (typeof input === 'object' && input !== null) {
+    for (const [name, value] of Object.entries(input)) {
+      if (Array.isArray(value)) for (const item of value) add(name, item);
+      else add(name, value);
+    }
+  } else {
+    throw new TypeError('headers: must be a Headers object, a record or a raw header list');
+  }
+  return bag;
+}
+
+/** Whether the request carries a body, by its bytes or by its framing headers. */
+export function hasBody(headers: HeaderBag, rawBody: Uint8Array | undefined): boolean {
+  if (rawBody !== undefined) return rawBody.byteLength > 0;
+  const length = headers.get('content-length')?.[0]?.trim();
+  return headers.has('transfer-encoding') || (length !== undefined && length !== '0');
+}

@@ -1,0 +1,294 @@
+/**
+ * Verification of a signed resource request under the FAPI 2.0 HTTP Signatures profile
+ * (RFC 9421 §3.2 plus the profile's rules): the tag, the covered components, the time window,
+ * the body digest, the requesting client's key, the signature and the nonce, in that order.
+ */
+import {
+  FapiError,
+  type FapiErrorCode,
+  type RequestSignatureVerifier as CoreSignatureVerifier,
+} from '@fapi-guard/core';
+import {
+  parseDictionary,
+  serializeInnerList,
+  type Dictionary,
+  type InnerList,
+  type Item,
+} from 'structured-headers';
+import {
+  importPublicKey,
+  keyFits,
+  replayKey,
+  selectAlgorithm,
+  verifySignature,
+  type SignatureAlgorithm,
+} from './algorithms.js';
+import {
+  ComponentError,
+  createSignatureBase,
+  serializeComponent,
+  type BaseMessage,
+} from './components.js';
+import { checkContentDigest } from './content-digest.js';
+import { hasBody, normalizeHeaders, type HeaderBag, type SignedRequestLike } from './message.js';
+import {
+  MAX_PARAMETER_LENGTH,
+  resolveSignatureOptions,
+  type HttpSignatureOptions,
+  type ResolvedSignatureOptions,
+} from './options.js';
+
+/** The tag a FAPI request signature carries. */
+export const FAPI_REQUEST_TAG = 'fapi-2-request';
+
+/**
+ * Whether a route needs a signature: `required` refuses an unsigned request, `optional`
+ * verifies one when present.
+ *
+ * @example
+ * await verifier.verify(request, { clientId, signedRequest: 'required' });
+ */
+export type SignedRequestMode = 'required' | 'optional';
+
+/**
+ * A verified request signature, the evidence an application keeps (who signed what, when).
+ *
+ * @example
+ * await payments.save({ ...payment, signature: verified.signature, input: verified.signatureInput });
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-4
+ */
+export interface VerifiedSignature {
+  /** The label in `Signature-Input` / `Signature` (`sig1`). */
+  readonly label: string;
+  readonly keyId: string;
+  readonly clientId: string;
+  readonly algorithm: SignatureAlgorithm;
+  /** `created`, in seconds since the epoch. */
+  readonly created: number;
+  readonly expires: number | undefined;
+  readonly nonce: string | undefined;
+  /** The covered component identifiers, serialized (`"@method"`, `"content-digest"`). */
+  readonly components: readonly string[];
+  /** The `Signature-Input` member of this signature, without the label. */
+  readonly signatureInput: string;
+  /** The signature bytes, base64. */
+  readonly signature: string;
+}
+
+/**
+ * What a route passes per request: who the client is (from its verified token or certificate)
+ * and whether a signature is required.
+ *
+ * @example
+ * verifier.verify(request, { clientId: principal.clientId, signedRequest: 'required' });
+ */
+export interface VerifySignatureContext {
+  clientId: string | undefined;
+  signedRequest: SignedRequestMode;
+}
+
+/**
+ * A verifier of signed requests, made once by {@link httpSignatures}; core's `httpSignatures`
+ * option takes it as is.
+ *
+ * @example
+ * const verified = await verifier.verify(request, { clientId, signedRequest: 'required' });
+ */
+export interface RequestSignatureVerifier extends CoreSignatureVerifier {
+  /**
+   * Resolves the verified signature, or undefined for an unsigned request in `optional` mode.
+   * Rejects with a 401 FapiError (`ERR_FAPI_SIGNATURE_*`), or with a TypeError when a body is
+   * announced but `rawBody` was not given (an adapter set-up mistake). It does not check the
+   * access token: call it after the token and its binding are verified.
+   */
+  verify(
+    request: SignedRequestLike,
+    context: VerifySignatureContext,
+  ): Promise<VerifiedSignature | undefined>;
+  /** Closes the replay store it made (not one you passed). */
+  close(): Promise<void>;
+}
+
+function reject(code: FapiErrorCode, cause?: string): never {
+  throw new FapiError(code, cause === undefined ? {} : { cause: new Error(cause) });
+}
+
+function dictionary(headers: HeaderBag, name: string): Dictionary {
+  try {
+    return parseDictionary((headers.get(name) ?? []).join(', '));
+  } catch (error) {
+    throw new FapiError('ERR_FAPI_SIGNATURE_MALFORMED', { cause: error });
+  }
+}
+
+/** The first signature tagged for FAPI requests, with its bytes. */
+function selectSignature(headers: HeaderBag) {
+  const inputs = dictionary(headers, 'signature-input');
+  const signatures = dictionary(headers, 'signature');
+  for (const [label, input] of inputs) {
+    if (!Array.isArray(input[0])) reject('ERR_FAPI_SIGNATURE_MALFORMED', 'not an inner list');
+    if (input[1].get('tag') !== FAPI_REQUEST_TAG) continue;
+    const signature = signatures.get(label);
+    if (signature === undefined || !(signature[0] instanceof ArrayBuffer)) {
+      reject('ERR_FAPI_SIGNATURE_MALFORMED', 'no signature for the label');
+    }
+    for (const component of input[0]) {
+      if (typeof component[0] !== 'string') reject('ERR_FAPI_SIGNATURE_MALFORMED', 'component');
+    }
+    return { label, input: input as InnerList, bytes: new Uint8Array(signature[0]) };
+  }
+  return reject('ERR_FAPI_SIGNATURE_TAG');
+}
+
+function checkTime(input: InnerList, options: ResolvedSignatureOptions) {
+  const params = input[1];
+  const now = Math.floor(options.clock() / 1000);
+  const created = params.get('created');
+  if (!Number.isInteger(created)) reject('ERR_FAPI_SIGNATURE_CREATED', 'no created');
+  const createdS = created as number;
+  if (now - createdS > options.maxAgeS || createdS - now > options.clockToleranceS) {
+    reject('ERR_FAPI_SIGNATURE_CREATED', 'outside the window');
+  }
+  const expires = params.get('expires');
+  if (expires !== undefined && !Number.isInteger(expires)) {
+    reject('ERR_FAPI_SIGNATURE_MALFORMED', 'expires');
+  }
+  if (typeof expires === 'number' && now >= expires) reject('ERR_FAPI_SIGNATURE_EXPIRED');
+  return { created: createdS, expires: expires as number | undefined };
+}
+
+/** The profile's coverage rules (FAPI 2.0 HTTP Signatures §5.3.1.2). */
+function checkCoverage(covered: ReadonlySet<string>, headers: HeaderBag, body: boolean): void {
+  const required = ['"@method"', '"@target-uri"', '"authorization"'];
+  if (headers.has('dpop')) required.push('"dpop"');
+  if (body) required.push('"content-digest"');
+  for (const component of required) {
+    if (!covered.has(component)) reject('ERR_FAPI_SIGNATURE_COMPONENTS', 'required component');
+  }
+}
+
+function stringParam(input: InnerList, name: string, code: FapiErrorCode): string | undefined {
+  const value = input[1].get(name);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PARAMETER_LENGTH) {
+    reject(code, name);
+  }
+  return value;
+}
+
+async function resolveKey(
+  options: ResolvedSignatureOptions,
+  clientId: string | undefined,
+  keyId: string | undefined,
+) {
+  if (clientId === undefined || clientId === '' || keyId === undefined) {
+    reject('ERR_FAPI_SIGNATURE_KEY', 'no client identity or keyid');
+  }
+  const jwk = await options.resolveClientKey(clientId, keyId);
+  if (jwk === undefined || jwk === null) reject('ERR_FAPI_SIGNATURE_KEY', 'unknown key');
+  if (typeof jwk !== 'object' || 'd' in jwk) reject('ERR_FAPI_SIGNATURE_KEY', 'not a public JWK');
+  return jwk;
+}
+
+function signatureBase(input: InnerList, message: BaseMessage): string {
+  try {
+    return createSignatureBase(input, message);
+  } catch (error) {
+    if (!(error instanceof ComponentError)) throw error;
+    const code = error.reason === 'missing' ? 'COMPONENTS' : 'MALFORMED';
+    throw new FapiError(`ERR_FAPI_SIGNATURE_${code}`, { cause: error });
+  }
+}
+
+async function verifyRequest(
+  options: ResolvedSignatureOptions,
+  request: SignedRequestLike,
+  context: VerifySignatureContext,
+): Promise<VerifiedSignature | undefined> {
+  const headers = normalizeHeaders(request.headers);
+  if (!headers.has('signature-input') && !headers.has('signature')) {
+    if (context.signedRequest === 'optional') return undefined;
+    reject('ERR_FAPI_SIGNATURE_MISSING');
+  }
+  if (!headers.has('signature-input') || !headers.has('signature')) {
+    reject('ERR_FAPI_SIGNATURE_MISSING', 'one of the two headers');
+  }
+  const body = hasBody(headers, request.rawBody);
+  if (body && request.rawBody === undefined) {
+    throw new TypeError('rawBody: the request has a body; pass its bytes as received');
+  }
+  const { label, input, bytes } = selectSignature(headers);
+  const time = checkTime(input, options);
+  const components = input[0].map((component: Item) => serializeComponent(component));
+  checkCoverage(new Set(components), headers, body);
+  if (components.includes('"content-digest"') || body) {
+    const digest = headers.get('content-digest');
+    const raw = request.rawBody ?? new Uint8Array(0);
+    if (digest === undefined || !checkContentDigest(digest.join(', '), raw)) {
+      reject('ERR_FAPI_SIGNATURE_DIGEST');
+    }
+  }
+  const keyId = stringParam(input, 'keyid', 'ERR_FAPI_SIGNATURE_KEY');
+  const nonce = stringParam(input, 'nonce', 'ERR_FAPI_SIGNATURE_MALFORMED');
+  const jwk = await resolveKey(options, context.clientId, keyId);
+  const algorithm = selectAlgorithm(input[1].get('alg'), jwk, options.algorithms);
+  const key = importPublicKey(jwk);
+  if (algorithm === undefined || key === undefined || !keyFits(algorithm, key)) {
+    reject('ERR_FAPI_SIGNATURE_ALG');
+  }
+  const url = request.url instanceof URL ? request.url : new URL(request.url);
+  const base = signatureBase(input, { headers, method: request.method, url });
+  if (!verifySignature(algorithm, key, base, bytes)) reject('ERR_FAPI_SIGNATURE_INVALID');
+  if (nonce !== undefined) {
+    const ttl = options.maxAgeS + options.clockToleranceS;
+    const fresh = await options.replayStore.checkAndStore(
+      replayKey(context.clientId as string, keyId as string, nonce),
+      ttl,
+    );
+    if (!fresh) reject('ERR_FAPI_SIGNATURE_REPLAY');
+  }
+  return Object.freeze({
+    label,
+    keyId: keyId as string,
+    clientId: context.clientId as string,
+    algorithm,
+    created: time.created,
+    expires: time.expires,
+    nonce,
+    components: Object.freeze(components),
+    signatureInput: serializeInnerList(input),
+    signature: Buffer.from(bytes).toString('base64'),
+  });
+}
+
+/**
+ * Makes the verifier of signed requests: RFC 9421 signatures under the FAPI 2.0 HTTP
+ * Signatures profile (tag `fapi-2-request`; `@method`, `@target-uri`, `authorization` covered,
+ * `dpop` when present and `content-digest` when there is a body; `created` within
+ * `maxAgeSeconds`; `expires` honoured; `nonce` never twice; the requesting client's key only).
+ * It does NOT verify the access token or its binding: it runs after them, with the client id
+ * of the verified token.
+ *
+ * @example
+ * const verifier = httpSignatures({ resolveClientKey: (clientId, keyId) => keys.get(clientId, keyId) });
+ * const verified = await verifier.verify(
+ *   { method: 'POST', url: 'https://api.bank.example/payments', headers, rawBody },
+ *   { clientId: principal.clientId, signedRequest: 'required' },
+ * );
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-3.2
+ * @see https://www.rfc-editor.org/rfc/rfc9530#section-2
+ */
+export function httpSignatures(options: HttpSignatureOptions): RequestSignatureVerifier {
+  const resolved = resolveSignatureOptions(options);
+  return {
+    verify: (request, context) => {
+      if (context?.signedRequest !== 'required' && context?.signedRequest !== 'optional') {
+        return Promise.reject(new TypeError("signedRequest: must be 'required' or 'optional'"));
+      }
+      return verifyRequest(resolved, request, context);
+    },
+    close: async () => {
+      if (resolved.ownsReplayStore) await resolved.replayStore.close?.();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Real keys, a client key directory and a fixed clock for the verifier tests.
+import { generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { memoryReplayStore } from '@fapi-guard/core';
+import { httpSignatures, signRequest, type HttpSignatureOptions } from '../src/index.js';
+import type { SignRequestOptions } from '../src/sign-request.js';
+
+export const NOW_MS = 1_800_000_000_000;
+export const NOW_S = NOW_MS / 1000;
+export const URL_PAYMENTS = 'https://api.bank.example/domestic-payments';
+
+export interface TestKey {
+  private: KeyObject;
+  public: JsonWebKey;
+}
+
+function pair(type: 'ec' | 'ed25519' | 'rsa', alg?: string): TestKey {
+  const { privateKey, publicKey } =
+    type === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  return { private: privateKey, public: alg === undefined ? jwk : { ...jwk, alg } };
+}
+
+export const KEYS = {
+  a: pair('ec'),
+  aEd: pair('ed25519'),
+  aRsa: pair('rsa', 'PS256'),
+  aRsaPss: pair('rsa', 'rsa-pss-sha512'),
+  aRsaBare: pair('rsa'),
+  b: pair('ec'),
+};
+
+/** Client a registered a1 (ES256), a2 (Ed25519), a3 (PS256), a4 (rsa-pss-sha512), a5 (RSA, no alg); client b registered b1. */
+export const DIRECTORY: Record<string, Record<string, JsonWebKey>> = {
+  'client-a': {
+    a1: KEYS.a.public,
+    a2: KEYS.aEd.public,
+    a3: KEYS.aRsa.public,
+    a4: KEYS.aRsaPss.public,
+    a5: KEYS.aRsaBare.public,
+    hmac: { kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA' },
+  },
+  'client-b': { b1: KEYS.b.public },
+};
+
+export function verifier(options: Partial<HttpSignatureOptions> = {}) {
+  return httpSignatures({
+    resolveClientKey: (clientId, keyId) => DIRECTORY[clientId]?.[keyId],
+    clock: () => NOW_MS,
+    replayStore: memoryReplayStore(),
+    ...options,
+  });
+}
+
+export const BODY = new TextEncoder().encode('{"amount":"10.00","currency":"EUR"}');
+
+/** A DPoP-bound POST with a body, as a client sends it before signing. */
+export function paymentRequest(overrides: { body?: Uint8Array | undefined; method?: string } = {}) {
+  const body = 'body' in overrides ? overrides.body : BODY;
+  return {
+    method: overrides.method ?? 'POST',
+    url: URL_PAYMENTS,
+    headers: {
+      authorization: 'DPoP eyJhbGciOiJFUzI1NiJ9.e30.sig',
+      dpop: 'eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.proof',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    } as Record<string, string>,
+    rawBody: body,
+  };
+}
+
+/** Signs `request` with client a's ES256 key a1 by default and returns the request as sent. */
+export function signed(
+  request = paymentRequest(),
+  options: Partial<Omit<SignRequestOptions, 'request'>> = {},
+) {
+  const headers = signRequest({
+    key: KEYS.a.private,
+    keyId: 'a1',
+    algorithm: 'ecdsa-p256-sha256',
+    now: NOW_MS,
+    request,
+    ...options,
+  });
+  return { ...request, headers: { ...request.headers, ...headers } };
+}
+
+export const A = { clientId: 'client-a', signedRequest: 'required' } as const;
