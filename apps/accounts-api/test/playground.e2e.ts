@@ -164,6 +164,7 @@ describeIfChromium('the browser playground in Chromium', () => {
     expect(exchange).toMatch(/"iss": "playground-/);
     expect(exchange).toContain(`"aud": "${as.issuer}"`);
     expect(exchange).toContain('"request_uri": "urn:ietf:params:oauth:request_uri:');
+    await page.locator('#out-par pre[data-json]').last().scrollIntoViewIfNeeded();
     await shot('1-par-1280x800');
   });
 
@@ -220,6 +221,7 @@ describeIfChromium('the browser playground in Chromium', () => {
       { ...paymentInitiation('750.00'), remittanceInformation: 'Playground: rent' },
     ]);
     expect(granted.authorization_details[0].consentId).toMatch(/^cns-/);
+    await page.evaluate("document.querySelector('#out-token .granted').scrollIntoView()");
     await shot('2-token-1280x800');
   });
 
@@ -307,7 +309,9 @@ describeIfChromium('the browser playground in Chromium', () => {
       (await page.locator('#out-step-up .granted pre').last().textContent()) ?? '',
     );
     expect(granted.acr).toBe(ACR_STRONG);
-    await page.locator('#h-step-up').scrollIntoViewIfNeeded();
+    await page.evaluate(
+      "[...document.querySelectorAll('#out-step-up .exchange')].pop().scrollIntoView()",
+    );
     await shot('4-step-up-1280x800');
   });
 
