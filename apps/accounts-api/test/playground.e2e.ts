@@ -1,14 +1,21 @@
 /**
  * The browser playground, end to end in headless Chromium (Debian's /usr/bin/chromium driven by
  * playwright-core, which downloads no browser): keys made in the page by WebCrypto, the hosted
- * JWKS, PAR with private_key_jwt and PKCE, the AS login and consent typed in, the DPoP token
- * request, API calls, and every attack button with the refusal the page shows. Screenshots of
- * the main states go to test-results/playground/ (git-ignored).
+ * JWKS, PAR with private_key_jwt, PKCE and authorization_details, the AS login and consent typed
+ * in, the DPoP token request, API calls within the consent, every attack button with the refusal
+ * the page shows, and the step-up with the one-time code. Screenshots of the main states go to
+ * test-results/playground/ (git-ignored); the README's copies are in apps/accounts-api/docs/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { ACR_PASSWORD, ACR_STRONG, DEV_ONE_TIME_CODE } from '../../auth-server/src/constants.js';
+import {
+  accountAccess,
+  DEMO_USER_ACCOUNTS,
+  paymentInitiation,
+} from '../../auth-server/src/demo-consents.js';
 import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import {
   closedPort,
@@ -100,13 +107,19 @@ describeIfChromium('the browser playground in Chromium', () => {
     await page.waitForSelector('body[data-ready="true"]');
     expect(await page.textContent('#api-url')).toBe(api.url);
 
-    // Focus order: the scope choices, then the first step; later steps are disabled until due.
+    // Focus order: the user and scope choices, then the first step; later steps are disabled.
     const focused: string[] = [];
-    for (let i = 0; i < 4; i += 1) {
+    for (let i = 0; i < 5; i += 1) {
       await page.keyboard.press('Tab');
       focused.push(await page.evaluate<string>('document.activeElement?.id ?? ""'));
     }
-    expect(focused).toEqual(['scope-accounts', 'scope-payments', 'step-keys', 'reset']);
+    expect(focused).toEqual([
+      'demo-user',
+      'scope-accounts',
+      'scope-payments',
+      'step-keys',
+      'reset',
+    ]);
     await page.focus('#step-keys');
     await page.keyboard.press('Enter');
     await page.locator('#out-keys .exchange').waitFor();
@@ -132,13 +145,26 @@ describeIfChromium('the browser playground in Chromium', () => {
     ]);
   });
 
-  it('pushes the authorization request with private_key_jwt and PKCE S256', async () => {
+  it('pushes the authorization request with private_key_jwt, PKCE S256 and authorization_details', async () => {
     expect(await press('step-par', 'out-par')).toBe('Allowed: 201');
     const exchange = await lastExchange('out-par');
     expect(exchange).toContain('code_challenge_method=S256');
+    expect(exchange).toContain('authorization_details=');
+    const details = JSON.parse(
+      (await page
+        .locator('#out-par pre[data-json^="authorization_details"]')
+        .last()
+        .textContent()) ?? '',
+    ) as unknown;
+    expect(details).toEqual([
+      accountAccess(DEMO_USER_ACCOUNTS.alice ?? []),
+      paymentInitiation('25.00'),
+      { ...paymentInitiation('750.00'), remittanceInformation: 'Playground: rent' },
+    ]);
     expect(exchange).toMatch(/"iss": "playground-/);
     expect(exchange).toContain(`"aud": "${as.issuer}"`);
     expect(exchange).toContain('"request_uri": "urn:ietf:params:oauth:request_uri:');
+    await page.locator('#out-par pre[data-json]').last().scrollIntoViewIfNeeded();
     await shot('1-par-1280x800');
   });
 
@@ -158,7 +184,10 @@ describeIfChromium('the browser playground in Chromium', () => {
     await page.fill('input[name="password"]', 'alice-dev-password');
     await page.click('button:has-text("Sign in")');
     await page.waitForSelector('button:has-text("Allow")');
-    expect(await page.textContent('body')).toContain('accounts payments');
+    const consentPage = (await page.textContent('body')) ?? '';
+    expect(consentPage).toContain('accounts payments');
+    expect(consentPage).toContain('Pay up to 25.00 GBP to Bob Example');
+    expect(consentPage).toContain('Pay up to 750.00 GBP to Bob Example');
     await page.click('button:has-text("Allow")');
     await page.waitForURL(`${as.issuer}/playground`);
     await page.waitForSelector('body[data-ready="true"]');
@@ -183,6 +212,16 @@ describeIfChromium('the browser playground in Chromium', () => {
     expect(exchange).toContain('"sub": "alice"');
     expect(exchange).toMatch(/"cnf": \{\s*"jkt": "[\w-]{43}"/);
     expect(exchange).toContain('"scope": "accounts payments"');
+    // What the consent granted, read from the token: the password sign-in and the details.
+    const granted = JSON.parse((await page.locator('#out-token .granted pre').textContent()) ?? '');
+    expect(granted.acr).toBe(ACR_PASSWORD);
+    expect(granted.authorization_details).toMatchObject([
+      accountAccess(DEMO_USER_ACCOUNTS.alice ?? []),
+      paymentInitiation('25.00'),
+      { ...paymentInitiation('750.00'), remittanceInformation: 'Playground: rent' },
+    ]);
+    expect(granted.authorization_details[0].consentId).toMatch(/^cns-/);
+    await page.evaluate("document.querySelector('#out-token .granted').scrollIntoView()");
     await shot('2-token-1280x800');
   });
 
@@ -199,7 +238,26 @@ describeIfChromium('the browser playground in Chromium', () => {
     expect(await press('step-payment', 'out-api')).toBe('Allowed: 201');
     const exchange = await lastExchange('out-api');
     expect(exchange).toContain('"paymentId"');
+    expect(exchange).toContain('"amount": "25.00"');
     expect(exchange).toMatch(/"ath": "[\w-]{43}"/);
+  });
+
+  it('a payment outside the consent is refused with insufficient_authorization_details', async () => {
+    expect(await press('attack-outside-consent', 'out-attacks')).toBe(
+      'Refused: 403 error=insufficient_authorization_details',
+    );
+    expect(await lastExchange('out-attacks')).toContain('"amount":"40.00"');
+  });
+
+  it('a consented payment above the threshold without the strong sign-in asks for a step-up', async () => {
+    expect(await press('attack-no-step-up', 'out-attacks')).toBe(
+      `Refused: 401 error=insufficient_user_authentication acr_values=${ACR_STRONG}`,
+    );
+    expect(await lastExchange('out-attacks')).toMatch(
+      new RegExp(
+        `www-authenticate: .*error="insufficient_user_authentication".*acr_values="${ACR_STRONG}"`,
+      ),
+    );
   });
 
   it.each([
@@ -231,6 +289,32 @@ describeIfChromium('the browser playground in Chromium', () => {
     await shot('3-attacks-1280x800');
   });
 
+  it('steps up with the one-time code, after which the high-value payment is made', async () => {
+    await page.click('#step-up');
+    // The session's password sign-in does not meet acr_values: the AS asks to sign in again.
+    await page.waitForURL(/\/interaction\//);
+    await page.fill('input[name="username"]', 'alice');
+    await page.fill('input[name="password"]', 'alice-dev-password');
+    // The login page asks for the one-time code (the field is required for this authorization).
+    expect(await page.getAttribute('input[name="otp"]', 'required')).not.toBeNull();
+    await page.fill('input[name="otp"]', DEV_ONE_TIME_CODE);
+    await page.click('button:has-text("Sign in")');
+    await page.click('button:has-text("Allow")');
+    await page.waitForURL(`${as.issuer}/playground`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.locator('#out-step-up .exchange[data-title*="strong sign-in"]').last().waitFor();
+    expect(await lastDecision('out-step-up')).toBe('Allowed: 201');
+    expect(await lastExchange('out-step-up')).toContain('"amount": "750.00"');
+    const granted = JSON.parse(
+      (await page.locator('#out-step-up .granted pre').last().textContent()) ?? '',
+    );
+    expect(granted.acr).toBe(ACR_STRONG);
+    await page.evaluate(
+      "[...document.querySelectorAll('#out-step-up .exchange')].pop().scrollIntoView()",
+    );
+    await shot('4-step-up-1280x800');
+  });
+
   it('is readable at 390×844 (no horizontal scrolling)', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('#h-api').scrollIntoViewIfNeeded();
@@ -238,6 +322,6 @@ describeIfChromium('the browser playground in Chromium', () => {
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(overflow).toBeLessThanOrEqual(0);
-    await shot('4-api-390x844');
+    await shot('5-api-390x844');
   });
 });

@@ -6,6 +6,17 @@ const REDIRECT_URI = `${ISSUER}/playground`;
 const ES256 = { name: 'ECDSA', namedCurve: 'P-256' };
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' };
 const STALE_PROOF_AGE_S = 600;
+// Served with the page (the AS's demo values): { accounts: { user: [ids] }, accountActions,
+// creditor: { name, iban }, strongAcr }.
+const DEMO = JSON.parse(document.getElementById('demo-config').textContent);
+const CURRENCY = 'GBP';
+const PAYMENT_AMOUNT = '25.00';
+const PAYMENT_REFERENCE = 'Playground';
+// Above the consented 25.00 and without the high-value payment's reference: no element covers it.
+const OUTSIDE_CONSENT_AMOUNT = '40.00';
+// Above the API's strong-authentication threshold (500.00 by default), consented at PAR.
+const HIGH_VALUE_AMOUNT = '750.00';
+const HIGH_VALUE_REFERENCE = 'Playground: rent';
 
 // ---- encoding and JOSE -------------------------------------------------------------------
 
@@ -137,13 +148,23 @@ function jwtBlocks(label, jwt) {
 }
 
 const challengeError = (challenge) => /\berror="([^"]+)"/.exec(challenge ?? '')?.[1];
+const challengeAcrValues = (challenge) => /\bacr_values="([^"]+)"/.exec(challenge ?? '')?.[1];
+
+function jsonBlocks(label, value) {
+  return [
+    element('p', {}, `${label}:`),
+    element('pre', { class: 'json', 'data-json': label }, JSON.stringify(value, null, 2)),
+  ];
+}
 
 /** One exchange as the page shows it: request, decoded JWTs, response and the decision. */
 function renderExchange(x) {
   const refused = x.status >= 400;
-  const error = challengeError(x.responseHeaders['www-authenticate']) ?? x.responseBody?.error;
+  const challenge = x.responseHeaders['www-authenticate'];
+  const error = challengeError(challenge) ?? x.responseBody?.error;
+  const acrValues = challengeAcrValues(challenge);
   const decision = refused
-    ? `Refused: ${x.status}${error ? ` error=${error}` : ''}`
+    ? `Refused: ${x.status}${error ? ` error=${error}` : ''}${acrValues ? ` acr_values=${acrValues}` : ''}`
     : `Allowed: ${x.status}`;
   const jwts = x.jwts ?? [];
   const body =
@@ -159,6 +180,7 @@ function renderExchange(x) {
       { class: 'request' },
       `${x.method} ${x.url}\n${headerLines(x.requestHeaders)}${x.requestBody ? `\n\n${x.requestBody}` : ''}`,
     ),
+    ...(x.json ?? []).flatMap(([label, value]) => jsonBlocks(label, value)),
     ...jwts.flatMap(([label, jwt]) => jwtBlocks(label, jwt)),
     element('p', {}, 'Response:'),
     element(
@@ -173,6 +195,24 @@ function renderNote(text) {
   return element('p', { class: 'note' }, text);
 }
 
+/** What an access token grants, as its (decoded) claims say: `acr` and `authorization_details`. */
+function renderGranted(granted) {
+  return element(
+    'div',
+    { class: 'granted' },
+    element('p', {}, 'Granted (from the access token):'),
+    element('pre', {}, JSON.stringify(granted, null, 2)),
+  );
+}
+
+function showGranted(outId, accessToken) {
+  const claims = decodeJwt(accessToken)?.payload;
+  if (!claims) return;
+  show(outId, {
+    granted: { acr: claims.acr, authorization_details: claims.authorization_details ?? [] },
+  });
+}
+
 function show(outId, item) {
   state.outputs ??= {};
   (state.outputs[outId] ??= []).push(item);
@@ -181,13 +221,15 @@ function show(outId, item) {
 
 function draw(outId, item) {
   const out = document.getElementById(outId);
-  out.append(item.note ? renderNote(item.note) : renderExchange(item));
+  if (item.note) out.append(renderNote(item.note));
+  else if (item.granted) out.append(renderGranted(item.granted));
+  else out.append(renderExchange(item));
 }
 
 // ---- HTTP ---------------------------------------------------------------------------------
 
 /** Sends a request and records it as an exchange (headers the browser may read). */
-async function send(title, method, url, { headers = {}, body, jwts = [] } = {}) {
+async function send(title, method, url, { headers = {}, body, jwts = [], json = [] } = {}) {
   const response = await fetch(url, {
     method,
     headers,
@@ -211,6 +253,7 @@ async function send(title, method, url, { headers = {}, body, jwts = [] } = {}) 
     requestHeaders: headers,
     requestBody: body,
     jwts,
+    json,
     status: response.status,
     responseHeaders,
     responseBody,
@@ -225,14 +268,16 @@ async function discovery() {
 }
 
 /** An API call with a DPoP proof; answers a `use_dpop_nonce` challenge once, as RFC 9449 §9 says. */
-async function apiCall(title, method, path, { body, extraHeaders = {} } = {}) {
+async function apiCall(
+  title,
+  method,
+  path,
+  { body, extraHeaders = {}, accessToken = state.accessToken, outId = 'out-api' } = {},
+) {
   const url = `${API}${path}`;
   const attempt = async (nonce) => {
-    const proof = await dpopProof(keys.dpop, method, url, {
-      accessToken: state.accessToken,
-      nonce,
-    });
-    const headers = { authorization: `DPoP ${state.accessToken}`, dpop: proof, ...extraHeaders };
+    const proof = await dpopProof(keys.dpop, method, url, { accessToken, nonce });
+    const headers = { authorization: `DPoP ${accessToken}`, dpop: proof, ...extraHeaders };
     if (body) headers['content-type'] = 'application/json';
     return send(title, method, url, {
       headers,
@@ -244,7 +289,7 @@ async function apiCall(title, method, path, { body, extraHeaders = {} } = {}) {
   if (exchange.status === 401 && exchange.responseHeaders['dpop-nonce']) {
     state.apiNonce = exchange.responseHeaders['dpop-nonce'];
     if (challengeError(exchange.responseHeaders['www-authenticate']) === 'use_dpop_nonce') {
-      show('out-api', exchange);
+      show(outId, exchange);
       exchange = await attempt(state.apiNonce);
       exchange.title = `${title} (again, with the server's nonce)`;
     }
@@ -283,8 +328,39 @@ function requestedScope() {
   return scopes.join(' ');
 }
 
-/** PAR (RFC 9126) with private_key_jwt and PKCE S256 (RFC 7636 §4.2). */
-async function pushAuthorizationRequest(scope, outId) {
+/**
+ * The authorization details (RFC 9396 §2) the page asks for: reads of the demo user's accounts,
+ * and two payments to the demo creditor (the second above the step-up threshold, for one
+ * reference only).
+ */
+function authorizationDetails(scope, user) {
+  const details = [];
+  if (scope.split(' ').includes('accounts')) {
+    details.push({
+      type: 'account_access',
+      accounts: [...(DEMO.accounts[user] ?? [])],
+      actions: [...DEMO.accountActions],
+    });
+  }
+  if (scope.split(' ').includes('payments')) {
+    const payment = (amount) => ({
+      type: 'payment_initiation',
+      instructedAmount: { currency: CURRENCY, amount },
+      creditorAccount: { ...DEMO.creditor },
+    });
+    details.push(payment(PAYMENT_AMOUNT), {
+      ...payment(HIGH_VALUE_AMOUNT),
+      remittanceInformation: HIGH_VALUE_REFERENCE,
+    });
+  }
+  return details;
+}
+
+/**
+ * PAR (RFC 9126) with private_key_jwt and PKCE S256 (RFC 7636 §4.2), and optionally
+ * `authorization_details` (RFC 9396 §2) and `acr_values` (OpenID Connect Core §3.1.2.1).
+ */
+async function pushAuthorizationRequest(scope, outId, { details, acrValues } = {}) {
   const metadata = await discovery();
   const verifier = randomB64url(32);
   const oauthState = randomB64url(16);
@@ -301,6 +377,12 @@ async function pushAuthorizationRequest(scope, outId) {
     client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
     client_assertion: assertion,
   };
+  const json = [];
+  if (details?.length) {
+    params.authorization_details = JSON.stringify(details);
+    json.push(['authorization_details (sent form-encoded)', details]);
+  }
+  if (acrValues) params.acr_values = acrValues;
   const x = await send(
     'Pushed authorization request',
     'POST',
@@ -309,6 +391,7 @@ async function pushAuthorizationRequest(scope, outId) {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: form(params),
       jwts: [['Client assertion', assertion]],
+      json,
     },
   );
   show(outId, x);
@@ -317,7 +400,11 @@ async function pushAuthorizationRequest(scope, outId) {
 }
 
 async function par() {
-  const pending = await pushAuthorizationRequest(requestedScope(), 'out-par');
+  state.user = document.getElementById('demo-user').value;
+  const scope = requestedScope();
+  const pending = await pushAuthorizationRequest(scope, 'out-par', {
+    details: authorizationDetails(scope, state.user),
+  });
   if (!pending) return;
   state.pending = { ...pending, purpose: 'main' };
   state.step = 'authorize';
@@ -332,11 +419,13 @@ async function authorize() {
   location.assign(url.href);
 }
 
+const CALLBACK_OUT = { 'scope-attack': 'out-attacks', 'step-up': 'out-step-up' };
+
 /** Back from the AS: check `state` and `iss` (RFC 9207), keep the code. */
 async function callback(params) {
   history.replaceState(null, '', REDIRECT_URI);
   const pending = state.pending;
-  const outId = pending?.purpose === 'scope-attack' ? 'out-attacks' : 'out-authorize';
+  const outId = CALLBACK_OUT[pending?.purpose] ?? 'out-authorize';
   const summary = [...params].map(([k, v]) => `${k}=${v}`).join(', ');
   if (!pending || params.get('state') !== pending.state || params.get('iss') !== ISSUER) {
     show(outId, { note: `Refused the authorization response (state or iss mismatch): ${summary}` });
@@ -349,6 +438,7 @@ async function callback(params) {
   show(outId, { note: `Authorization response: ${summary}` });
   pending.code = params.get('code');
   if (pending.purpose === 'scope-attack') await scopeAttackFinish(pending);
+  else if (pending.purpose === 'step-up') await stepUpFinish(pending);
   else state.step = 'token';
 }
 
@@ -390,6 +480,7 @@ async function token() {
   if (!tokens) return;
   state.accessToken = tokens.access_token;
   state.pending = undefined;
+  showGranted('out-token', tokens.access_token);
   state.step = 'api';
 }
 
@@ -397,25 +488,70 @@ async function listAccounts() {
   const x = await apiCall('List accounts', 'GET', '/accounts');
   show('out-api', x);
   const list = Array.isArray(x.responseBody?.data) ? x.responseBody.data : [];
-  if (list[0]?.accountId) state.account = { id: list[0].accountId, currency: list[0].currency };
+  const debtor = list.find((a) => a.currency === CURRENCY);
+  if (debtor?.accountId) state.account = { id: debtor.accountId };
 }
 
-function paymentBody() {
+function paymentBody(amount = PAYMENT_AMOUNT, reference = PAYMENT_REFERENCE) {
   return {
     debtorAccountId: state.account?.id ?? 'unknown',
-    instructedAmount: { amount: '1.00', currency: state.account?.currency ?? 'GBP' },
-    creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
-    reference: 'Playground',
+    instructedAmount: { amount, currency: CURRENCY },
+    creditorAccount: { ...DEMO.creditor },
+    reference,
   };
 }
 
-async function makePayment() {
+/** A payment from the user's first GBP account to the demo creditor, shown in `outId`. */
+async function pay(outId, title, amount, reference, accessToken = state.accessToken) {
   if (!state.account) await listAccounts();
-  const x = await apiCall('Make a payment', 'POST', '/domestic-payments', {
-    body: paymentBody(),
+  const x = await apiCall(title, 'POST', '/domestic-payments', {
+    body: paymentBody(amount, reference),
     extraHeaders: { 'x-idempotency-key': crypto.randomUUID() },
+    accessToken,
+    outId,
   });
-  show('out-api', x);
+  show(outId, x);
+}
+
+const makePayment = () =>
+  pay('out-api', `Pay ${PAYMENT_AMOUNT} ${CURRENCY} to ${DEMO.creditor.name}`, PAYMENT_AMOUNT);
+
+/** Redirects to the AS for a pushed request (the AS session may answer without a login). */
+async function redirectToAuthorize(pending) {
+  const metadata = await discovery();
+  const url = new URL(metadata.authorization_endpoint);
+  url.search = form({ client_id: state.clientId, request_uri: pending.requestUri });
+  await persist();
+  location.assign(url.href);
+}
+
+/** A new authorization asking for the strong sign-in (RFC 9470 §4), then the high-value payment. */
+async function stepUp() {
+  show('out-step-up', {
+    note: `A new authorization with acr_values=${DEMO.strongAcr}: the AS asks for the one-time code.`,
+  });
+  const scope = 'openid accounts payments';
+  const pending = await pushAuthorizationRequest(scope, 'out-step-up', {
+    details: authorizationDetails(scope, state.user),
+    acrValues: DEMO.strongAcr,
+  });
+  if (!pending) return;
+  state.pending = { ...pending, purpose: 'step-up' };
+  await redirectToAuthorize(pending);
+}
+
+async function stepUpFinish(pending) {
+  state.pending = undefined;
+  const tokens = await redeem(pending, 'out-step-up', 'Token request (after the step-up)');
+  if (!tokens) return;
+  showGranted('out-step-up', tokens.access_token);
+  await pay(
+    'out-step-up',
+    `Pay ${HIGH_VALUE_AMOUNT} ${CURRENCY} to ${DEMO.creditor.name} (strong sign-in)`,
+    HIGH_VALUE_AMOUNT,
+    HIGH_VALUE_REFERENCE,
+    tokens.access_token,
+  );
 }
 
 // ---- the attacks --------------------------------------------------------------------------
@@ -474,11 +610,7 @@ async function attackScope() {
   const pending = await pushAuthorizationRequest('openid accounts', 'out-attacks');
   if (!pending) return;
   state.pending = { ...pending, purpose: 'scope-attack' };
-  const metadata = await discovery();
-  const url = new URL(metadata.authorization_endpoint);
-  url.search = form({ client_id: state.clientId, request_uri: pending.requestUri });
-  await persist();
-  location.assign(url.href);
+  await redirectToAuthorize(pending);
 }
 
 async function scopeAttackFinish(pending) {
@@ -507,6 +639,21 @@ async function scopeAttackFinish(pending) {
   show('out-attacks', x);
 }
 
+const attackOutsideConsent = () =>
+  pay(
+    'out-attacks',
+    `Attack: a payment outside the consent (${OUTSIDE_CONSENT_AMOUNT} ${CURRENCY}; ${PAYMENT_AMOUNT} consented)`,
+    OUTSIDE_CONSENT_AMOUNT,
+  );
+
+const attackNoStepUp = () =>
+  pay(
+    'out-attacks',
+    `Attack: a missing step-up (${HIGH_VALUE_AMOUNT} ${CURRENCY}, consented, but signed in with the password only)`,
+    HIGH_VALUE_AMOUNT,
+    HIGH_VALUE_REFERENCE,
+  );
+
 // ---- wiring -------------------------------------------------------------------------------
 
 const STEP_BUTTONS = {
@@ -522,6 +669,9 @@ const API_BUTTONS = [
   'attack-key',
   'attack-stale',
   'attack-scope',
+  'attack-outside-consent',
+  'attack-no-step-up',
+  'step-up',
 ];
 
 function enableButtons() {
@@ -589,6 +739,9 @@ async function start() {
   bind('attack-key', attackKey);
   bind('attack-stale', attackStale);
   bind('attack-scope', attackScope);
+  bind('attack-outside-consent', attackOutsideConsent);
+  bind('attack-no-step-up', attackNoStepUp);
+  bind('step-up', stepUp);
   document.getElementById('reset').addEventListener('click', async () => {
     await clearAll();
     location.assign(REDIRECT_URI);

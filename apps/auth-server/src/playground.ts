@@ -10,6 +10,10 @@
  *                                    jwks_uri is the hosted JWKS below; answers its client_id
  *   GET  /playground/jwks/:client_id the hosted JWKS of one playground client
  *
+ * The page is a plain module that imports nothing: the demo values it needs (the demo users'
+ * accounts, the read actions, the demo creditor, the strong `acr`) are embedded in it as JSON
+ * ({@link playgroundDemoConfig}).
+ *
  * The store is bounded: at most {@link PLAYGROUND_MAX_CLIENTS} clients (the oldest is dropped),
  * each kept {@link PLAYGROUND_CLIENT_TTL_S} seconds, a body of at most
  * {@link PLAYGROUND_MAX_BODY_BYTES}. A new key means a new client, so the AS never holds a stale
@@ -24,6 +28,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Provider from 'oidc-provider';
 import type { Adapter, ClientMetadata } from 'oidc-provider';
+import { AUTHORIZATION_DETAILS_SCHEMAS } from './consent.js';
+import { ACCOUNT_ACTIONS, ACR_STRONG } from './constants.js';
+import { BOB_CREDITOR, DEMO_USER_ACCOUNTS } from './demo-consents.js';
 
 /** Path of the page; also the redirect URI of every playground client. */
 export const PLAYGROUND_PATH = '/playground';
@@ -44,6 +51,33 @@ const JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'alg', 'use', 'kid']);
 export interface PlaygroundOptions {
   /** Base URL of the accounts API the page calls (its origin goes into the CSP). */
   apiUrl: string;
+}
+
+/**
+ * The demo values the page builds its `authorization_details` and step-up from, embedded in the
+ * page as JSON (a `<script type="application/json">`, which the CSP does not run).
+ *
+ * @example
+ * playgroundDemoConfig().accounts.alice; // ['acc-5f1c2d8e', 'acc-93b0e4a1', 'acc-2c7d6f90']
+ * @see https://www.rfc-editor.org/rfc/rfc9396#section-2 (the elements the page requests)
+ */
+export function playgroundDemoConfig(): {
+  accounts: Readonly<Record<string, readonly string[]>>;
+  accountActions: readonly string[];
+  creditor: Readonly<{ name: string; iban: string }>;
+  strongAcr: string;
+} {
+  return {
+    accounts: DEMO_USER_ACCOUNTS,
+    accountActions: ACCOUNT_ACTIONS,
+    creditor: BOB_CREDITOR,
+    strongAcr: ACR_STRONG,
+  };
+}
+
+/** JSON safe inside a `<script>` element (no `<`, so no `</script>`). */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
 interface Registered {
@@ -161,7 +195,9 @@ export class Playground {
       "frame-ancestors 'none'",
     ].join('; ');
     const read = (name: string) => readFileSync(join(ASSETS_DIR, name), 'utf8');
-    const html = read('index.html').replace('%API_URL%', escapeAttribute(this.#apiUrl));
+    const html = read('index.html')
+      .replace('%API_URL%', escapeAttribute(this.#apiUrl))
+      .replace('%DEMO_CONFIG%', () => scriptJson(playgroundDemoConfig()));
     this.#assets.set('', { type: 'text/html; charset=utf-8', body: html });
     this.#assets.set('/playground.js', {
       type: 'text/javascript; charset=utf-8',
@@ -260,6 +296,7 @@ export class Playground {
       introspection_signed_response_alg: 'PS256',
       jwks_uri: jwksUri,
       dpop_bound_access_tokens: true,
+      authorization_details_types: Object.keys(AUTHORIZATION_DETAILS_SCHEMAS),
     };
     while (this.#clients.size >= PLAYGROUND_MAX_CLIENTS) {
       const oldest = this.#clients.keys().next().value as string;

@@ -7,6 +7,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { ACCOUNT_ACTIONS, ACR_STRONG } from '../src/constants.js';
+import {
+  accountAccess,
+  BOB_CREDITOR,
+  DEMO_USER_ACCOUNTS,
+  paymentInitiation,
+} from '../src/demo-consents.js';
 import { loadDevFixtures } from '../src/fixtures.js';
 import { PLAYGROUND_MAX_BODY_BYTES, PLAYGROUND_MAX_CLIENTS } from '../src/playground.js';
 import { ensureAuthServerBuilt, spawnAuthServer, type SpawnedAuthServer } from '../src/spawn.js';
@@ -49,7 +56,11 @@ async function newClient(): Promise<{ clientId: string; privateKey: CryptoKey; j
 }
 
 /** A pushed authorization request of a playground client, with an `Origin` header. */
-async function par(client: { clientId: string; privateKey: CryptoKey }, origin: string) {
+async function par(
+  client: { clientId: string; privateKey: CryptoKey },
+  origin: string,
+  extra: Record<string, string> = {},
+) {
   const assertion = await new SignJWT({ jti: randomUUID() })
     .setProtectedHeader({ alg: 'ES256' })
     .setIssuer(client.clientId)
@@ -71,6 +82,7 @@ async function par(client: { clientId: string; privateKey: CryptoKey }, origin: 
       code_challenge_method: 'S256',
       client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
       client_assertion: assertion,
+      ...extra,
     }).toString(),
   });
 }
@@ -85,6 +97,33 @@ describe('the playground at the AS', () => {
         "base-uri 'none'; frame-ancestors 'none'",
     );
     expect(await response.text()).toContain('data-api="https://127.0.0.1:3000"');
+  });
+
+  it('embeds the demo values the page builds its authorization details from', async () => {
+    const response = await undiciFetch(`${as.issuer}/playground`, { dispatcher: agent });
+    const html = await response.text();
+    const block = /<script type="application\/json" id="demo-config">([^<]*)<\/script>/.exec(html);
+    expect(JSON.parse(block?.[1] ?? 'null')).toEqual({
+      accounts: DEMO_USER_ACCOUNTS,
+      accountActions: [...ACCOUNT_ACTIONS],
+      creditor: BOB_CREDITOR,
+      strongAcr: ACR_STRONG,
+    });
+  });
+
+  it('accepts the authorization details types of the sample API from a playground client', async () => {
+    const client = await newClient();
+    const details = [accountAccess(DEMO_USER_ACCOUNTS.alice ?? []), paymentInitiation('25.00')];
+    const pushed = await par(client, as.issuer, {
+      scope: 'openid accounts payments',
+      authorization_details: JSON.stringify(details),
+    });
+    expect(pushed.status).toBe(201);
+    const unknownType = await par(client, as.issuer, {
+      authorization_details: JSON.stringify([{ type: 'card_access', cards: ['c-1'] }]),
+    });
+    expect(unknownType.status).toBe(400);
+    expect(unknownType.body.error).toBe('invalid_authorization_details');
   });
 
   it("registers a public P-256 JWK and serves it at the client's jwks_uri", async () => {
