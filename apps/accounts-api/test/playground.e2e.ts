@@ -29,6 +29,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(REPO_ROOT, 'test-results', 'playground');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
+  // CI installs Chromium (.ci/run): there a missing browser is a failure, never a skip.
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run should have installed it`);
   console.warn(`playground e2e skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 }
 const describeIfChromium = haveChromium ? describe : describe.skip;
