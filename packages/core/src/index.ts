@@ -60,3 +60,5 @@ export { compilePublicPaths } from './public-paths.js';
 export type { PublicPathMatcher } from './public-paths.js';
 export { compileCors } from './cors.js';
 export type { CorsDecision, CorsOptions, CorsPolicy, CorsRequest } from './cors.js';
+export { HELPER_REQUIREMENTS, requirementChain } from './route-helpers.js';
+export type { AcrOptions, RequirementChain, RouteHelperName } from './route-helpers.js';

@@ -1,12 +1,15 @@
 import {
   assertRequirements,
-  assertScopes,
-  mergeRequirements,
+  HELPER_REQUIREMENTS,
+  requirementChain,
   type AccessTokenClaims,
+  type AcrOptions,
   type AuthorizationDetailsRequirement,
   type RequirementContext,
   type Requirements,
 } from '@fapi-guard/core';
+
+export type { AcrOptions } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { accept, guardNotMounted, reject } from './respond.js';
 import { authorizationOf, guardStateOf } from './state.js';
@@ -37,17 +40,6 @@ export interface FapiRequirementHandler extends RequestHandler {
 }
 
 /**
- * Options of {@link requireAcr}.
- *
- * @example
- * requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 });
- */
-export interface AcrOptions {
-  /** The user authenticated at most this many seconds ago (`auth_time`). */
-  maxAge?: number;
-}
-
-/**
  * Requires the token to grant every one of `scopes` (none: any valid token), on top of what
  * `fapiGuard()` verified. The request is verified once: by the guard, or by the first helper
  * when the guard let a public path through (a helper always demands a token). Each helper then
@@ -68,9 +60,7 @@ export interface AcrOptions {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireScopes(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler('requireScopes', {
-    scopes: assertScopes('requireScopes', scopes, 0),
-  });
+  return requirementHandler('requireScopes', HELPER_REQUIREMENTS.requireScopes(...scopes));
 }
 
 /**
@@ -83,9 +73,7 @@ export function requireScopes(...scopes: string[]): FapiRequirementHandler {
  * ```
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler('requireAnyScope', {
-    anyScope: assertScopes('requireAnyScope', scopes, 1),
-  });
+  return requirementHandler('requireAnyScope', HELPER_REQUIREMENTS.requireAnyScope(...scopes));
 }
 
 /**
@@ -99,7 +87,7 @@ export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
  */
 export function dpopBound(): FapiRequirementHandler {
-  return requirementHandler('dpopBound', { binding: 'dpop' });
+  return requirementHandler('dpopBound', HELPER_REQUIREMENTS.dpopBound());
 }
 
 /**
@@ -114,7 +102,7 @@ export function dpopBound(): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
  */
 export function mtlsBound(): FapiRequirementHandler {
-  return requirementHandler('mtlsBound', { binding: 'mtls' });
+  return requirementHandler('mtlsBound', HELPER_REQUIREMENTS.mtlsBound());
 }
 
 /**
@@ -143,7 +131,10 @@ export function mtlsBound(): FapiRequirementHandler {
 export function requireAuthorizationDetails(
   ...requirements: AuthorizationDetailsRequirement[]
 ): FapiRequirementHandler {
-  return requirementHandler('requireAuthorizationDetails', authorizationDetails(requirements));
+  return requirementHandler(
+    'requireAuthorizationDetails',
+    HELPER_REQUIREMENTS.requireAuthorizationDetails(...requirements),
+  );
 }
 
 /**
@@ -162,7 +153,7 @@ export function requireAcr(
   values: readonly string[],
   options?: AcrOptions,
 ): FapiRequirementHandler {
-  return requirementHandler('requireAcr', acr('requireAcr', values, options));
+  return requirementHandler('requireAcr', HELPER_REQUIREMENTS.requireAcr(values, options));
 }
 
 /**
@@ -177,26 +168,7 @@ export function requireAcr(
 export function requireClaims(
   predicate: (claims: AccessTokenClaims) => boolean,
 ): FapiRequirementHandler {
-  return requirementHandler('requireClaims', { claims: predicate });
-}
-
-function authorizationDetails(list: AuthorizationDetailsRequirement[]): Requirements {
-  return {
-    authorizationDetails: list.length === 1 ? (list[0] as AuthorizationDetailsRequirement) : list,
-  };
-}
-
-function acr(helper: string, values: readonly string[], options: AcrOptions = {}): Requirements {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${helper}: options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'maxAge') throw new TypeError(`${helper}: unknown option "${key}" (known: maxAge)`);
-  }
-  return {
-    acrValues: values,
-    ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
-  };
+  return requirementHandler('requireClaims', HELPER_REQUIREMENTS.requireClaims(predicate));
 }
 
 /** What a matcher sees of an Express request. */
@@ -228,21 +200,8 @@ function requirementHandler(name: string, requirements: Requirements): FapiRequi
         (error: unknown) => reject(error, res, next, state.forwardErrors),
       );
   };
-  const chain = (more: Requirements) =>
-    requirementHandler(name, mergeRequirements(requirements, more));
   return Object.assign(handler, {
     requirements,
-    requireScopes: (...scopes: string[]) =>
-      chain({ scopes: assertScopes('requireScopes', scopes, 0) }),
-    requireAnyScope: (...scopes: string[]) =>
-      chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
-    dpopBound: () => chain({ binding: 'dpop' }),
-    mtlsBound: () => chain({ binding: 'mtls' }),
-    requireAuthorizationDetails: (...list: AuthorizationDetailsRequirement[]) =>
-      chain(assertRequirements('requireAuthorizationDetails', authorizationDetails(list))),
-    requireAcr: (values: readonly string[], options?: AcrOptions) =>
-      chain(assertRequirements('requireAcr', acr('requireAcr', values, options))),
-    requireClaims: (predicate: (claims: AccessTokenClaims) => boolean) =>
-      chain(assertRequirements('requireClaims', { claims: predicate })),
+    ...requirementChain(requirements, (merged) => requirementHandler(name, merged)),
   });
 }

@@ -1,14 +1,17 @@
 import {
   assertRequirements,
-  assertScopes,
+  HELPER_REQUIREMENTS,
+  requirementChain,
   FapiError,
   isFapiError,
-  mergeRequirements,
   type AccessTokenClaims,
+  type AcrOptions,
   type AuthorizationDetailsRequirement,
   type RequirementContext,
   type Requirements,
 } from '@fapi-guard/core';
+
+export type { AcrOptions } from '@fapi-guard/core';
 import { fapiErrorResponse, requestContext } from '@fapi-guard/fetch';
 import type { Context, MiddlewareHandler } from 'hono';
 import { accept } from './guard.js';
@@ -37,19 +40,6 @@ export interface FapiRequirementHandler extends MiddlewareHandler {
   requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementHandler;
   /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
   requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementHandler;
-}
-
-/**
- * Options of {@link requireAcr}.
- *
- * @example
- * ```ts
- * requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 });
- * ```
- */
-export interface AcrOptions {
-  /** The user authenticated at most this many seconds ago (`auth_time`). */
-  maxAge?: number;
 }
 
 /**
@@ -82,7 +72,7 @@ export function requireFapi(requirements: Requirements): FapiRequirementHandler 
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireScopes(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler('requireScopes', { scopes: assertScopes('requireScopes', scopes, 0) });
+  return requirementHandler('requireScopes', HELPER_REQUIREMENTS.requireScopes(...scopes));
 }
 
 /**
@@ -94,9 +84,7 @@ export function requireScopes(...scopes: string[]): FapiRequirementHandler {
  * ```
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
-  return requirementHandler('requireAnyScope', {
-    anyScope: assertScopes('requireAnyScope', scopes, 1),
-  });
+  return requirementHandler('requireAnyScope', HELPER_REQUIREMENTS.requireAnyScope(...scopes));
 }
 
 /**
@@ -110,7 +98,7 @@ export function requireAnyScope(...scopes: string[]): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
  */
 export function dpopBound(): FapiRequirementHandler {
-  return requirementHandler('dpopBound', { binding: 'dpop' });
+  return requirementHandler('dpopBound', HELPER_REQUIREMENTS.dpopBound());
 }
 
 /**
@@ -124,7 +112,7 @@ export function dpopBound(): FapiRequirementHandler {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
  */
 export function mtlsBound(): FapiRequirementHandler {
-  return requirementHandler('mtlsBound', { binding: 'mtls' });
+  return requirementHandler('mtlsBound', HELPER_REQUIREMENTS.mtlsBound());
 }
 
 /**
@@ -154,7 +142,10 @@ export function mtlsBound(): FapiRequirementHandler {
 export function requireAuthorizationDetails(
   ...requirements: AuthorizationDetailsRequirement[]
 ): FapiRequirementHandler {
-  return requirementHandler('requireAuthorizationDetails', authorizationDetails(requirements));
+  return requirementHandler(
+    'requireAuthorizationDetails',
+    HELPER_REQUIREMENTS.requireAuthorizationDetails(...requirements),
+  );
 }
 
 /**
@@ -173,7 +164,7 @@ export function requireAcr(
   values: readonly string[],
   options?: AcrOptions,
 ): FapiRequirementHandler {
-  return requirementHandler('requireAcr', acr('requireAcr', values, options));
+  return requirementHandler('requireAcr', HELPER_REQUIREMENTS.requireAcr(values, options));
 }
 
 /**
@@ -188,26 +179,7 @@ export function requireAcr(
 export function requireClaims(
   predicate: (claims: AccessTokenClaims) => boolean,
 ): FapiRequirementHandler {
-  return requirementHandler('requireClaims', { claims: predicate });
-}
-
-function authorizationDetails(list: AuthorizationDetailsRequirement[]): Requirements {
-  return {
-    authorizationDetails: list.length === 1 ? (list[0] as AuthorizationDetailsRequirement) : list,
-  };
-}
-
-function acr(helper: string, values: readonly string[], options: AcrOptions = {}): Requirements {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${helper}: options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'maxAge') throw new TypeError(`${helper}: unknown option "${key}" (known: maxAge)`);
-  }
-  return {
-    acrValues: values,
-    ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
-  };
+  return requirementHandler('requireClaims', HELPER_REQUIREMENTS.requireClaims(predicate));
 }
 
 /** What a matcher sees of a Hono request: the form or JSON body, and the route's params. */
@@ -244,21 +216,8 @@ function requirementHandler(name: string, requirements: Requirements): FapiRequi
     }
     return next();
   };
-  const chain = (more: Requirements) =>
-    requirementHandler(name, mergeRequirements(requirements, more));
   return Object.assign(handler, {
     requirements,
-    requireScopes: (...scopes: string[]) =>
-      chain({ scopes: assertScopes('requireScopes', scopes, 0) }),
-    requireAnyScope: (...scopes: string[]) =>
-      chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
-    dpopBound: () => chain({ binding: 'dpop' }),
-    mtlsBound: () => chain({ binding: 'mtls' }),
-    requireAuthorizationDetails: (...list: AuthorizationDetailsRequirement[]) =>
-      chain(assertRequirements('requireAuthorizationDetails', authorizationDetails(list))),
-    requireAcr: (values: readonly string[], options?: AcrOptions) =>
-      chain(assertRequirements('requireAcr', acr('requireAcr', values, options))),
-    requireClaims: (predicate: (claims: AccessTokenClaims) => boolean) =>
-      chain(assertRequirements('requireClaims', { claims: predicate })),
+    ...requirementChain(requirements, (merged) => requirementHandler(name, merged)),
   });
 }

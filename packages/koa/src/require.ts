@@ -1,13 +1,16 @@
 import {
   assertRequirements,
-  assertScopes,
-  mergeRequirements,
+  HELPER_REQUIREMENTS,
+  requirementChain,
   type AccessTokenClaims,
+  type AcrOptions,
   type AuthorizationDetailsRequirement,
   type Principal,
   type RequirementContext,
   type Requirements,
 } from '@fapi-guard/core';
+
+export type { AcrOptions } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
 import { accept, guardNotMounted, reject } from './respond.js';
 import { authorizationOf, guardStateOf } from './state.js';
@@ -39,17 +42,6 @@ export interface FapiRequirementMiddleware {
 }
 
 /**
- * Options of {@link requireAcr}.
- *
- * @example
- * requireAcr(['urn:fapi-guard:acr:strong'], { maxAge: 300 });
- */
-export interface AcrOptions {
-  /** The user authenticated at most this many seconds ago (`auth_time`). */
-  maxAge?: number;
-}
-
-/**
  * Requires the token to grant every one of `scopes` (none: any valid token), on top of what
  * `fapiGuard()` verified. The request is verified once: by the guard, or by the first helper
  * when the guard let a public path through (a helper always demands a token). Each helper then
@@ -70,9 +62,7 @@ export interface AcrOptions {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function requireScopes(...scopes: string[]): FapiRequirementMiddleware {
-  return requirementMiddleware('requireScopes', {
-    scopes: assertScopes('requireScopes', scopes, 0),
-  });
+  return requirementMiddleware('requireScopes', HELPER_REQUIREMENTS.requireScopes(...scopes));
 }
 
 /**
@@ -85,9 +75,7 @@ export function requireScopes(...scopes: string[]): FapiRequirementMiddleware {
  * ```
  */
 export function requireAnyScope(...scopes: string[]): FapiRequirementMiddleware {
-  return requirementMiddleware('requireAnyScope', {
-    anyScope: assertScopes('requireAnyScope', scopes, 1),
-  });
+  return requirementMiddleware('requireAnyScope', HELPER_REQUIREMENTS.requireAnyScope(...scopes));
 }
 
 /**
@@ -101,7 +89,7 @@ export function requireAnyScope(...scopes: string[]): FapiRequirementMiddleware 
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
  */
 export function dpopBound(): FapiRequirementMiddleware {
-  return requirementMiddleware('dpopBound', { binding: 'dpop' });
+  return requirementMiddleware('dpopBound', HELPER_REQUIREMENTS.dpopBound());
 }
 
 /**
@@ -116,7 +104,7 @@ export function dpopBound(): FapiRequirementMiddleware {
  * @see https://www.rfc-editor.org/rfc/rfc8705#section-3
  */
 export function mtlsBound(): FapiRequirementMiddleware {
-  return requirementMiddleware('mtlsBound', { binding: 'mtls' });
+  return requirementMiddleware('mtlsBound', HELPER_REQUIREMENTS.mtlsBound());
 }
 
 /**
@@ -146,7 +134,10 @@ export function mtlsBound(): FapiRequirementMiddleware {
 export function requireAuthorizationDetails(
   ...requirements: AuthorizationDetailsRequirement[]
 ): FapiRequirementMiddleware {
-  return requirementMiddleware('requireAuthorizationDetails', authorizationDetails(requirements));
+  return requirementMiddleware(
+    'requireAuthorizationDetails',
+    HELPER_REQUIREMENTS.requireAuthorizationDetails(...requirements),
+  );
 }
 
 /**
@@ -165,7 +156,7 @@ export function requireAcr(
   values: readonly string[],
   options?: AcrOptions,
 ): FapiRequirementMiddleware {
-  return requirementMiddleware('requireAcr', acr('requireAcr', values, options));
+  return requirementMiddleware('requireAcr', HELPER_REQUIREMENTS.requireAcr(values, options));
 }
 
 /**
@@ -180,26 +171,7 @@ export function requireAcr(
 export function requireClaims(
   predicate: (claims: AccessTokenClaims) => boolean,
 ): FapiRequirementMiddleware {
-  return requirementMiddleware('requireClaims', { claims: predicate });
-}
-
-function authorizationDetails(list: AuthorizationDetailsRequirement[]): Requirements {
-  return {
-    authorizationDetails: list.length === 1 ? (list[0] as AuthorizationDetailsRequirement) : list,
-  };
-}
-
-function acr(helper: string, values: readonly string[], options: AcrOptions = {}): Requirements {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${helper}: options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'maxAge') throw new TypeError(`${helper}: unknown option "${key}" (known: maxAge)`);
-  }
-  return {
-    acrValues: values,
-    ...(options.maxAge !== undefined ? { maxAge: options.maxAge } : {}),
-  };
+  return requirementMiddleware('requireClaims', HELPER_REQUIREMENTS.requireClaims(predicate));
 }
 
 /** What a matcher sees of a Koa request. */
@@ -239,21 +211,8 @@ function requirementMiddleware(
     await next();
   };
   Object.defineProperty(middleware, 'name', { value: name });
-  const chain = (more: Requirements) =>
-    requirementMiddleware(name, mergeRequirements(requirements, more));
   return Object.assign(middleware, {
     requirements,
-    requireScopes: (...scopes: string[]) =>
-      chain({ scopes: assertScopes('requireScopes', scopes, 0) }),
-    requireAnyScope: (...scopes: string[]) =>
-      chain({ anyScope: assertScopes('requireAnyScope', scopes, 1) }),
-    dpopBound: () => chain({ binding: 'dpop' }),
-    mtlsBound: () => chain({ binding: 'mtls' }),
-    requireAuthorizationDetails: (...list: AuthorizationDetailsRequirement[]) =>
-      chain(assertRequirements('requireAuthorizationDetails', authorizationDetails(list))),
-    requireAcr: (values: readonly string[], options?: AcrOptions) =>
-      chain(assertRequirements('requireAcr', acr('requireAcr', values, options))),
-    requireClaims: (predicate: (claims: AccessTokenClaims) => boolean) =>
-      chain(assertRequirements('requireClaims', { claims: predicate })),
+    ...requirementChain(requirements, (merged) => requirementMiddleware(name, merged)),
   });
 }
