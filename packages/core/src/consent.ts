@@ -3,11 +3,15 @@
  * user consented to (authorization details), how the user authenticated (step-up), and any
  * other rule on the claims, in that order.
  */
-import { checkAuthorizationDetails, type RequirementContext } from './authorization-details.js';
+import {
+  checkAuthorizationDetails,
+  validateAuthorizationDetailsClaim,
+  type RequirementContext,
+} from './authorization-details.js';
 import { misconfigured } from './rejection.js';
 import { pathOf, type ReadRequest } from './request.js';
 import type { Requirements } from './requirements.js';
-import { checkClaims, checkStepUp } from './step-up.js';
+import { checkClaims, checkStepUp, validateStepUpClaims } from './step-up.js';
 import type { Principal } from './types.js';
 
 /** What the consent checks need of the resource server's configuration. */
@@ -83,4 +87,13 @@ export function noContext(requirements: Requirements): RequirementContext {
     throw misconfigured(new TypeError('authorize: a match requirement needs the request context'));
   }
   return { method: '', path: '', params: {}, query: {}, body: undefined };
+}
+
+/**
+ * RS-RAR-01, RS-STEP-03: consent claims are checked with the token (before it is cached),
+ * whether a route needs them or not.
+ */
+export function validateConsentClaims(claims: Record<string, unknown>): void {
+  validateAuthorizationDetailsClaim(claims.authorization_details);
+  validateStepUpClaims(claims);
 }

@@ -9,7 +9,9 @@ export type {
 export type { ResourceServerOptions } from './options.js';
 export type {
   RequestSignatureVerifier,
+  ResponseToSign,
   SignatureEvidence,
+  SignedRequestView,
   SignedRequestMode,
 } from './signatures.js';
 export type { DpopOptions } from './dpop/options.js';

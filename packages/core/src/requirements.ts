@@ -4,6 +4,7 @@ import {
   type AuthorizationDetailsRequirement,
 } from './authorization-details.js';
 import { FapiError } from './errors.js';
+import { misconfigured } from './rejection.js';
 
 /**
  * What a route needs of the caller, beyond a valid sender-constrained access token. Every key is
@@ -233,5 +234,14 @@ export function checkBinding(
 ): void {
   if (requirements.binding && requirements.binding !== binding) {
     throw new FapiError('ERR_FAPI_BINDING_REQUIRED');
+  }
+}
+
+/** Requirements of an unknown key or shape never pass: a misconfiguration, not a skipped check. */
+export function checkRequirementsShape(requirements: Requirements): void {
+  try {
+    assertRequirements('requirements', requirements);
+  } catch (cause) {
+    throw misconfigured(cause);
   }
 }

@@ -1,8 +1,11 @@
 import { grantedScopes } from './access-token/claims.js';
 import { createIntrospector } from './access-token/introspection.js';
-import { verifyJwtAccessToken, type JwtAccessTokenPolicy } from './access-token/jwt.js';
+import {
+  looksLikeJwt,
+  verifyJwtAccessToken,
+  type JwtAccessTokenPolicy,
+} from './access-token/jwt.js';
 import { TokenCache, type CachedToken } from './access-token/token-cache.js';
-import { validateAuthorizationDetailsClaim } from './authorization-details.js';
 import { tokenBinding, type BindingFeatures, type TokenBinding } from './binding.js';
 import type { ChallengePolicy } from './challenge.js';
 import {
@@ -10,11 +13,12 @@ import {
   contextOf,
   hasConsentRequirements,
   noContext,
+  validateConsentClaims,
   type ConsentPolicy,
 } from './consent.js';
+import { denial, where, who } from './audit-fields.js';
 import type { DecisionEvent } from './decision.js';
 import { verifyDpopProof, type CheckedHeader, type VerifiedDpopProof } from './dpop/proof.js';
-import type { FapiError } from './errors.js';
 import { extractCredentials, type Credentials } from './extract.js';
 import { interactionIdOf } from './interaction-id.js';
 import { BoundedCache } from './lib/bounded-cache.js';
@@ -24,16 +28,21 @@ import { checkCertificateBinding, clientCertificateDer } from './mtls/certificat
 import { resolveOptions, type ResourceServerOptions } from './options.js';
 import { checkClock, createRejecter, misconfigured, type FailureContext } from './rejection.js';
 import { createRequestAuthorization } from './request-authorization.js';
-import { pathOf, readRequest, requestHtu, type ReadRequest } from './request.js';
-import { assertSignatureChecked, checkSignedRequest } from './signatures.js';
+import { readRequest, requestHtu, type ReadRequest } from './request.js';
+import {
+  assertSignatureChecked,
+  checkSignedRequest,
+  signResponseWith,
+  signedRequestView,
+  type SignedRequestMode,
+} from './signatures.js';
 import { createTelemetry, instrumentReplayStore, instrumentResourceServer } from './telemetry.js';
 import {
-  assertRequirements,
   checkBinding,
+  checkRequirementsShape,
   checkScopes,
   type Requirements,
 } from './requirements.js';
-import { validateStepUpClaims } from './step-up.js';
 import type {
   Binding,
   Principal,
@@ -238,9 +247,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
           responseHeaders,
         };
         if (requirements.signedRequest !== undefined) {
-          const htu = requestHtu(read.url, config.publicUrl);
+          const view = signedRequestView(read, requestHtu(read.url, config.publicUrl));
           const mode = requirements.signedRequest;
-          principal = await checkSignedRequest(config.httpSignatures, principal, read, htu, mode);
+          principal = await checkSignedRequest(config.httpSignatures, principal, view, mode);
         }
         if (hasConsentRequirements(requirements)) {
           principal = checkConsent(
@@ -296,9 +305,26 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     forRequest(key, describe) {
       const existing = authorizations.get(key);
       if (existing) return existing;
-      const authorization = createRequestAuthorization(server, describe, describeThenVerify);
+      const authorization = createRequestAuthorization(
+        server,
+        describe,
+        describeThenVerify,
+        verifySignature,
+      );
       authorizations.set(key, authorization);
       return authorization;
+    },
+    signResponse(request, principal, response) {
+      try {
+        const read = readRequest(request);
+        const view = signedRequestView(read, requestHtu(read.url, config.publicUrl));
+        return signResponseWith(config.httpSignatures, view, principal?.signature, response);
+      } catch (caught) {
+        throw rejecter.reject(caught, freshContext());
+      }
+    },
+    get signsResponses() {
+      return typeof config.httpSignatures?.signResponse === 'function';
     },
     metadata(extras) {
       return buildMetadata(config, extras);
@@ -321,6 +347,36 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return server.verify(request);
   }
 
+  /**
+   * Verifies the signature of a request whose token `principal` already stands for (a route's
+   * `signedRequest` after the guard verified the token): with the principal's client, failing
+   * in its scheme.
+   */
+  async function verifySignature(
+    principal: Principal,
+    request: RequestLike,
+    mode: SignedRequestMode,
+  ): Promise<Principal> {
+    let read: ReadRequest | undefined;
+    try {
+      read = readRequest(request);
+      const view = signedRequestView(read, requestHtu(read.url, config.publicUrl));
+      return await checkSignedRequest(config.httpSignatures, principal, view, mode);
+    } catch (caught) {
+      const error = rejecter.reject(caught, {
+        scheme: principal.binding.kind === 'dpop' ? 'DPoP' : 'Bearer',
+        interactionId: principal.interactionId,
+        nowMs: now(),
+      });
+      const fields = { ...where(read), ...who(principal) };
+      emit(
+        () => ({ outcome: 'deny', ...fields, ...denial(error, principal.interactionId) }),
+        undefined,
+      );
+      throw error;
+    }
+  }
+
   function freshContext(): FailureContext {
     return { interactionId: randomId(), nowMs: now() };
   }
@@ -337,58 +393,4 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
 
   return server;
-}
-
-/** The audit fields naming the request, once it could be read. */
-function where(read: ReadRequest | undefined): Pick<DecisionEvent, 'method' | 'path'> {
-  return read ? { method: read.method, path: pathOf(read.url) } : {};
-}
-
-/** The audit fields naming who was decided on. */
-function who(
-  principal: Principal,
-): Pick<DecisionEvent, 'interactionId' | 'clientId' | 'subject' | 'issuer' | 'binding'> {
-  return {
-    interactionId: principal.interactionId,
-    clientId: principal.clientId,
-    subject: principal.subject,
-    issuer: principal.issuer,
-    binding: principal.binding.kind,
-  };
-}
-
-/** The audit fields of a rejection. */
-function denial(
-  error: FapiError,
-  interactionId: string,
-): Pick<DecisionEvent, 'status' | 'code' | 'error' | 'interactionId'> {
-  return {
-    status: error.status,
-    code: error.code,
-    ...(error.error ? { error: error.error } : {}),
-    interactionId,
-  };
-}
-
-/** Requirements of an unknown key or shape never pass: a misconfiguration, not a skipped check. */
-function checkRequirementsShape(requirements: Requirements): void {
-  try {
-    assertRequirements('requirements', requirements);
-  } catch (cause) {
-    throw misconfigured(cause);
-  }
-}
-
-/**
- * RS-RAR-01, RS-STEP-03: consent claims are checked with the token (before it is cached),
- * whether a route needs them or not.
- */
-function validateConsentClaims(claims: Record<string, unknown>): void {
-  validateAuthorizationDetailsClaim(claims.authorization_details);
-  validateStepUpClaims(claims);
-}
-
-/** Three dot-separated parts: JWT validation; anything else is an opaque token. */
-function looksLikeJwt(token: string): boolean {
-  return token.split('.').length === 3;
 }

@@ -4,7 +4,7 @@
  * after the token and its binding are verified. Core implements no signature logic itself.
  */
 import { isFapiError } from './errors.js';
-import type { HeaderBag } from './headers.js';
+import type { HeaderBag, HeaderInput } from './headers.js';
 import { failOption } from './lib/option-checks.js';
 import { misconfigured } from './rejection.js';
 
@@ -38,22 +38,52 @@ export interface SignatureEvidence {
 }
 
 /**
- * What core calls to verify a signed request: `httpSignatures(...)` of
- * `@fapi-guard/http-signatures` returns one.
+ * A request as a signature verifier or signer sees it: `url` is the `@target-uri`.
+ *
+ * @example
+ * const view: SignedRequestView = { method: 'POST', url: 'https://api.bank.example/payments', headers: [] };
+ */
+export interface SignedRequestView {
+  method: string;
+  url: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+  rawBody?: Uint8Array | undefined;
+}
+
+/**
+ * A response about to be sent, for {@link RequestSignatureVerifier.signResponse}: `body` is the
+ * exact bytes that go on the wire.
+ *
+ * @example
+ * rs.signResponse(request, principal, { status: 201, headers: { 'content-type': 'application/json' }, body });
+ */
+export interface ResponseToSign {
+  status: number;
+  headers: HeaderInput;
+  body: Uint8Array;
+}
+
+/**
+ * What core calls to verify a signed request (and, when configured, to sign responses):
+ * `httpSignatures(...)` of `@fapi-guard/http-signatures` returns one.
  *
  * @example
  * createResourceServer({ ...options, httpSignatures: httpSignatures({ resolveClientKey }) });
  */
 export interface RequestSignatureVerifier {
   verify(
-    request: {
-      method: string;
-      url: string;
-      headers: ReadonlyArray<readonly [string, string]>;
-      rawBody?: Uint8Array | undefined;
-    },
+    request: SignedRequestView,
     context: { clientId: string | undefined; signedRequest: SignedRequestMode },
   ): Promise<SignatureEvidence | undefined>;
+  /**
+   * The `Content-Digest`, `Signature-Input` and `Signature` headers of `response`, bound to
+   * `request` and its verified `requestSignature`. Absent when no signing key is configured.
+   */
+  signResponse?(
+    request: SignedRequestView,
+    requestSignature: SignatureEvidence | undefined,
+    response: ResponseToSign,
+  ): Record<string, string>;
   close?(): void | Promise<void>;
 }
 
@@ -80,16 +110,30 @@ function headerPairs(headers: HeaderBag): Array<readonly [string, string]> {
 }
 
 /**
- * Verifies the request's signature for `mode`, with the verified token's client. `@target-uri`
- * is `htu` (the URL DPoP's `htu` is compared with: same origin and path, `publicUrl` applied)
- * plus the request's query, which `htu` leaves out but a signature must cover. A route that
+ * The request as signatures see it. `@target-uri` is `htu` (the URL DPoP's `htu` is compared
+ * with: same origin and path, `publicUrl` applied) plus the request's query, which `htu` leaves
+ * out but a signature must cover.
+ */
+export function signedRequestView(
+  request: { method: string; url: string; headers: HeaderBag; rawBody: Uint8Array | undefined },
+  htu: string,
+): SignedRequestView {
+  return {
+    method: request.method,
+    url: `${htu}${/\?[^#]*/.exec(request.url)?.[0] ?? ''}`,
+    headers: headerPairs(request.headers),
+    rawBody: request.rawBody,
+  };
+}
+
+/**
+ * Verifies the request's signature for `mode`, with the verified token's client. A route that
  * asks for signatures on a server configured without a verifier is a set-up mistake (500).
  */
 export async function checkSignedRequest<P extends { clientId: string }>(
   verifier: RequestSignatureVerifier | undefined,
   principal: P,
-  request: { method: string; url: string; headers: HeaderBag; rawBody: Uint8Array | undefined },
-  htu: string,
+  request: SignedRequestView,
   mode: SignedRequestMode,
 ): Promise<P & { signature?: SignatureEvidence }> {
   if (verifier === undefined) {
@@ -97,15 +141,10 @@ export async function checkSignedRequest<P extends { clientId: string }>(
   }
   let signature: SignatureEvidence | undefined;
   try {
-    signature = await verifier.verify(
-      {
-        method: request.method,
-        url: `${htu}${/\?[^#]*/.exec(request.url)?.[0] ?? ''}`,
-        headers: headerPairs(request.headers),
-        rawBody: request.rawBody,
-      },
-      { clientId: principal.clientId, signedRequest: mode },
-    );
+    signature = await verifier.verify(request, {
+      clientId: principal.clientId,
+      signedRequest: mode,
+    });
   } catch (caught) {
     if (isFapiError(caught)) throw caught;
     throw caught instanceof TypeError ? misconfigured(caught) : caught;
@@ -126,4 +165,27 @@ export function assertSignatureChecked(
   throw misconfigured(
     new TypeError('signedRequest: pass it to verify(request, requirements), which has the request'),
   );
+}
+
+/**
+ * Signs `response` for `request` with the verifier's response key. A server without a
+ * verifier, or a verifier without a signing key, is a set-up mistake (500), never an unsigned
+ * answer on a route that promised signatures.
+ */
+export function signResponseWith(
+  verifier: RequestSignatureVerifier | undefined,
+  request: SignedRequestView,
+  requestSignature: SignatureEvidence | undefined,
+  response: ResponseToSign,
+): Record<string, string> {
+  if (typeof verifier?.signResponse !== 'function') {
+    throw misconfigured(
+      new TypeError('signedResponse: configure httpSignatures({ responseSigning }) first'),
+    );
+  }
+  try {
+    return verifier.signResponse(request, requestSignature, response);
+  } catch (caught) {
+    throw misconfigured(caught);
+  }
 }

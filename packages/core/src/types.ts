@@ -8,7 +8,7 @@ import type { HeaderInput } from './headers.js';
 import type { MetadataExtras, ProtectedResourceMetadata } from './metadata.js';
 import type { CertificateInput } from './mtls/certificate.js';
 import type { Requirements } from './requirements.js';
-import type { SignatureEvidence } from './signatures.js';
+import type { ResponseToSign, SignatureEvidence } from './signatures.js';
 
 /**
  * A request as any framework can describe it.
@@ -98,7 +98,9 @@ export interface RequestAuthorization {
    * the request's principal enriched by every requirement checked so far on this request (the
    * matched `authorizationDetails` of an earlier call are kept). `context` is what an
    * authorization details `match` sees; without it, the method, path and query of the request
-   * and no path parameters.
+   * and no path parameters. A `signedRequest` requirement verifies the request's signature here
+   * (once per request), describing the request afresh so that a `rawBody` captured by a body
+   * parser since the guard ran is seen.
    */
   require(requirements: Requirements, context?: RequirementContext): Promise<Principal>;
 }
@@ -137,6 +139,19 @@ export interface ResourceServer {
    * {@link RequestLike}; it runs at most once, when verification starts.
    */
   forRequest(key: object, describe: () => RequestLike): RequestAuthorization;
+  /**
+   * The `Content-Digest`, `Signature-Input` and `Signature` headers that sign `response` (its
+   * `body` the exact bytes sent) as the answer to `request` and, when `principal` carries one,
+   * to its verified request signature (RFC 9421 §2.4). Throws a 500 `FapiError`
+   * (ERR_FAPI_MISCONFIGURED) when `httpSignatures` has no `responseSigning` key.
+   */
+  signResponse(
+    request: RequestLike,
+    principal: Principal | undefined,
+    response: ResponseToSign,
+  ): Record<string, string>;
+  /** Whether {@link ResourceServer.signResponse} can sign (a response signing key is set). */
+  readonly signsResponses: boolean;
   /** RFC 9728 protected resource metadata for this configuration. */
   metadata(extras?: MetadataExtras): ProtectedResourceMetadata;
   /** Releases timers and the default replay store. */

@@ -17,7 +17,7 @@ export {
   MAX_MAX_AGE_S,
   MAX_PARAMETER_LENGTH,
 } from './options.js';
-export type { HttpSignatureOptions } from './options.js';
+export type { HttpSignatureOptions, ResponseSigningOptions } from './options.js';
 export { signResponse, FAPI_RESPONSE_TAG } from './sign-response.js';
 export type { SignResponseOptions, SignedResponseHeaders } from './sign-response.js';
 export { SIGNATURE_ALGORITHMS, isSignatureAlgorithm } from './algorithms.js';

@@ -3,12 +3,15 @@
  * a TypeError naming the option, never a check silently skipped.
  */
 import { memoryReplayStore, type ReplayStore } from '@fapi-guard/core';
-import type { JsonWebKey } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
 import {
   SIGNATURE_ALGORITHMS,
+  importPrivateKey,
   isSignatureAlgorithm,
+  keyFits,
   type SignatureAlgorithm,
 } from './algorithms.js';
+import type { DigestAlgorithm } from './content-digest.js';
 
 /** Default and upper bound of the `created` window (FAPI HTTP Signatures recommends 1 minute). */
 export const DEFAULT_MAX_AGE_S = 60;
@@ -49,7 +52,31 @@ export interface HttpSignatureOptions {
   replayStore?: ReplayStore;
   /** Milliseconds since the epoch (default `Date.now`). */
   clock?: () => number;
+  /**
+   * The resource server's response signing key: then the verifier also signs responses
+   * (`signResponse`), which the framework adapters call on routes marked for signed responses.
+   * Publish the public half with `responseSigningJwk` in the JWKS at the metadata's `jwks_uri`.
+   */
+  responseSigning?: ResponseSigningOptions;
 }
+
+/**
+ * The key responses are signed with.
+ *
+ * @example
+ * httpSignatures({ resolveClientKey, responseSigning: { key: privateJwk, keyId: 'rs-2026', algorithm: 'ecdsa-p256-sha256' } });
+ */
+export interface ResponseSigningOptions {
+  /** A private JWK (with `d`) or a private KeyObject. */
+  key: JsonWebKey | KeyObject;
+  /** The `keyid` clients look up in the resource server's JWKS. */
+  keyId: string;
+  algorithm: SignatureAlgorithm;
+  /** `sha-256` (default) or `sha-512`, for the response's `Content-Digest`. */
+  digestAlgorithm?: DigestAlgorithm;
+}
+
+const SIGNING_KEYS = ['key', 'keyId', 'algorithm', 'digestAlgorithm'];
 
 const KNOWN_KEYS = [
   'resolveClientKey',
@@ -58,6 +85,7 @@ const KNOWN_KEYS = [
   'algorithms',
   'replayStore',
   'clock',
+  'responseSigning',
 ];
 
 /** The options with their defaults in force. */
@@ -69,6 +97,14 @@ export interface ResolvedSignatureOptions {
   replayStore: ReplayStore;
   ownsReplayStore: boolean;
   clock: () => number;
+  responseSigning:
+    | {
+        key: KeyObject;
+        keyId: string;
+        algorithm: SignatureAlgorithm;
+        digestAlgorithm?: DigestAlgorithm;
+      }
+    | undefined;
 }
 
 function fail(option: string, message: string): never {
@@ -122,5 +158,46 @@ export function resolveSignatureOptions(options: HttpSignatureOptions): Resolved
     replayStore: store ?? memoryReplayStore(),
     ownsReplayStore: store === undefined,
     clock: options.clock ?? Date.now,
+    responseSigning: resolveResponseSigning(options.responseSigning),
+  };
+}
+
+/** Checks the response signing key once: a public key or one of the wrong type is refused. */
+function resolveResponseSigning(
+  value: ResponseSigningOptions | undefined,
+): ResolvedSignatureOptions['responseSigning'] {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('responseSigning', 'must be an object { key, keyId, algorithm }');
+  }
+  for (const key of Object.keys(value)) {
+    if (!SIGNING_KEYS.includes(key)) {
+      fail(`responseSigning.${key}`, `unknown option (known: ${SIGNING_KEYS.join(', ')})`);
+    }
+  }
+  if (!isSignatureAlgorithm(value.algorithm)) {
+    fail('responseSigning.algorithm', `must be one of ${SIGNATURE_ALGORITHMS.join(', ')}`);
+  }
+  if (typeof value.keyId !== 'string' || value.keyId === '') {
+    fail('responseSigning.keyId', 'must be a non-empty string');
+  }
+  const digest = value.digestAlgorithm;
+  if (digest !== undefined && digest !== 'sha-256' && digest !== 'sha-512') {
+    fail('responseSigning.digestAlgorithm', "must be 'sha-256' or 'sha-512'");
+  }
+  let key: KeyObject;
+  try {
+    key = importPrivateKey(value.key);
+  } catch {
+    fail('responseSigning.key', 'must be a private JWK or a private KeyObject');
+  }
+  if (key.type !== 'private' || !keyFits(value.algorithm, key)) {
+    fail('responseSigning.key', `must be a private key for ${value.algorithm}`);
+  }
+  return {
+    key,
+    keyId: value.keyId,
+    algorithm: value.algorithm,
+    ...(digest ? { digestAlgorithm: digest } : {}),
   };
 }

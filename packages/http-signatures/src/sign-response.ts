@@ -41,7 +41,7 @@ export interface SignResponseOptions {
   response: ResponseLike;
   request: SignedRequestLike;
   /** The request's verified signature: then its `signature` and `signature-input` are covered. */
-  requestSignature?: VerifiedSignature | undefined;
+  requestSignature?: Pick<VerifiedSignature, 'label'> | undefined;
   /** The response signature's label (default `sig1`). */
   label?: string;
   /** `sha-256` (default) or `sha-512`. */

@@ -30,7 +30,14 @@ import {
   type BaseMessage,
 } from './components.js';
 import { checkContentDigest } from './content-digest.js';
-import { hasBody, normalizeHeaders, type HeaderBag, type SignedRequestLike } from './message.js';
+import {
+  hasBody,
+  normalizeHeaders,
+  type HeaderBag,
+  type ResponseLike,
+  type SignedRequestLike,
+} from './message.js';
+import { signResponse } from './sign-response.js';
 import {
   MAX_PARAMETER_LENGTH,
   resolveSignatureOptions,
@@ -105,6 +112,15 @@ export interface RequestSignatureVerifier extends CoreSignatureVerifier {
     request: SignedRequestLike,
     context: VerifySignatureContext,
   ): Promise<VerifiedSignature | undefined>;
+  /**
+   * Signs a response as the answer to `request` (see `signResponse`), with the
+   * `responseSigning` key; absent when that option is not set.
+   */
+  signResponse?(
+    request: SignedRequestLike,
+    requestSignature: Pick<VerifiedSignature, 'label'> | undefined,
+    response: ResponseLike,
+  ): Record<string, string>;
   /** Closes the replay store it made (not one you passed). */
   close(): Promise<void>;
 }
@@ -280,6 +296,7 @@ async function verifyRequest(
  */
 export function httpSignatures(options: HttpSignatureOptions): RequestSignatureVerifier {
   const resolved = resolveSignatureOptions(options);
+  const signing = resolved.responseSigning;
   return {
     verify: (request, context) => {
       if (context?.signedRequest !== 'required' && context?.signedRequest !== 'optional') {
@@ -287,6 +304,21 @@ export function httpSignatures(options: HttpSignatureOptions): RequestSignatureV
       }
       return verifyRequest(resolved, request, context);
     },
+    ...(signing && {
+      signResponse: (
+        request: SignedRequestLike,
+        requestSignature: Pick<VerifiedSignature, 'label'> | undefined,
+        response: ResponseLike,
+      ) => ({
+        ...signResponse({
+          ...signing,
+          request,
+          requestSignature,
+          response,
+          now: resolved.clock(),
+        }),
+      }),
+    }),
     close: async () => {
       if (resolved.ownsReplayStore) await resolved.replayStore.close?.();
     },

@@ -9,6 +9,7 @@ import {
   type RequestLike,
   type ResourceServer,
 } from '@fapi-guard/core';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { httpSignatures, signRequest } from '../src/index.js';
 import { BODY, KEYS, NOW_MS } from './fixture.js';
 
@@ -179,6 +180,106 @@ describe('set-up', () => {
     );
     expect(mergeRequirements({ signedRequest: 'optional' }, { signedRequest: 'required' })).toEqual(
       { signedRequest: 'required' },
+    );
+  });
+});
+
+describe('forRequest(...).require with signedRequest (the adapters’ pipeline)', () => {
+  test('verifies the signature on the requirement, describing the request afresh for its rawBody', async () => {
+    const request = await paymentRequest();
+    let rawBody: Uint8Array | undefined; // a body parser has not run yet when the guard verifies
+    const authorization = rs.forRequest({}, () => ({ ...request, rawBody }));
+    await expect(authorization.principal()).resolves.toMatchObject({ clientId: 'client-1' });
+    rawBody = request.rawBody; // ...and has when the route's requirement runs
+    const principal = await authorization.require(SIGNED);
+    expect(principal.signature).toMatchObject({ keyId: 'k1', label: 'sig1' });
+    // A second requirement does not verify again (a nonce would be a replay): the same evidence.
+    await expect(authorization.require({ signedRequest: 'required' })).resolves.toMatchObject({
+      signature: principal.signature,
+    });
+  });
+
+  test('refuses a bad signature in the principal’s scheme, with its interaction id', async () => {
+    const request = await paymentRequest(true, KEYS.b.private);
+    const authorization = rs.forRequest({}, () => request);
+    const principal = await authorization.principal();
+    const result = await codeOf(authorization.require(SIGNED));
+    expect(result).toMatchObject({ code: 'ERR_FAPI_SIGNATURE_INVALID', status: 401 });
+    expect(result.headers['www-authenticate']).toMatch(/^DPoP /);
+    expect(result.headers['x-fapi-interaction-id']).toBe(principal.interactionId);
+  });
+
+  test('an unsigned request passes optional, then is refused by a later required', async () => {
+    const request = await paymentRequest(false);
+    const unsigned = rs.forRequest({}, () => request);
+    const optional = await unsigned.require({ signedRequest: 'optional' });
+    expect(optional.signature).toBeUndefined();
+    await expect(codeOf(unsigned.require(SIGNED))).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_MISSING',
+    });
+  });
+});
+
+describe('response signing through core', () => {
+  const rsKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const responseBody = new TextEncoder().encode('{"status":"AcceptedSettlementInProcess"}');
+  let signer: ResourceServer;
+  beforeAll(() => {
+    signer = createResourceServer({
+      ...f.options,
+      httpSignatures: httpSignatures({
+        resolveClientKey: (clientId, keyId) =>
+          clientId === 'client-1' && keyId === 'k1' ? KEYS.a.public : undefined,
+        clock: () => NOW_MS,
+        responseSigning: { key: rsKey.privateKey, keyId: 'rs-1', algorithm: 'ecdsa-p256-sha256' },
+      }),
+    });
+  });
+  afterAll(() => signer.close());
+
+  test('signs the exact bytes, bound to the verified request signature (RS-SIG-05)', async () => {
+    const request = await paymentRequest();
+    const principal = await signer.verify(request, SIGNED);
+    expect(signer.signsResponses).toBe(true);
+    const headers = signer.signResponse(request, principal, {
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      body: responseBody,
+    });
+    expect(headers['content-digest']).toBe(
+      `sha-256=:${createHash('sha256').update(responseBody).digest('base64')}:`,
+    );
+    expect(headers['signature-input']).toMatch(
+      /^sig1=\("@status" "content-digest" "@method";req "@target-uri";req "content-digest";req "signature";req;key="sig1" "signature-input";req;key="sig1"\);created=1800000000;keyid="rs-1";alg="ecdsa-p256-sha256";tag="fapi-2-response"$/,
+    );
+    expect(headers.signature).toMatch(/^sig1=:[A-Za-z0-9+/]+=*:$/);
+  });
+
+  test('a server without a response key refuses to sign: 500, never an unsigned answer', async () => {
+    const request = await paymentRequest();
+    expect(rs.signsResponses).toBe(false);
+    expect(() =>
+      rs.signResponse(request, undefined, { status: 200, headers: {}, body: responseBody }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_FAPI_MISCONFIGURED', status: 500 }));
+  });
+
+  test('responseSigning is checked once: unknown keys, public keys and wrong algorithms are TypeErrors', () => {
+    const base = { resolveClientKey: () => undefined };
+    const good = { key: rsKey.privateKey, keyId: 'rs-1', algorithm: 'ecdsa-p256-sha256' } as const;
+    expect(() =>
+      httpSignatures({ ...base, responseSigning: { ...good, kid: 'x' } as never }),
+    ).toThrow(/^httpSignatures\.responseSigning\.kid: unknown option/);
+    expect(() =>
+      httpSignatures({ ...base, responseSigning: { ...good, key: rsKey.publicKey } }),
+    ).toThrow(/^httpSignatures\.responseSigning\.key: must be a private key for ecdsa-p256-sha256/);
+    expect(() =>
+      httpSignatures({ ...base, responseSigning: { ...good, algorithm: 'ed25519' } }),
+    ).toThrow(/^httpSignatures\.responseSigning\.key: must be a private key for ed25519/);
+    expect(() =>
+      httpSignatures({ ...base, responseSigning: { ...good, algorithm: 'hmac-sha256' as never } }),
+    ).toThrow(/^httpSignatures\.responseSigning\.algorithm: must be one of/);
+    expect(() => httpSignatures({ ...base, responseSigning: { ...good, keyId: '' } })).toThrow(
+      /^httpSignatures\.responseSigning\.keyId: must be a non-empty string/,
     );
   });
 });

@@ -69,3 +69,8 @@ export async function verifyJwtAccessToken(
   const claims = checkAccessTokenClaims(payload, policy, nowS);
   return { claims, issuer, generation };
 }
+
+/** Three dot-separated parts: JWT validation; anything else is an opaque token. */
+export function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
+}
