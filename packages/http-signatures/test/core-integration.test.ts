@@ -187,10 +187,11 @@ describe('set-up', () => {
 describe('forRequest(...).require with signedRequest (the adapters’ pipeline)', () => {
   test('verifies the signature on the requirement, describing the request afresh for its rawBody', async () => {
     const request = await paymentRequest();
-    let rawBody: Uint8Array | undefined; // a body parser has not run yet when the guard verifies
-    const authorization = rs.forRequest({}, () => ({ ...request, rawBody }));
+    // A body parser has not run yet when the guard verifies...
+    const captured: { rawBody?: Uint8Array } = {};
+    const authorization = rs.forRequest({}, () => ({ ...request, rawBody: captured.rawBody }));
     await expect(authorization.principal()).resolves.toMatchObject({ clientId: 'client-1' });
-    rawBody = request.rawBody; // ...and has when the route's requirement runs
+    captured.rawBody = request.rawBody; // ...and has when the route's requirement runs
     const principal = await authorization.require(SIGNED);
     expect(principal.signature).toMatchObject({ keyId: 'k1', label: 'sig1' });
     // A second requirement does not verify again (a nonce would be a replay): the same evidence.
