@@ -11,6 +11,7 @@ import {
   mergeRequirements,
   type Requirements,
 } from './requirements.js';
+import type { SignedRequestMode } from './signatures.js';
 
 /**
  * Options of the `requireAcr` helpers.
@@ -57,6 +58,8 @@ export const HELPER_REQUIREMENTS = {
     assertRequirements('requireAcr', acr(values, options)),
   requireClaims: (predicate: (claims: AccessTokenClaims) => boolean): Requirements =>
     assertRequirements('requireClaims', { claims: predicate }),
+  requireSignedRequest: (mode: SignedRequestMode = 'required'): Requirements =>
+    assertRequirements('requireSignedRequest', { signedRequest: mode }),
 };
 
 /** The name of a route helper. */
