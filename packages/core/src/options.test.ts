@@ -308,3 +308,34 @@ describe('memoryReplayStore checks its options', () => {
     );
   });
 });
+
+describe('top-level key options serve string issuers only', () => {
+  const objectIssuer = { issuer: 'https://as.test', jwks: { keys: [] } };
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['jwks', { jwks: { keys: [] } }, /^jwks: applies to string issuers only/],
+    ['jwksUri', { jwksUri: 'https://as.test/jwks' }, /^jwksUri: applies to string issuers only/],
+    ['discovery', { discovery: true }, /^discovery: applies to string issuers only/],
+  ])(
+    'a top-level %s beside object issuers alone is a TypeError, not ignored',
+    (_, extra, error) => {
+      expect(() =>
+        createResourceServer({ issuer: [objectIssuer], audience: 'https://rs.test', ...extra }),
+      ).toThrow(error);
+    },
+  );
+
+  test('with a string issuer among them, or discovery: false, it is accepted', async () => {
+    const mixed = createResourceServer({
+      issuer: [objectIssuer, 'https://other.test'],
+      audience: 'https://rs.test',
+      jwks: { keys: [] },
+    });
+    const off = createResourceServer({
+      issuer: objectIssuer,
+      audience: 'https://rs.test',
+      discovery: false,
+    });
+    await Promise.all([mixed.close(), off.close()]);
+  });
+});

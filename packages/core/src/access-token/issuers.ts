@@ -64,6 +64,19 @@ export function resolveIssuers(
   if (list.length === 0) failOption('issuer', 'at least one issuer is required');
   const map = new Map<string, KeyResolver>();
   let sharedKeys: KeyResolver | undefined;
+  // Top-level key options only serve string issuers: set beside object issuers alone, they
+  // would be silently unused.
+  if (!list.some((entry) => typeof entry === 'string')) {
+    const unused = (['jwks', 'jwksUri', 'keys', 'discovery'] as const).filter(
+      (name) => shared[name] !== undefined && shared[name] !== false,
+    );
+    if (unused.length > 0) {
+      failOption(
+        unused[0] as string,
+        'applies to string issuers only; every issuer here is an object with its own key source',
+      );
+    }
+  }
   for (const entry of list) {
     if (typeof entry === 'string') {
       if (!entry) failOption('issuer', 'must be a non-empty string');
