@@ -17,6 +17,7 @@ import {
   type FapiGuardOptions,
 } from '../src/index.js';
 import {
+  independentlyVerifies,
   OTHER_KEY,
   send,
   sha256Digest,
@@ -200,6 +201,7 @@ describe.each([
     async function signedAnswer(request: Exchange) {
       const response = await send(request);
       expect(await verifiesAsResponseTo(response, request)).toBe(true);
+      expect(await independentlyVerifies(response, request)).toBe(true);
       if (response.bytes.length > 0) {
         expect(response.headers['content-digest']).toBe(sha256Digest(response.bytes));
         expect(response.headers['content-length']).toBe(String(response.bytes.length));
@@ -222,7 +224,7 @@ describe.each([
 
     test('signs res.send, streamed res.write chunks and res.end(buffer)', async () => {
       const url = await serve((app) => {
-        app.use(signedResponse());
+        app.use(signedResponse(), requireSignedRequest('optional'));
         app.get('/text', (_req, res) => {
           res.send('kontostand: 10 €');
         });
@@ -249,7 +251,7 @@ describe.each([
 
     test('signs HEAD, 204 and 304 answers without a body (no content-digest)', async () => {
       const url = await serve((app) => {
-        app.use(signedResponse());
+        app.use(signedResponse(), requireSignedRequest('optional'));
         app.get('/balance', (_req, res) => res.json({ balance: '10.00' }));
         app.delete('/consents/1', (_req, res) => res.status(204).end());
       });

@@ -3,7 +3,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { FIXTURE_NOW_S, type TestFixture } from '@fapi-guard/testing';
-import { httpSignatures, signRequest } from '@fapi-guard/http-signatures';
+import { httpSignatures, signRequest, verifyResponse } from '@fapi-guard/http-signatures';
 import { createVerifier, httpbis } from 'http-message-signatures';
 
 export const NOW_MS = FIXTURE_NOW_S * 1000;
@@ -98,11 +98,30 @@ export function send({ method, url, headers, body }: Exchange): Promise<Received
 }
 
 /**
- * Whether `response` carries a valid fapi-2-response signature by the resource server's key
- * over the request it answers, checked by http-message-signatures (an independent RFC 9421
- * implementation).
+ * Whether `response` carries a valid fapi-2-response signature by the resource server's key,
+ * over its exact bytes and bound to the request it answers: the client's check
+ * (`verifyResponse`).
  */
-export function verifiesAsResponseTo(response: Received, request: Exchange): Promise<boolean> {
+export async function verifiesAsResponseTo(
+  response: Received,
+  request: Exchange,
+): Promise<boolean> {
+  try {
+    await verifyResponse({
+      response: { status: response.status, headers: response.headers, body: response.bytes },
+      request: { method: request.method, url: request.url, headers: request.headers },
+      key: RS_KEY.publicKey.export({ format: 'jwk' }),
+      clock: () => NOW_MS,
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResponseSignatureError') return false;
+    throw error;
+  }
+}
+
+/** The same check by http-message-signatures, an independent RFC 9421 implementation. */
+export function independentlyVerifies(response: Received, request: Exchange): Promise<boolean> {
   const keyLookup = async () => ({
     id: 'rs-1',
     algs: ['ed25519'],

@@ -18,6 +18,7 @@ import {
   signedResponse,
 } from '../src/index.js';
 import {
+  independentlyVerifies,
   OTHER_KEY,
   send,
   sha256Digest,
@@ -228,6 +229,7 @@ describe.each([
     async function signedAnswer(request: Exchange) {
       const response = await send(request);
       expect(await verifiesAsResponseTo(response, request)).toBe(true);
+      expect(await independentlyVerifies(response, request)).toBe(true);
       if (response.bytes.length > 0) {
         expect(response.headers['content-digest']).toBe(sha256Digest(response.bytes));
         expect(response.headers['content-length']).toBe(String(response.bytes.length));
@@ -250,7 +252,7 @@ describe.each([
 
     test('signs string and Buffer bodies and an answer without a body', async () => {
       const url = await serve((router) => {
-        router.use(signedResponse());
+        router.use(signedResponse(), requireSignedRequest('optional'));
         router.get('/text', (ctx) => {
           ctx.body = 'kontostand: 10 €';
         });
@@ -275,7 +277,7 @@ describe.each([
 
     test('signs HEAD and 204 answers without a body (no content-digest)', async () => {
       const url = await serve((router) => {
-        router.use(signedResponse());
+        router.use(signedResponse(), requireSignedRequest('optional'));
         router.get('/balance', (ctx) => {
           ctx.body = { balance: '10.00' };
         });
@@ -294,7 +296,7 @@ describe.each([
 
     test('refuses a stream body with a 500, never an unsigned answer', async () => {
       const url = await serve((router) =>
-        router.get('/export', signedResponse(), (ctx) => {
+        router.get('/export', signedResponse(), requireSignedRequest(), (ctx) => {
           ctx.body = Readable.from(['date,amount\n']);
         }),
       );
