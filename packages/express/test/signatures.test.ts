@@ -10,6 +10,7 @@ import type { Express } from 'express';
 import express4 from 'express4';
 import {
   captureRawBody,
+  fapiErrorHandler,
   fapiGuard,
   requireScopes,
   requireSignedRequest,
@@ -284,6 +285,23 @@ describe.each([
       });
       const forbidden = await send(noScope);
       expect(forbidden.status).toBe(403);
+      expect(forbidden.headers.signature).toBeUndefined();
+    });
+
+    test('does not sign a rejection forwarded to fapiErrorHandler (forwardErrors)', async () => {
+      const url = await serve(
+        (app) => {
+          paymentsRoute(app);
+          app.use(fapiErrorHandler());
+        },
+        { options: { forwardErrors: true } },
+      );
+      const noScope = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT, {
+        scope: 'accounts',
+      });
+      const forbidden = await send(noScope);
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.headers['www-authenticate']).toContain('error="insufficient_scope"');
       expect(forbidden.headers.signature).toBeUndefined();
     });
 

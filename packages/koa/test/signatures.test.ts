@@ -50,13 +50,15 @@ describe.each([
     {
       capture = true,
       parser = true,
+      parserFirst = false,
       responseSigning = true,
       limit = undefined as number | undefined,
     } = {},
   ): Promise<string> {
     const app = new KoaClass();
+    if (parserFirst) app.use(bodyParser({ enableTypes: ['json', 'form'] }));
     if (capture) app.use(captureRawBody(limit === undefined ? {} : { limit }));
-    if (parser) app.use(bodyParser({ enableTypes: ['json', 'form'] }));
+    if (parser && !parserFirst) app.use(bodyParser({ enableTypes: ['json', 'form'] }));
     const guard = fapiGuard({ ...f.options, httpSignatures: signatureVerifier(responseSigning) });
     app.use(guard);
     const router = new Router();
@@ -190,6 +192,22 @@ describe.each([
             ctx.status = 201;
           }),
         { capture: false },
+      );
+      const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
+      expect(response.status).toBe(500);
+      expect(json(response.bytes).error_description).toBe(description('ERR_FAPI_MISCONFIGURED'));
+      expect(ran).toBe(false);
+    });
+
+    test('a body the parser read before captureRawBody() ran is a 500, never a pass', async () => {
+      let ran = false;
+      const url = await serve(
+        (router) =>
+          router.post('/payments', requireSignedRequest(), (ctx) => {
+            ran = true;
+            ctx.status = 201;
+          }),
+        { parserFirst: true },
       );
       const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
       expect(response.status).toBe(500);
