@@ -1,8 +1,8 @@
 import { FapiError, isFapiError } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toRequestLike } from './request.js';
-import { guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
-import { guardStateOf, type GuardState } from './state.js';
+import { accept, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
+import { authorizationOf, guardStateOf, type GuardState } from './state.js';
 
 type Callback = (error?: Error | null) => void;
 type Writer = (...args: unknown[]) => unknown;
@@ -20,7 +20,8 @@ const NO_RESPONSE_KEY = 'signedResponse: configure httpSignatures({ responseSign
  *
  * fapi-guard's own rejections (a 401 or 403 of a route helper, or any FapiError passed on) are
  * not signed: signing answers to unauthenticated requests would make the server a signing
- * oracle. On a server without `httpSignatures({ responseSigning })`, the route answers 500
+ * oracle; for the same reason it demands a valid token on a `publicPaths` route too. On a server
+ * without `httpSignatures({ responseSigning })`, the route answers 500
  * `ERR_FAPI_MISCONFIGURED` before its handler runs. The whole body is buffered: do not use it
  * for large streamed downloads.
  *
@@ -49,8 +50,17 @@ export function signedResponse(): RequestHandler {
       reject(error, res, next, state.forwardErrors);
       return;
     }
-    holdBack(req, res, state);
-    next();
+    // Only answers to verified callers are signed: on a public path this demands a token too.
+    authorizationOf(req, state)
+      .principal()
+      .then(
+        (principal) => {
+          accept(req, res, principal);
+          holdBack(req, res, state);
+          next();
+        },
+        (error: unknown) => reject(error, res, next, state.forwardErrors),
+      );
   };
 }
 

@@ -305,6 +305,27 @@ describe.each([
       expect(forbidden.headers.signature).toBeUndefined();
     });
 
+    test('demands a valid token on a public path: signs only answers to verified callers', async () => {
+      let calls = 0;
+      const url = await serve(
+        (app) =>
+          app.get('/public/rates', signedResponse(), (_req, res) => {
+            calls += 1;
+            res.json({ eur: '1.00' });
+          }),
+        { options: { publicPaths: ['/public/*'] } },
+      );
+      const anonymous = await send({ method: 'GET', url: `${url}/public/rates`, headers: {} });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.signature).toBeUndefined();
+      expect(calls).toBe(0);
+      const headers = await f.dpopHeaders(`${url}/public/rates`);
+      const request = { method: 'GET', url: `${url}/public/rates`, headers };
+      const response = await send(request);
+      expect(response.status).toBe(200);
+      expect(await verifiesAsResponseTo(response, request)).toBe(true);
+    });
+
     test('a marked route on a server without a response key is a 500 before the handler runs', async () => {
       let ran = false;
       const url = await serve(

@@ -1,8 +1,8 @@
-import { FapiError, isFapiError } from '@fapi-guard/core';
+import { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
 import { toRequestLike } from './request.js';
-import { guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
-import { guardStateOf, type GuardState } from './state.js';
+import { accept, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
+import { authorizationOf, guardStateOf, type GuardState } from './state.js';
 
 const NO_RESPONSE_KEY = 'signedResponse: configure httpSignatures({ responseSigning }) first';
 const STREAM_BODY =
@@ -22,7 +22,7 @@ const STREAM_BODY =
  * destroyed and the answer is 500 `ERR_FAPI_MISCONFIGURED` (set a Buffer instead), never an
  * unsigned answer. fapi-guard's own rejections (a 401 or 403 of a route helper, or a FapiError
  * thrown with `forwardErrors`) are not signed: signing answers to unauthenticated requests would
- * make the server a signing oracle; nor is an error thrown past it (Koa's `onerror` answers). On
+ * make the server a signing oracle (so it demands a valid token on a `publicPaths` route too); nor is an error thrown past it (Koa's `onerror` answers). On
  * a server without `httpSignatures({ responseSigning })`, the route answers 500
  * `ERR_FAPI_MISCONFIGURED` before its handler runs.
  *
@@ -51,6 +51,15 @@ export function signedResponse() {
       reject(ctx, error, state.forwardErrors);
       return;
     }
+    // Only answers to verified callers are signed: on a public path this demands a token too.
+    let principal: Principal;
+    try {
+      principal = await authorizationOf(ctx, state).principal();
+    } catch (error) {
+      reject(ctx, error, state.forwardErrors);
+      return;
+    }
+    accept(ctx, principal);
     await next();
     if (isRejected(ctx)) return;
     try {

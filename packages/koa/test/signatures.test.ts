@@ -53,13 +53,18 @@ describe.each([
       parserFirst = false,
       responseSigning = true,
       limit = undefined as number | undefined,
+      publicPaths = [] as string[],
     } = {},
   ): Promise<string> {
     const app = new KoaClass();
     if (parserFirst) app.use(bodyParser({ enableTypes: ['json', 'form'] }));
     if (capture) app.use(captureRawBody(limit === undefined ? {} : { limit }));
     if (parser && !parserFirst) app.use(bodyParser({ enableTypes: ['json', 'form'] }));
-    const guard = fapiGuard({ ...f.options, httpSignatures: signatureVerifier(responseSigning) });
+    const guard = fapiGuard({
+      ...f.options,
+      httpSignatures: signatureVerifier(responseSigning),
+      publicPaths,
+    });
     app.use(guard);
     const router = new Router();
     routes(router);
@@ -339,6 +344,27 @@ describe.each([
       const forbidden = await send(noScope);
       expect(forbidden.status).toBe(403);
       expect(forbidden.headers.signature).toBeUndefined();
+    });
+
+    test('demands a valid token on a public path: signs only answers to verified callers', async () => {
+      let calls = 0;
+      const url = await serve(
+        (router) =>
+          router.get('/public/rates', signedResponse(), (ctx) => {
+            calls += 1;
+            ctx.body = { eur: '1.00' };
+          }),
+        { publicPaths: ['/public/*'] },
+      );
+      const anonymous = await send({ method: 'GET', url: `${url}/public/rates`, headers: {} });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.signature).toBeUndefined();
+      expect(calls).toBe(0);
+      const headers = await f.dpopHeaders(`${url}/public/rates`);
+      const request = { method: 'GET', url: `${url}/public/rates`, headers };
+      const response = await send(request);
+      expect(response.status).toBe(200);
+      expect(await verifiesAsResponseTo(response, request)).toBe(true);
     });
 
     test('a marked route on a server without a response key is a 500 before the handler runs', async () => {
