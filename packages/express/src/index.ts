@@ -2,7 +2,8 @@
  * @fapi-guard/express — FAPI 2.0 resource-server middleware for Express 4 and 5: one
  * `fapiGuard(options)` per app verifying every request after it (except `publicPaths`), route
  * helpers adding what each route needs, rejections answered as RFC 6750 / RFC 9449 prescribe
- * (or forwarded to an error handler). All protocol decisions are core's.
+ * (or forwarded to an error handler), signed requests and responses (RFC 9421). All protocol
+ * decisions are core's.
  *
  * @packageDocumentation
  */
@@ -17,12 +18,21 @@ export {
   requireAuthorizationDetails,
   requireAcr,
   requireClaims,
+  requireSignedRequest,
   type AcrOptions,
   type FapiRequirementHandler,
 } from './require.js';
 export { fapiErrorHandler } from './error-handler.js';
+export { captureRawBody } from './raw-body.js';
+export { signedResponse } from './signed-response.js';
 export { toRequestLike } from './request.js';
-export { FapiError, isFapiError, type CorsOptions, type Principal } from '@fapi-guard/core';
+export {
+  FapiError,
+  isFapiError,
+  type CorsOptions,
+  type Principal,
+  type SignedRequestMode,
+} from '@fapi-guard/core';
 
 declare global {
   // Express's own extension point for request properties (both @types/express 4 and 5).
@@ -31,6 +41,8 @@ declare global {
     interface Request {
       /** The verified caller, set by `fapiGuard()` (or a route helper on a public path). */
       fapi?: Principal;
+      /** The body bytes as received, kept by `captureRawBody` (the `verify` of a body parser). */
+      rawBody?: Buffer;
     }
   }
 }

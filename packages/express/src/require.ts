@@ -7,6 +7,7 @@ import {
   type AuthorizationDetailsRequirement,
   type RequirementContext,
   type Requirements,
+  type SignedRequestMode,
 } from '@fapi-guard/core';
 
 export type { AcrOptions } from '@fapi-guard/core';
@@ -37,6 +38,8 @@ export interface FapiRequirementHandler extends RequestHandler {
   requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementHandler;
   /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
   requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementHandler;
+  /** Adds: the request carries a valid HTTP message signature (see {@link requireSignedRequest}). */
+  requireSignedRequest(mode?: SignedRequestMode): FapiRequirementHandler;
 }
 
 /**
@@ -169,6 +172,26 @@ export function requireClaims(
   predicate: (claims: AccessTokenClaims) => boolean,
 ): FapiRequirementHandler {
   return requirementHandler('requireClaims', HELPER_REQUIREMENTS.requireClaims(predicate));
+}
+
+/**
+ * Requires an HTTP message signature (RFC 9421, FAPI 2.0 HTTP Signatures) by the token's client
+ * over the request: `'required'` (default) refuses an unsigned request, `'optional'` verifies a
+ * signature when one is present. Verified after the token and its binding, with the key
+ * `httpSignatures.resolveClientKey` gives for the token's `client_id`; a failure is 401 with an
+ * `ERR_FAPI_SIGNATURE_*` code. The evidence is on `req.fapi.signature`. A request with a body
+ * needs its bytes: mount the body parsers with `verify: captureRawBody` (else 500
+ * `ERR_FAPI_MISCONFIGURED`). See {@link requireScopes} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.use(express.json({ verify: captureRawBody }));
+ * app.post('/payments', requireScopes('payments').requireSignedRequest(), createPayment);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-3.2
+ */
+export function requireSignedRequest(mode?: SignedRequestMode): FapiRequirementHandler {
+  return requirementHandler('requireSignedRequest', HELPER_REQUIREMENTS.requireSignedRequest(mode));
 }
 
 /** What a matcher sees of an Express request. */

@@ -19,6 +19,7 @@ export function reject(
   next: NextFunction,
   forwardErrors: boolean,
 ): void {
+  if (isFapiError(error)) markRejected(res);
   if (forwardErrors || !isFapiError(error) || res.headersSent) {
     next(error);
     return;
@@ -28,6 +29,7 @@ export function reject(
 
 /** Writes a FapiError to the wire (shared with `fapiErrorHandler`). */
 export function renderFapiError(error: FapiError, res: Response): void {
+  markRejected(res);
   res.status(error.status).set(error.headers).json(error.body());
 }
 
@@ -35,4 +37,16 @@ export function renderFapiError(error: FapiError, res: Response): void {
 export function guardNotMounted(res: Response, next: NextFunction): void {
   const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'); // carries Cache-Control: no-store
   reject(error, res, next, false);
+}
+
+const REJECTED = Symbol.for('@fapi-guard/express.rejected');
+
+/** Marks `res` as a fapi-guard rejection, which `signedResponse()` never signs. */
+function markRejected(res: Response): void {
+  (res as Response & { [REJECTED]?: true })[REJECTED] = true;
+}
+
+/** Whether a FapiError was answered (or forwarded) on `res`. */
+export function isRejected(res: Response): boolean {
+  return (res as Response & { [REJECTED]?: true })[REJECTED] === true;
 }

@@ -3,18 +3,22 @@ import {
   CONFORMANCE_ACCOUNT_CONSENT,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
+  conformanceSignatureJson,
   startConformanceServer,
   type MakeConformanceApp,
 } from '@fapi-guard/testing';
 import type express from 'express';
 import type { Response } from 'express';
 import {
+  captureRawBody,
   fapiGuard,
   mtlsBound,
   requireAcr,
   requireAnyScope,
   requireAuthorizationDetails,
   requireScopes,
+  requireSignedRequest,
+  signedResponse,
 } from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
@@ -26,13 +30,19 @@ export function principalJson(principal: Principal | undefined) {
 const answer = (status: number) => (req: express.Request, res: Response) =>
   res.status(status).json(principalJson(req.fapi));
 
+/** The signed routes' answer: the principal JSON and the verified request signature. */
+const signedAnswer = (status: number) => (req: express.Request, res: Response) =>
+  res
+    .status(status)
+    .json({ ...principalJson(req.fapi), signature: conformanceSignatureJson(req.fapi) });
+
 /** The conformance app of @fapi-guard/testing, on the given Express major version. */
 export function makeExpressApp(createApp: typeof express): MakeConformanceApp {
   return async ({ fapi, tls }) => {
     const app = createApp();
     const guard = fapiGuard({ ...fapi, publicPaths: ['/public'] });
-    app.use(createApp.urlencoded({ extended: false }));
-    app.use(createApp.json());
+    app.use(createApp.urlencoded({ extended: false, verify: captureRawBody }));
+    app.use(createApp.json({ verify: captureRawBody }));
     app.use(guard);
     app.get('/accounts', requireScopes('accounts'), answer(200));
     app.post('/payments', requireScopes('payments').dpopBound(), answer(201));
@@ -54,6 +64,19 @@ export function makeExpressApp(createApp: typeof express): MakeConformanceApp {
       requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
       answer(200),
     );
+    app.get(
+      '/signed/accounts',
+      signedResponse(),
+      requireScopes('accounts').requireSignedRequest(),
+      signedAnswer(200),
+    );
+    app.post(
+      '/signed/payments',
+      signedResponse(),
+      requireScopes('payments').requireSignedRequest(),
+      signedAnswer(201),
+    );
+    app.get('/signed/optional', requireSignedRequest('optional'), signedAnswer(200));
     app.get('/public', (_req, res) => res.json({ ok: true }));
     return startConformanceServer(app, tls, () => guard.close());
   };

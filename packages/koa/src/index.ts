@@ -2,7 +2,8 @@
  * @fapi-guard/koa — FAPI 2.0 resource-server middleware for Koa 2 and 3: one
  * `fapiGuard(options)` per app verifying every request after it (except `publicPaths`), route
  * helpers adding what each route needs, rejections answered as RFC 6750 / RFC 9449 prescribe
- * (or thrown for an error middleware). All protocol decisions are core's.
+ * (or thrown for an error middleware), signed requests and responses (RFC 9421). All protocol
+ * decisions are core's.
  *
  * @packageDocumentation
  */
@@ -17,16 +18,31 @@ export {
   requireAuthorizationDetails,
   requireAcr,
   requireClaims,
+  requireSignedRequest,
   type AcrOptions,
   type FapiRequirementMiddleware,
 } from './require.js';
 export { fapiErrorHandler } from './error-handler.js';
+export {
+  captureRawBody,
+  DEFAULT_RAW_BODY_LIMIT_BYTES,
+  type CaptureRawBodyOptions,
+} from './raw-body.js';
+export { signedResponse } from './signed-response.js';
 export { toRequestLike } from './request.js';
-export { FapiError, isFapiError, type CorsOptions, type Principal } from '@fapi-guard/core';
+export {
+  FapiError,
+  isFapiError,
+  type CorsOptions,
+  type Principal,
+  type SignedRequestMode,
+} from '@fapi-guard/core';
 
 declare module 'koa' {
   interface DefaultState {
     /** The verified caller, set by `fapiGuard()` (or a route helper on a public path). */
     fapi?: Principal;
+    /** The body bytes as received, kept by `captureRawBody()` once the body ended. */
+    rawBody?: Buffer;
   }
 }

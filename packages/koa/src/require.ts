@@ -8,10 +8,12 @@ import {
   type Principal,
   type RequirementContext,
   type Requirements,
+  type SignedRequestMode,
 } from '@fapi-guard/core';
 
 export type { AcrOptions } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
+import { settleRawBody } from './raw-body.js';
 import { accept, guardNotMounted, reject } from './respond.js';
 import { authorizationOf, guardStateOf } from './state.js';
 
@@ -39,6 +41,8 @@ export interface FapiRequirementMiddleware {
   requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementMiddleware;
   /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
   requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementMiddleware;
+  /** Adds: the request carries a valid HTTP message signature (see {@link requireSignedRequest}). */
+  requireSignedRequest(mode?: SignedRequestMode): FapiRequirementMiddleware;
 }
 
 /**
@@ -174,6 +178,31 @@ export function requireClaims(
   return requirementMiddleware('requireClaims', HELPER_REQUIREMENTS.requireClaims(predicate));
 }
 
+/**
+ * Requires an HTTP message signature (RFC 9421, FAPI 2.0 HTTP Signatures) by the token's client
+ * over the request: `'required'` (default) refuses an unsigned request, `'optional'` verifies a
+ * signature when one is present. Verified after the token and its binding, with the key
+ * `httpSignatures.resolveClientKey` gives for the token's `client_id`; a failure is 401 with an
+ * `ERR_FAPI_SIGNATURE_*` code. The evidence is on `ctx.state.fapi.signature`. A request with a
+ * body needs its bytes: mount `captureRawBody()` before the body parser (else 500
+ * `ERR_FAPI_MISCONFIGURED`; a body over its limit is 413). See {@link requireScopes} for how
+ * requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.use(captureRawBody());
+ * app.use(bodyParser());
+ * router.post('/payments', requireScopes('payments').requireSignedRequest(), createPayment);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-3.2
+ */
+export function requireSignedRequest(mode?: SignedRequestMode): FapiRequirementMiddleware {
+  return requirementMiddleware(
+    'requireSignedRequest',
+    HELPER_REQUIREMENTS.requireSignedRequest(mode),
+  );
+}
+
 /** What a matcher sees of a Koa request. */
 function contextOf(ctx: ParameterizedContext): RequirementContext {
   const { params } = ctx as ParameterizedContext & { params?: Record<string, unknown> };
@@ -199,6 +228,9 @@ function requirementMiddleware(
     if (!state) {
       guardNotMounted(ctx);
       return;
+    }
+    if (requirements.signedRequest !== undefined && (await settleRawBody(ctx)) === 'too-large') {
+      ctx.throw(413, 'The request body is too large');
     }
     let principal: Principal;
     try {

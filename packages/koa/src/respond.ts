@@ -14,12 +14,14 @@ export function accept(ctx: ParameterizedContext, principal: Principal): void {
  * thrown instead (its `status`, `headers` and `expose` suit Koa's own `onerror`).
  */
 export function reject(ctx: ParameterizedContext, error: unknown, forwardErrors: boolean): void {
+  if (isFapiError(error)) markRejected(ctx);
   if (forwardErrors || !isFapiError(error) || ctx.headerSent) throw error;
   renderFapiError(ctx, error);
 }
 
 /** Writes a FapiError to the response (shared with `fapiErrorHandler`). */
 export function renderFapiError(ctx: ParameterizedContext, error: FapiError): void {
+  markRejected(ctx);
   ctx.status = error.status;
   ctx.set(error.headers);
   ctx.body = error.body();
@@ -29,4 +31,16 @@ export function renderFapiError(ctx: ParameterizedContext, error: FapiError): vo
 export function guardNotMounted(ctx: ParameterizedContext): void {
   const error = new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'); // carries Cache-Control: no-store
   reject(ctx, error, false);
+}
+
+const REJECTED = Symbol.for('@fapi-guard/koa.rejected');
+
+/** Marks the answer as a fapi-guard rejection, which `signedResponse()` never signs. */
+function markRejected(ctx: ParameterizedContext): void {
+  (ctx as ParameterizedContext & { [REJECTED]?: true })[REJECTED] = true;
+}
+
+/** Whether a FapiError was answered (or thrown) on this context. */
+export function isRejected(ctx: ParameterizedContext): boolean {
+  return (ctx as ParameterizedContext & { [REJECTED]?: true })[REJECTED] === true;
 }

@@ -5,18 +5,22 @@ import {
   CONFORMANCE_ACCOUNT_CONSENT,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
+  conformanceSignatureJson,
   startConformanceServer,
   type MakeConformanceApp,
 } from '@fapi-guard/testing';
 import type Koa from 'koa';
 import type { ParameterizedContext } from 'koa';
 import {
+  captureRawBody,
   fapiGuard,
   mtlsBound,
   requireAcr,
   requireAnyScope,
   requireAuthorizationDetails,
   requireScopes,
+  requireSignedRequest,
+  signedResponse,
 } from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
@@ -28,6 +32,15 @@ function principalJson(principal: Principal | undefined) {
 const answer = (status: number) => (ctx: ParameterizedContext) => {
   ctx.status = status;
   ctx.body = principalJson(ctx.state.fapi);
+};
+
+/** The signed routes' answer: the principal JSON and the verified request signature. */
+const signedAnswer = (status: number) => (ctx: ParameterizedContext) => {
+  ctx.status = status;
+  ctx.body = {
+    ...principalJson(ctx.state.fapi),
+    signature: conformanceSignatureJson(ctx.state.fapi),
+  };
 };
 
 /** The conformance app of @fapi-guard/testing, on the given Koa major version. */
@@ -56,9 +69,23 @@ export function makeKoaApp(KoaClass: typeof Koa): MakeConformanceApp {
       requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
       answer(200),
     );
+    router.get(
+      '/signed/accounts',
+      signedResponse(),
+      requireScopes('accounts').requireSignedRequest(),
+      signedAnswer(200),
+    );
+    router.post(
+      '/signed/payments',
+      signedResponse(),
+      requireScopes('payments').requireSignedRequest(),
+      signedAnswer(201),
+    );
+    router.get('/signed/optional', requireSignedRequest('optional'), signedAnswer(200));
     router.get('/public', (ctx) => {
       ctx.body = { ok: true };
     });
+    app.use(captureRawBody());
     app.use(bodyParser({ enableTypes: ['form', 'json'] }));
     app.use(guard);
     app.use(router.routes());
