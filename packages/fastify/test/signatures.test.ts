@@ -6,9 +6,11 @@
  * the server cannot sign for does not start.
  */
 import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { FapiError } from '@fapi-guard/core';
 import { createTestFixture, type TestFixture } from '@fapi-guard/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { fapiGuard, type FapiGuardOptions } from '../src/index.js';
 import {
   send,
@@ -193,6 +195,27 @@ describe('signedResponse in config.fapi', () => {
     expect(response.status).toBe(202);
     expect(response.headers['x-kind']).toBe('r');
     expect(response.bytes.toString()).toBe('made');
+  });
+
+  test('a body re-encoded by an onSend hook registered before the guard is signed as sent', async () => {
+    const url = await start(async (app) => {
+      // What a compression plugin does: an onSend hook of the root context, before the guard's.
+      await app.register(
+        fp(async (root) => {
+          root.addHook('onSend', async (_request, reply, payload) => {
+            reply.header('content-encoding', 'gzip');
+            return gzipSync(Buffer.from(payload as string));
+          });
+        }),
+      );
+      await app.register(fapiGuard, guard());
+      app.get('/statement', { config: { fapi: { signedResponse: true } } }, () => ({ n: 1 }));
+    });
+    const call = await signedCall(f, 'GET', `${url}/statement`);
+    const response = await send(call);
+    expect(response.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(response.bytes).toString())).toEqual({ n: 1 });
+    await expect(verifiesAsAnswerTo(response, call)).resolves.toBe(true);
   });
 
   test('rejections (no token, missing scope) are not signed', async () => {

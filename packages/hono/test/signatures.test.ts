@@ -137,6 +137,28 @@ describe('requireSignedRequest()', () => {
     expect((await send({ ...call, headers: forged })).status).toBe(401);
   });
 
+  test('a body read from c.req.raw before the helper is a 500 ERR_FAPI_MISCONFIGURED, not a pass', async () => {
+    const app = guarded();
+    const reached: string[] = [];
+    app.post(
+      '/payments',
+      async (c, next) => {
+        await c.req.raw.text(); // around Hono's body cache
+        await next();
+      },
+      requireSignedRequest(),
+      (c) => {
+        reached.push('handler');
+        return c.json({});
+      },
+    );
+    const url = await serve(app);
+    const response = await send(await signedCall(f, 'POST', `${url}/payments`, PAYMENT));
+    expect(response.status).toBe(500);
+    expect(response.json).toEqual(new FapiError('ERR_FAPI_MISCONFIGURED').body());
+    expect(reached).toEqual([]);
+  });
+
   test('a bad mode is a TypeError when the route is declared', () => {
     expect(() => requireSignedRequest('always' as never)).toThrow(TypeError);
     expect(() => requireScopes('a').requireSignedRequest('always' as never)).toThrow(TypeError);
