@@ -46,6 +46,11 @@ export interface FapiGuardOptions extends ResourceServerOptions {
  * request instead, answering 500 `ERR_FAPI_MISCONFIGURED` until fixed, never running
  * unguarded. `onClose` releases the verifier.
  *
+ * HTTP message signatures, per route: with `signedRequest` in `config.fapi`, a `preParsing`
+ * hook tees the body bytes for the `Content-Digest` check while Fastify's own parsers read the
+ * body as usual; with `signedResponse: true`, `onSend` signs the serialized payload of an
+ * accepted request (never a rejection) and sends exactly the bytes it signed.
+ *
  * @example
  * ```ts
  * const app = Fastify();
