@@ -1,5 +1,5 @@
 import type { JsonWebKey } from 'node:crypto';
-import type { ResourceServerOptions } from '@fapi-guard/core';
+import { memoryReplayStore, type ResourceServerOptions } from '@fapi-guard/core';
 import { httpSignatures, signRequest, verifyResponse } from '@fapi-guard/http-signatures';
 import { createTestAuthority, type TestAuthority } from '../authority.js';
 import {
@@ -157,8 +157,9 @@ export function appOptions(
 
 /**
  * The apps' request signature verifier and response signer: client 1's keys only (any other
- * client, or another client's `keyid`, resolves to nothing), the suite clock, and its own
- * in-memory replay store (closed with the app's resource server).
+ * client, or another client's `keyid`, resolves to nothing), the suite clock, and a fresh
+ * in-memory replay store per app on the same clock (so a nonce seen is remembered for the
+ * signature window of suite time, whatever the real time).
  */
 function signatureVerifier(m: Material, clock: SuiteClock) {
   const client1 = new Map<string, JsonWebKey>([
@@ -174,6 +175,7 @@ function signatureVerifier(m: Material, clock: SuiteClock) {
       algorithm: 'ed25519',
     },
     clock: () => clock.nowMs,
+    replayStore: memoryReplayStore({ clock: () => clock.nowMs }),
   });
 }
 
