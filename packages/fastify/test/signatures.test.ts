@@ -218,6 +218,19 @@ describe('signedResponse in config.fapi', () => {
     await expect(verifiesAsAnswerTo(response, call)).resolves.toBe(true);
   });
 
+  test("an error the handler raises is the route's answer, and is signed", async () => {
+    const url = await start(async (app) => {
+      await app.register(fapiGuard, guard());
+      app.get('/fails', { config: { fapi: { signedResponse: true } } }, () => {
+        throw Object.assign(new Error('ledger unavailable'), { statusCode: 503 });
+      });
+    });
+    const call = await signedCall(f, 'GET', `${url}/fails`);
+    const response = await send(call);
+    expect(response.status).toBe(503);
+    await expect(verifiesAsAnswerTo(response, call)).resolves.toBe(true);
+  });
+
   test('rejections (no token, missing scope) are not signed', async () => {
     const { url } = await paymentsApp();
     const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
