@@ -1,6 +1,11 @@
 import type { JsonWebKey } from 'node:crypto';
 import { memoryReplayStore, type ResourceServerOptions } from '@fapi-guard/core';
-import { httpSignatures, signRequest, verifyResponse } from '@fapi-guard/http-signatures';
+import {
+  httpSignatures,
+  signRequest,
+  verifyResponse,
+  type SignatureAlgorithm,
+} from '@fapi-guard/http-signatures';
 import { createTestAuthority, type TestAuthority } from '../authority.js';
 import {
   createCertificateAuthority,
@@ -241,7 +246,8 @@ export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): 
       const signed = signRequest({
         key: key.privateKey,
         keyId: key.kid,
-        algorithm: key.alg as 'ES256' | 'EdDSA',
+        // The JWS name of the key (ES256, EdDSA, PS256): RFC 9421 §3.3.7.
+        algorithm: key.alg as SignatureAlgorithm,
         now: clock.nowMs,
         ...options,
         request: {
