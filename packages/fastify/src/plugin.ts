@@ -7,8 +7,14 @@ import {
 } from '@fapi-guard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { compileRouteConfig, type CompiledRouteConfig } from './route-config.js';
+import { captureRawBody, rawBodyOf } from './raw-body.js';
+import {
+  compileRouteConfig,
+  type CompiledRouteConfig,
+  type GuardCapabilities,
+} from './route-config.js';
 import { routeContext, toRequestLike } from './request.js';
+import { signPayload } from './signed-response.js';
 
 /** Options of the {@link fapiGuard} plugin: core's options, plus what only Fastify decides. */
 export interface FapiGuardOptions extends ResourceServerOptions {
@@ -40,6 +46,11 @@ export interface FapiGuardOptions extends ResourceServerOptions {
  * request instead, answering 500 `ERR_FAPI_MISCONFIGURED` until fixed, never running
  * unguarded. `onClose` releases the verifier.
  *
+ * HTTP message signatures, per route: with `signedRequest` in `config.fapi`, a `preParsing`
+ * hook tees the body bytes for the `Content-Digest` check while Fastify's own parsers read the
+ * body as usual; with `signedResponse: true`, `onSend` signs the serialized payload of an
+ * accepted request (never a rejection) and sends exactly the bytes it signed.
+ *
  * @example
  * ```ts
  * const app = Fastify();
@@ -63,23 +74,45 @@ async function registerFapiGuard(app: FastifyInstance, options: FapiGuardOptions
   }
   const trustProxy = trustProxyOption ?? false;
   const resourceServer = createResourceServer(withoutFastifyKeys(fapi));
+  const capabilities: GuardCapabilities = {
+    verifiesSignatures: fapi.httpSignatures !== undefined,
+    signsResponses: resourceServer.signsResponses,
+  };
   const compiled = new WeakMap<object, CompiledRouteConfig>();
+  // The principal of each request accepted on a `signedResponse` route, until its answer is signed.
+  const signing = new WeakMap<FastifyRequest, Principal>();
 
   app.decorate('fapiResourceServer', resourceServer);
   if (!app.hasRequestDecorator('fapi')) app.decorateRequest('fapi', null);
   app.addHook('onClose', () => resourceServer.close());
   app.addHook('onRoute', (route) => {
     const where = `route ${String(route.method)} ${route.url}`;
-    compileRouteConfig(where, (route.config as { fapi?: unknown } | undefined)?.fapi);
+    const fapiConfig = (route.config as { fapi?: unknown } | undefined)?.fapi;
+    compileRouteConfig(where, fapiConfig, capabilities);
+  });
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    let route: CompiledRouteConfig;
+    try {
+      route = routeConfigOf(request, compiled, capabilities);
+    } catch {
+      return payload; // answered 500 in preValidation
+    }
+    if (route.public || !route.rawBody) return payload;
+    return captureRawBody(
+      request,
+      payload,
+      request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 1_048_576,
+    );
   });
   app.addHook('preValidation', async (request, reply) => {
     let route: CompiledRouteConfig;
     try {
-      route = routeConfigOf(request, compiled);
+      route = routeConfigOf(request, compiled, capabilities);
     } catch (cause) {
       return sendFapiError(reply, new FapiError('ERR_FAPI_MISCONFIGURED', { cause }));
     }
     if (route.public) return;
+    if (route.rawBody) await rawBodyOf(request); // a 413 beyond bodyLimit, as Fastify's own
     const authorization = resourceServer.forRequest(request.raw, () =>
       toRequestLike(request, trustProxy),
     );
@@ -88,10 +121,23 @@ async function registerFapiGuard(app: FastifyInstance, options: FapiGuardOptions
         ? await authorization.require(route.requirements, routeContext(request))
         : await authorization.principal();
       accept(request, reply, principal);
+      if (route.signedResponse) signing.set(request, principal);
     } catch (error) {
       if (!isFapiError(error)) throw error;
       return sendFapiError(reply, error);
     }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const principal = signing.get(request);
+    if (principal === undefined) return payload; // not a signed route, or a guard rejection
+    signing.delete(request); // an error answer raised from here is not signed again
+    return signPayload(
+      resourceServer,
+      reply,
+      principal,
+      () => toRequestLike(request, trustProxy),
+      payload,
+    );
   });
 }
 
@@ -99,13 +145,14 @@ async function registerFapiGuard(app: FastifyInstance, options: FapiGuardOptions
 function routeConfigOf(
   request: FastifyRequest,
   compiled: WeakMap<object, CompiledRouteConfig>,
+  capabilities: GuardCapabilities,
 ): CompiledRouteConfig {
   const { config, method, url } = request.routeOptions;
   const key = config as object;
   let route = compiled.get(key);
   if (!route) {
     const where = `route ${String(method)} ${url ?? '(not found)'}`;
-    route = compileRouteConfig(where, (config as { fapi?: unknown }).fapi);
+    route = compileRouteConfig(where, (config as { fapi?: unknown }).fapi, capabilities);
     compiled.set(key, route);
   }
   return route;

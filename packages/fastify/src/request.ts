@@ -1,11 +1,13 @@
 import { fromNodeRequest, type RequestLike, type RequirementContext } from '@fapi-guard/core';
 import type { FastifyRequest } from 'fastify';
+import { capturedRawBody } from './raw-body.js';
 
 /**
  * Core's view of a Fastify request: the Node request underneath (`request.raw`: duplicate
  * headers, the TLS socket's client certificate, the peer address for the trusted-proxy check),
- * the original URL, the parsed body, and the scheme and host Fastify resolved from
- * `X-Forwarded-*` (`request.protocol`, `request.host`) only when `trustProxy` says so.
+ * the original URL, the parsed body, the body bytes the guard captured on a `signedRequest`
+ * route, and the scheme and host Fastify resolved from `X-Forwarded-*` (`request.protocol`,
+ * `request.host`) only when `trustProxy` says so.
  *
  * @example
  * ```ts
@@ -13,11 +15,13 @@ import type { FastifyRequest } from 'fastify';
  * ```
  */
 export function toRequestLike(request: FastifyRequest, trustProxy: boolean): RequestLike {
-  return fromNodeRequest(request.raw, {
+  const described = fromNodeRequest(request.raw, {
     url: request.raw.url,
     body: request.body,
     ...(trustProxy ? { protocol: request.protocol, host: request.host } : {}),
   });
+  const rawBody = capturedRawBody(request);
+  return rawBody === undefined ? described : { ...described, rawBody };
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   CONFORMANCE_ACCOUNT_CONSENT,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
+  conformanceSignatureJson,
   startConformanceServer,
   type MakeConformanceApp,
 } from '@fapi-guard/testing';
@@ -66,6 +67,21 @@ export const makeFastifyApp: MakeConformanceApp = async ({ fapi, tls }) => {
     },
     answer,
   );
+  const signedAnswer = (request: FastifyRequest) => ({
+    ...principalJson(request.fapi),
+    signature: conformanceSignatureJson(request.fapi ?? undefined),
+  });
+  app.get(
+    '/signed/accounts',
+    { config: { fapi: { scopes: ['accounts'], signedRequest: 'required', signedResponse: true } } },
+    signedAnswer,
+  );
+  app.post(
+    '/signed/payments',
+    { config: { fapi: { scopes: ['payments'], signedRequest: 'required', signedResponse: true } } },
+    (r, reply) => reply.code(201).send(signedAnswer(r)),
+  );
+  app.get('/signed/optional', { config: { fapi: { signedRequest: 'optional' } } }, signedAnswer);
   app.get('/public', { config: { fapi: { public: true } } }, () => ({ ok: true }));
   await app.ready();
   return startConformanceServer(

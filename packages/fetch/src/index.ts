@@ -7,11 +7,17 @@
  *
  * @packageDocumentation
  */
-export { createFetchGuard, type FetchGuard, type FetchGuardOptions } from './guard.js';
-export { fapiErrorResponse, withFapiHeaders } from './response.js';
+export {
+  createFetchGuard,
+  type FetchGuard,
+  type FetchGuardOptions,
+  type GuardCallOptions,
+} from './guard.js';
+export { fapiErrorResponse, withFapiHeaders, withResponseSignature } from './response.js';
 export {
   isFormContentType,
   readFormBody,
+  readRawBody,
   requestContext,
   toRequestLike,
   type FetchRequestContext,

@@ -17,7 +17,7 @@
  * What cannot be told apart at all, and is therefore never trusted: a single field whose value
  * holds a comma versus two fields. No other header feeds a security decision.
  */
-import type { RequestLike } from '@fapi-guard/core';
+import { FapiError, type RequestLike } from '@fapi-guard/core';
 
 /** Default name of the certificate header a trusted TLS-terminating proxy sets (RFC 9440). */
 const DEFAULT_CERTIFICATE_HEADER = 'client-cert';
@@ -37,6 +37,8 @@ export interface FetchRequestContext {
   body?: unknown;
   /** The certificate header's name (lower case); default `client-cert`. */
   certificateHeader?: string;
+  /** The body bytes as received, when a route verifies a signed request (see {@link readRawBody}). */
+  rawBody?: Uint8Array | undefined;
 }
 
 /**
@@ -69,7 +71,34 @@ export function toRequestLike(request: Request, context: FetchRequestContext = {
     headers,
     ...(context.peerAddress !== undefined ? { peerAddress: context.peerAddress } : {}),
     ...(context.body !== undefined ? { body: context.body } : {}),
+    ...(context.rawBody !== undefined ? { rawBody: context.rawBody } : {}),
   };
+}
+
+/**
+ * The body bytes of `request` exactly as received, read from a clone (the handler can still
+ * read the request's own body), for the `Content-Digest` of a signed request. A request without
+ * a body gives no bytes. A body already read (a handler or a body parser ran before the guard)
+ * cannot be read again: that is a set-up mistake, rejected with a 500 `ERR_FAPI_MISCONFIGURED`
+ * (never a digest skipped). As with {@link readFormBody}, put a body-size limit in front.
+ *
+ * @example
+ * ```ts
+ * await readRawBody(new Request(url, { method: 'POST', body: '{"amount":"10.00"}' }));
+ * // Uint8Array(18) [...]
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9530#section-2
+ */
+export async function readRawBody(request: Request): Promise<Uint8Array> {
+  if (request.body === null) return new Uint8Array(0);
+  if (request.bodyUsed) {
+    throw new FapiError('ERR_FAPI_MISCONFIGURED', {
+      cause: new TypeError(
+        'signedRequest: the request body was read before the guard; call the guard first',
+      ),
+    });
+  }
+  return new Uint8Array(await request.clone().arrayBuffer());
 }
 
 /**

@@ -6,9 +6,8 @@ import {
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
-import { fapiErrorResponse } from '@fapi-guard/fetch';
 import type { Context, MiddlewareHandler } from 'hono';
-import { authorizationOf, setGuardState, type GuardState } from './state.js';
+import { authorizationOf, rejection, setGuardState, type GuardState } from './state.js';
 
 /** Options of {@link fapiGuard}: core's options, plus what only the Hono adapter decides. */
 export interface FapiGuardOptions extends ResourceServerOptions {
@@ -76,7 +75,7 @@ export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
     try {
       accept(c, await (await authorizationOf(c, state)).principal());
     } catch (error) {
-      if (isFapiError(error)) return fapiErrorResponse(error);
+      if (isFapiError(error)) return rejection(c, error);
       throw error;
     }
     return next();

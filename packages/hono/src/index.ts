@@ -19,9 +19,11 @@ export {
   requireAuthorizationDetails,
   requireAcr,
   requireClaims,
+  requireSignedRequest,
   type AcrOptions,
   type FapiRequirementHandler,
 } from './require.js';
+export { signedResponse } from './signed-response.js';
 export { fapiErrorResponse } from '@fapi-guard/fetch';
 export { FapiError, isFapiError, type Principal, type Requirements } from '@fapi-guard/core';
 

@@ -9,13 +9,14 @@ import {
   type AuthorizationDetailsRequirement,
   type RequirementContext,
   type Requirements,
+  type SignedRequestMode,
 } from '@fapi-guard/core';
 
 export type { AcrOptions } from '@fapi-guard/core';
-import { fapiErrorResponse, requestContext } from '@fapi-guard/fetch';
+import { requestContext } from '@fapi-guard/fetch';
 import type { Context, MiddlewareHandler } from 'hono';
 import { accept } from './guard.js';
-import { authorizationOf, formBodyOf, guardStateOf } from './state.js';
+import { authorizationOf, formBodyOf, guardStateOf, rawBodyOf, rejection } from './state.js';
 
 /**
  * Route middleware adding requirements to the request `fapiGuard()` verified. Chain further
@@ -40,6 +41,8 @@ export interface FapiRequirementHandler extends MiddlewareHandler {
   requireAcr(values: readonly string[], options?: AcrOptions): FapiRequirementHandler;
   /** Adds: `predicate` holds for the token's claims (see {@link requireClaims}). */
   requireClaims(predicate: (claims: AccessTokenClaims) => boolean): FapiRequirementHandler;
+  /** Adds: the request is signed by the client (see {@link requireSignedRequest}). */
+  requireSignedRequest(mode?: SignedRequestMode): FapiRequirementHandler;
 }
 
 /**
@@ -182,18 +185,41 @@ export function requireClaims(
   return requirementHandler('requireClaims', HELPER_REQUIREMENTS.requireClaims(predicate));
 }
 
+/**
+ * Requires the request to carry the client's HTTP message signature (RFC 9421, FAPI 2.0 HTTP
+ * Signatures): `'required'` (default) refuses an unsigned request with 401, `'optional'`
+ * verifies a signature when one is present. Needs core's `httpSignatures` option. The body
+ * bytes for the `Content-Digest` check are read with `c.req.arrayBuffer()`, which Hono keeps:
+ * the handler's `c.req.json()`, `text()` or `parseBody()` decode those same bytes (read the body
+ * through `c.req`, not `c.req.raw`). The verified signature is `c.get('fapi').signature`, the
+ * evidence to store. See {@link requireFapi} for how requests are verified.
+ *
+ * @example
+ * ```ts
+ * app.post('/payments', requireScopes('payments').requireSignedRequest(), signedResponse(), pay);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-3.2
+ */
+export function requireSignedRequest(mode?: SignedRequestMode): FapiRequirementHandler {
+  return requirementHandler('requireSignedRequest', HELPER_REQUIREMENTS.requireSignedRequest(mode));
+}
+
 /** What a matcher sees of a Hono request: the form or JSON body, and the route's params. */
 async function contextOf(c: Context): Promise<RequirementContext> {
   return requestContext(c.req.raw, (await formBodyOf(c)) ?? (await jsonBodyOf(c)), c.req.param());
 }
 
-/** The JSON body (Hono caches it for the handler), or undefined when absent or malformed. */
+/**
+ * The JSON body, or undefined when absent or malformed. Decoded from `c.req.arrayBuffer()`, so
+ * that Hono keeps the exact bytes (a signed-request check after this one still sees them, and
+ * the handler's `c.req.json()` decodes them).
+ */
 async function jsonBodyOf(c: Context): Promise<unknown> {
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(c.req.header('content-type') ?? '')) {
     return undefined;
   }
   try {
-    return (await c.req.json()) as unknown;
+    return JSON.parse(new TextDecoder().decode(await rawBodyOf(c))) as unknown;
   } catch {
     return undefined;
   }
@@ -203,15 +229,16 @@ function requirementHandler(name: string, requirements: Requirements): FapiRequi
   assertRequirements(name, requirements);
   const handler: MiddlewareHandler = async function fapiRequirement(c, next) {
     const state = guardStateOf(c);
-    if (!state) return fapiErrorResponse(new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'));
+    if (!state) return rejection(c, new FapiError('ERR_FAPI_GUARD_NOT_MOUNTED'));
     try {
       const verified = c.get('fapi') !== undefined; // the guard already set the headers
       const authorization = await authorizationOf(c, state);
+      if (requirements.signedRequest !== undefined) await rawBodyOf(c);
       const principal = await authorization.require(requirements, await contextOf(c));
       if (verified) c.set('fapi', principal);
       else accept(c, principal);
     } catch (error) {
-      if (isFapiError(error)) return fapiErrorResponse(error);
+      if (isFapiError(error)) return rejection(c, error);
       throw error;
     }
     return next();

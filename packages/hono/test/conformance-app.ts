@@ -3,6 +3,7 @@ import {
   CONFORMANCE_ACCOUNT_CONSENT,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
+  conformanceSignatureJson,
   startConformanceServer,
   type MakeConformanceApp,
 } from '@fapi-guard/testing';
@@ -16,6 +17,8 @@ import {
   requireAnyScope,
   requireAuthorizationDetails,
   requireScopes,
+  requireSignedRequest,
+  signedResponse,
 } from '../src/index.js';
 
 /** The JSON every guarded conformance route answers with. */
@@ -25,6 +28,13 @@ export function principalJson(principal: Principal | undefined) {
 }
 
 const answer = (status: 200 | 201) => (c: Context) => c.json(principalJson(c.get('fapi')), status);
+
+/** The signed routes' answer: the principal JSON and the verified request signature. */
+const signedAnswer = (status: 200 | 201) => (c: Context) =>
+  c.json(
+    { ...principalJson(c.get('fapi')), signature: conformanceSignatureJson(c.get('fapi')) },
+    status,
+  );
 
 /** The runtime's peer address under @hono/node-server. */
 export const nodePeerAddress = (c: Context) => getConnInfo(c).remote.address;
@@ -58,6 +68,19 @@ export const makeHonoApp: MakeConformanceApp = async ({ fapi, tls }) => {
     requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
     answer(200),
   );
+  app.get(
+    '/signed/accounts',
+    requireScopes('accounts').requireSignedRequest(),
+    signedResponse(),
+    signedAnswer(200),
+  );
+  app.post(
+    '/signed/payments',
+    requireScopes('payments').requireSignedRequest(),
+    signedResponse(),
+    signedAnswer(201),
+  );
+  app.get('/signed/optional', requireSignedRequest('optional'), signedAnswer(200));
   app.get('/public', (c) => c.json({ ok: true }));
   return startConformanceServer(getRequestListener(app.fetch), tls, () => guard.close());
 };
