@@ -8,6 +8,7 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
+  hash as oneShotHash,
   sign,
   verify,
   type JsonWebKey,
@@ -189,7 +190,25 @@ export function signBase(algorithm: SignatureAlgorithm, key: KeyObject, base: st
 
 /** A fixed-length key for the replay store, so long key ids or nonces cannot grow it. */
 export function replayKey(...parts: readonly string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(`${part.length}:${part}`);
-  return `http-sig:${hash.digest('base64url')}`;
+  return `http-sig:${digest('sha256', parts.map((part) => `${part.length}:${part}`).join(''), 'base64url')}`;
+}
+
+/**
+ * A hash in one call: `crypto.hash` (Node 20.12+) where there is one, which makes no Hash
+ * object and costs a fraction of `createHash` on the short inputs of a request.
+ */
+export function digest(algorithm: string, data: string | Uint8Array, encoding: 'base64url'): string;
+export function digest(algorithm: string, data: string | Uint8Array, encoding: 'buffer'): Buffer;
+export function digest(
+  algorithm: string,
+  data: string | Uint8Array,
+  encoding: 'base64url' | 'buffer',
+): string | Buffer {
+  if (typeof oneShotHash === 'function') {
+    return encoding === 'buffer'
+      ? oneShotHash(algorithm, data, 'buffer')
+      : oneShotHash(algorithm, data, encoding);
+  }
+  const hash = createHash(algorithm).update(data);
+  return encoding === 'buffer' ? hash.digest() : hash.digest(encoding);
 }
