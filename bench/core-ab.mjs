@@ -75,7 +75,8 @@ const authority = await createTestAuthority({
 });
 const dpopKey = await createDpopKey('ES256');
 const clientKey = await createDpopKey('ES256'); // the client's request signing key
-const mint = (claims) => authority.mintAccessToken({ now: NOW_S, cnf: { jkt: dpopKey.jkt }, claims });
+const mint = (claims) =>
+  authority.mintAccessToken({ now: NOW_S, cnf: { jkt: dpopKey.jkt }, claims });
 const warmToken = await mint({ jti: 'warm' });
 const rarToken = await mint({
   jti: 'rar',
@@ -95,7 +96,14 @@ async function proofs(token, htm, htu, tag) {
   const list = [];
   for (let i = 0; i <= N; i += 1) {
     list.push(
-      await dpopProof({ key: dpopKey, htm, htu, accessToken: token, iat: NOW_S, jti: `${tag}${i}` }),
+      await dpopProof({
+        key: dpopKey,
+        htm,
+        htu,
+        accessToken: token,
+        iat: NOW_S,
+        jti: `${tag}${i}`,
+      }),
     );
   }
   return list;
@@ -107,7 +115,8 @@ const getRequest = (token) => (dpop) => ({
 });
 const requests = {};
 process.stdout.write(`making ${N + 1} requests per path... `);
-if (PATHS.includes('warm')) requests.warm = (await proofs(warmToken, 'GET', ACCOUNTS, 'w')).map(getRequest(warmToken));
+if (PATHS.includes('warm'))
+  requests.warm = (await proofs(warmToken, 'GET', ACCOUNTS, 'w')).map(getRequest(warmToken));
 if (PATHS.includes('rar')) {
   requests.rar = (await proofs(rarToken, 'GET', ACCOUNTS, 'r'))
     .map(getRequest(rarToken))
@@ -135,7 +144,8 @@ if (PATHS.includes('signed')) {
 }
 if (PATHS.includes('floor')) {
   // One ES256 verification of each warm proof with an imported key: the floor of core-verify.
-  const list = requests.warm ?? (await proofs(warmToken, 'GET', ACCOUNTS, 'w')).map(getRequest(warmToken));
+  const list =
+    requests.warm ?? (await proofs(warmToken, 'GET', ACCOUNTS, 'w')).map(getRequest(warmToken));
   requests.floor = list.map(({ headers }) => {
     const [h, p, sig] = headers.dpop.split('.');
     return [Buffer.from(`${h}.${p}`), Buffer.from(sig, 'base64url')];
@@ -223,10 +233,13 @@ for (const build of builds) for (const path of PATHS) await measure(build, path)
 for (let round = 0; round < ROUNDS; round += 1) {
   const order = round % 2 === 0 ? [0, 1] : [1, 0];
   for (const path of PATHS) {
-    for (const which of order) results[path][which === 0 ? 'a' : 'b'].push(await measure(builds[which], path));
+    for (const which of order)
+      results[path][which === 0 ? 'a' : 'b'].push(await measure(builds[which], path));
   }
 }
-console.log(`\nA = ${builds[0].name}\nB = ${builds[1].name}\n${N} verifies x ${ROUNDS} rounds, CPU µs per verify\n`);
+console.log(
+  `\nA = ${builds[0].name}\nB = ${builds[1].name}\n${N} verifies x ${ROUNDS} rounds, CPU µs per verify\n`,
+);
 console.log('| path | A µs (median) | B µs (median) | B/A per round | B/A median |');
 console.log('|---|---:|---:|---|---:|');
 for (const path of PATHS) {

@@ -15,11 +15,14 @@ describe('strict base64url', () => {
 });
 
 describe('sha256Base64url', () => {
-  test.each(['', 'abc', 'jkt\njti', 'ü€', 'x'.repeat(5000)])('equals the Hash digest for %j', (text) => {
-    expect(sha256Base64url(text)).toBe(createHash('sha256').update(text).digest('base64url'));
-    const bytes = new TextEncoder().encode(text);
-    expect(sha256Base64url(bytes)).toBe(createHash('sha256').update(bytes).digest('base64url'));
-  });
+  test.each(['', 'abc', 'jkt\njti', 'ü€', 'x'.repeat(5000)])(
+    'equals the Hash digest for %j',
+    (text) => {
+      expect(sha256Base64url(text)).toBe(createHash('sha256').update(text).digest('base64url'));
+      const bytes = new TextEncoder().encode(text);
+      expect(sha256Base64url(bytes)).toBe(createHash('sha256').update(bytes).digest('base64url'));
+    },
+  );
 });
 
 describe('equalStrings', () => {
