@@ -58,6 +58,9 @@ const MAX_PROOF_LENGTH = 8192;
 /** Distinct DPoP proof headers (one per client key, in practice) kept checked. */
 const PROOF_HEADER_CACHE_MAX = 10_000;
 
+/** The requirements of a plain `verify(request)`: one object, checked once. */
+const NO_REQUIREMENTS: Requirements = Object.freeze({});
+
 /** The principal's own fields, before the response headers are added. */
 type Decision = Omit<Principal, 'interactionId' | 'responseHeaders'>;
 
@@ -225,7 +228,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   const authorizations = new WeakMap<object, RequestAuthorization>();
   const server: ResourceServer = {
-    async verify(request, requirements = {}) {
+    async verify(request, requirements = NO_REQUIREMENTS) {
       const startedMs = now();
       const context: FailureContext = { interactionId: '', nowMs: startedMs };
       let read: ReadRequest | undefined;

@@ -157,15 +157,35 @@ export function createSignatureBase(
   message: BaseMessage,
   request?: BaseMessage,
 ): string {
+  return signatureBaseOf(
+    input,
+    input[0].map((component) => serializeComponent(component)),
+    serializeInnerList(input),
+    message,
+    request,
+  );
+}
+
+/**
+ * {@link createSignatureBase} with the component identifiers and the serialized `input`
+ * already at hand (the verifier needs both anyway, so they are serialized once).
+ */
+export function signatureBaseOf(
+  input: InnerList,
+  identifiers: readonly string[],
+  signatureParams: string,
+  message: BaseMessage,
+  request?: BaseMessage,
+): string {
   const seen = new Set<string>();
   let base = '';
-  for (const component of input[0]) {
-    const identifier = serializeComponent(component);
+  input[0].forEach((component, index) => {
+    const identifier = identifiers[index] as string;
     if (component[0] === '@signature-params' || seen.has(identifier)) {
       throw new ComponentError('unsupported', 'repeated or reserved component');
     }
     seen.add(identifier);
     base += `${identifier}: ${componentValue(component, message, request)}\n`;
-  }
-  return `${base}"@signature-params": ${serializeInnerList(input)}`;
+  });
+  return `${base}"@signature-params": ${signatureParams}`;
 }

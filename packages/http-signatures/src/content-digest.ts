@@ -4,6 +4,7 @@
  * unknown algorithms of the registry are refused, never skipped.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { digest as digestOf } from './algorithms.js';
 import {
   parseDictionary,
   serializeDictionary,
@@ -51,7 +52,7 @@ export function checkContentDigest(value: string, body: Uint8Array): boolean {
   for (const [name, [digest]] of dictionary) {
     const hash = Object.hasOwn(HASHES, name) ? HASHES[name as DigestAlgorithm] : undefined;
     if (hash === undefined || !(digest instanceof ArrayBuffer)) return false;
-    const expected = createHash(hash).update(body).digest();
+    const expected = digestOf(hash, body, 'buffer');
     const received = new Uint8Array(digest);
     if (received.byteLength !== expected.byteLength || !timingSafeEqual(received, expected)) {
       return false;

@@ -10,7 +10,7 @@ import {
 } from '@fapi-guard/core';
 import { serializeInnerList, type InnerList, type Item } from 'structured-headers';
 import {
-  importPublicKey,
+  importClientKey,
   keyFits,
   replayKey,
   selectAlgorithm,
@@ -19,8 +19,8 @@ import {
 } from './algorithms.js';
 import {
   ComponentError,
-  createSignatureBase,
   serializeComponent,
+  signatureBaseOf,
   type BaseMessage,
 } from './components.js';
 import { checkContentDigest } from './content-digest.js';
@@ -170,9 +170,14 @@ async function resolveKey(
   return jwk;
 }
 
-function signatureBase(input: InnerList, message: BaseMessage): string {
+function signatureBase(
+  input: InnerList,
+  components: readonly string[],
+  signatureInput: string,
+  message: BaseMessage,
+): string {
   try {
-    return createSignatureBase(input, message);
+    return signatureBaseOf(input, components, signatureInput, message);
   } catch (error) {
     if (!(error instanceof ComponentError)) throw error;
     const code = error.reason === 'missing' ? 'COMPONENTS' : 'MALFORMED';
@@ -219,12 +224,17 @@ async function verifyRequest(
   const nonce = field(() => stringParameter(input, 'nonce'));
   const jwk = await resolveKey(options, context.clientId, keyId);
   const algorithm = selectAlgorithm(input[1].get('alg'), jwk, options.algorithms);
-  const key = importPublicKey(jwk);
+  const key = importClientKey(jwk);
   if (algorithm === undefined || key === undefined || !keyFits(algorithm, key)) {
     reject('ERR_FAPI_SIGNATURE_ALG');
   }
   const url = request.url instanceof URL ? request.url : new URL(request.url);
-  const base = signatureBase(input, { headers, method: request.method, url });
+  const signatureInput = serializeInnerList(input);
+  const base = signatureBase(input, components, signatureInput, {
+    headers,
+    method: request.method,
+    url,
+  });
   if (!verifySignature(algorithm, key, base, bytes)) reject('ERR_FAPI_SIGNATURE_INVALID');
   if (nonce !== undefined) {
     const ttl = options.maxAgeS + options.clockToleranceS;
@@ -243,7 +253,7 @@ async function verifyRequest(
     expires: time.expires,
     nonce,
     components: Object.freeze(components),
-    signatureInput: serializeInnerList(input),
+    signatureInput,
     signature: Buffer.from(bytes).toString('base64'),
   });
 }

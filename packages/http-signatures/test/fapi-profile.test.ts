@@ -241,6 +241,24 @@ describe('the signature, its key and its algorithm', () => {
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_INVALID' });
   });
 
+  test('a rotated key verifies only its own signatures, also when the resolver alters one JWK object in place (imported keys are kept by their content)', async () => {
+    const jwk: Record<string, unknown> = { ...KEYS.a.public };
+    const v = verifier({ resolveClientKey: () => jwk as never });
+    const byA = signed();
+    const byB = signed(paymentRequest(), { key: KEYS.b.private });
+    await expect(v.verify(byA, A)).resolves.toMatchObject({ keyId: 'a1' });
+    await expect(rejection(byB, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_INVALID',
+    });
+    Object.assign(jwk, KEYS.b.public); // the same object now holds client b's key
+    await expect(rejection(byA, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_INVALID',
+    });
+    await expect(v.verify(byB, A)).resolves.toMatchObject({ keyId: 'a1' });
+    jwk.x = 'not-a-coordinate'; // and now no key at all
+    await expect(rejection(byB, A, v)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_ALG' });
+  });
+
   test('rejects an unknown keyid, and a request without a client identity', async () => {
     await expect(rejection(signed(paymentRequest(), { keyId: 'a9' }))).resolves.toMatchObject({
       code: 'ERR_FAPI_SIGNATURE_KEY',

@@ -14,6 +14,26 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-4.3
  */
 export function normalizeHtu(uri: string): string | undefined {
+  if (uri.length > MEMO_MAX_LENGTH) return normalize(uri);
+  let normalized = memo.get(uri);
+  if (normalized === undefined && !memo.has(uri)) {
+    normalized = normalize(uri);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(uri, normalized);
+  }
+  return normalized;
+}
+
+/**
+ * Normalized URIs already computed (a server sees a few distinct URLs over and over; the URL
+ * parse is a good part of a warm request). Bounded: cleared when full, and long URIs are not
+ * kept, so no traffic can grow it past {@link MEMO_MAX} × {@link MEMO_MAX_LENGTH} characters.
+ */
+const memo = new Map<string, string | undefined>();
+const MEMO_MAX = 1_000;
+const MEMO_MAX_LENGTH = 2_048;
+
+function normalize(uri: string): string | undefined {
   const match = ABSOLUTE.exec(uri);
   if (!match) return undefined;
   const scheme = (match[1] as string).toLowerCase();

@@ -4,8 +4,8 @@ import { BoundedCache } from '../lib/bounded-cache.js';
 import {
   base64urlDecode,
   describeKey,
+  equalStrings,
   importPublicJwk,
-  safeEqual,
   sha256Base64url,
   verifySignature,
   type JwsAlgorithm,
@@ -128,14 +128,18 @@ export async function verifyDpopProof(
 
   const nonce = checkNonce(payload.nonce, policy.nonces, nowMs);
   if (htm !== request.method) throw new FapiError('ERR_FAPI_DPOP_HTM_MISMATCH');
-  if (normalizeHtu(htu) !== request.htu) throw new FapiError('ERR_FAPI_DPOP_HTU_MISMATCH');
+  // request.htu is normalized and normalizing is idempotent: an `htu` spelt exactly like it
+  // (what clients send) needs no second normalization.
+  if (htu !== request.htu && normalizeHtu(htu) !== request.htu) {
+    throw new FapiError('ERR_FAPI_DPOP_HTU_MISMATCH');
+  }
   checkProofTimes(payload, policy, nowMs / 1000);
 
   if (payload.ath === undefined) throw new FapiError('ERR_FAPI_DPOP_ATH_MISSING');
-  if (typeof payload.ath !== 'string' || !safeEqual(payload.ath, request.ath)) {
+  if (typeof payload.ath !== 'string' || !equalStrings(payload.ath, request.ath)) {
     throw new FapiError('ERR_FAPI_DPOP_ATH_MISMATCH');
   }
-  if (!safeEqual(jkt, request.jkt)) {
+  if (!equalStrings(jkt, request.jkt)) {
     throw new FapiError('ERR_FAPI_DPOP_KEY_BINDING', { scheme: 'DPoP' });
   }
 

@@ -10,6 +10,28 @@ describe('BoundedCache', () => {
     expect(cache.get('k0', 0)).toBeUndefined();
   });
 
+  test('keeps the entries in use: a hit entry outlives any number of newer ones', () => {
+    for (const max of [2, 3, 4, 10, 101]) {
+      const cache = new BoundedCache<number>(max);
+      cache.set('hot', -1, 1_000, 0);
+      for (let i = 0; i < 20 * max; i += 1) {
+        expect(cache.get('hot', 0)).toBe(-1);
+        cache.set(`k${i}`, i, 1_000, 0);
+        expect(cache.size).toBeLessThanOrEqual(max);
+      }
+      expect(cache.get('hot', 0)).toBe(-1);
+    }
+  });
+
+  test('evicts the least recently used entry first', () => {
+    const cache = new BoundedCache<number>(4);
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, 0, 1_000, 0);
+    cache.get('a', 0); // 'a' is among the older half: moved to the end
+    cache.set('e', 0, 1_000, 0);
+    expect(cache.has('a', 0)).toBe(true);
+    expect(cache.has('b', 0)).toBe(false);
+  });
+
   test('expires entries', () => {
     const cache = new BoundedCache<number>(10);
     cache.set('a', 1, 100, 0);
