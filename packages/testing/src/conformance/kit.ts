@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { ResourceServerOptions } from '@fapi-guard/core';
-import { httpSignatures, signRequest } from '@fapi-guard/http-signatures';
+import { httpSignatures, signRequest, verifyResponse } from '@fapi-guard/http-signatures';
 import { createTestAuthority, type TestAuthority } from '../authority.js';
 import {
   createCertificateAuthority,
@@ -254,6 +254,13 @@ export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): 
     async signedRequest({ signature, ...options } = {}) {
       return kit.sign(await kit.dpopRequest({ path: '/signed/accounts', ...options }), signature);
     },
+    verifyResponse: (response, request) =>
+      verifyResponse({
+        request: { method: request.method, url: targetUri(request.path), headers: request.headers },
+        response: { status: response.status, headers: response.rawHeaders, body: response.body },
+        key: m.signatureKeys.response.publicJwk as JsonWebKey,
+        clock: () => clock.nowMs,
+      }),
     send: (request) => sendRequest(app.url, request, { ca: m.ca.certPem }),
     setNow(seconds) {
       clock.nowMs = seconds * 1000;
