@@ -326,6 +326,18 @@ class PublicSignedController {
 }
 
 describe.each(PLATFORMS)('signature routes at startup on %s', (platform) => {
+  it('refuses @SignedRequest and @SignedResponse() on routes no FapiGuard protects', async () => {
+    const options = await fapiOptions({ httpSignatures: signatureOptions() });
+    await expect(
+      start(platform, {
+        imports: [FapiGuardModule.forRoot({ ...options, global: false })],
+        controllers: [SignedController],
+      }),
+    ).rejects.toThrow(
+      /SignedController\.pay uses @RequireScopes, @SignedRequest, @SignedResponse\(\), @FapiPrincipal\(\) but no FapiGuard runs on it/,
+    );
+  });
+
   it('refuses @SignedResponse() on a @Public() route (it would sign for anyone)', async () => {
     const options = await fapiOptions({ httpSignatures: signatureOptions() });
     await expect(
