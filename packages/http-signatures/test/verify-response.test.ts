@@ -7,28 +7,25 @@ import {
   signResponse,
   verifyResponse,
   type ResponseSignatureRule,
-  type VerifiedSignature,
   type VerifyResponseOptions,
 } from '../src/index.js';
-import { A, KEYS, NOW_MS, NOW_S, paymentRequest, signed, verifier } from './fixture.js';
+import {
+  KEYS,
+  NOW_MS,
+  NOW_S,
+  paymentRequest,
+  RESPONSE_BODY,
+  signed,
+  signedExchange,
+} from './fixture.js';
 
-const RESPONSE_BODY = new TextEncoder().encode('{"status":"AcceptedSettlementInProcess"}');
 const RS_KEY = { ...KEYS.aEd.public, kid: 'rs-1' };
 const DIGEST = `sha-256=:${createHash('sha256').update(RESPONSE_BODY).digest('base64')}:`;
 const OTHER_ED25519 = generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' });
 
-/** A signed payment request, the verified signature and the response the server signed. */
+/** A signed payment request and the signed answer as the client receives it. */
 async function exchange(request = signed(), now = NOW_MS) {
-  const verified = (await verifier().verify(request, A)) as VerifiedSignature;
-  const headers = signResponse({
-    key: KEYS.aEd.private,
-    keyId: 'rs-1',
-    algorithm: 'ed25519',
-    request,
-    requestSignature: verified,
-    response: { status: 201, headers: { 'content-type': 'application/json' }, body: RESPONSE_BODY },
-    now,
-  });
+  const { headers } = await signedExchange(request, now);
   const response = {
     status: 201,
     headers: { 'content-type': 'application/json', ...headers } as Record<string, string>,
@@ -87,7 +84,7 @@ describe('verifyResponse', () => {
     });
     const verified = await check({
       request,
-      response: { status: 204, headers },
+      response: { status: 204, headers: { ...headers } },
       key: (keyId) => (keyId === 'rs-1' ? RS_KEY : undefined),
     });
     expect(verified.components).toEqual(['"@status"', '"@method";req', '"@target-uri";req']);
@@ -124,7 +121,7 @@ describe('verifyResponse', () => {
       response: { status: 201, headers: {}, body: RESPONSE_BODY },
       now: NOW_MS,
     });
-    const response = { status: 201, headers, body: RESPONSE_BODY };
+    const response = { status: 201, headers: { ...headers }, body: RESPONSE_BODY };
     await expect(ruleOf(check({ request, response }))).resolves.toBe('components');
   });
 
