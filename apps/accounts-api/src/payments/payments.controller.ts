@@ -19,6 +19,7 @@ import { PAYMENT_INITIATION, STRONG_ACR, consentIdOf, coversPayment } from '../s
 import { CreateDomesticPaymentDto, PaymentResponse } from './payments.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { PaymentsService } from './payments.service.js';
+import type { RequestSignatureRecord } from '../store/banking.model.js';
 
 /** The part of the Express response used here (it is a Node `ServerResponse`). */
 interface HeaderTarget {
@@ -34,6 +35,21 @@ interface HeaderTarget {
  * `insufficient_user_authentication` with `acr_values`, RFC 9470). The consent id of the
  * matched element is recorded with the payment.
  */
+/** The verified request signature as the payment record keeps it. */
+function evidenceOf(principal: Principal): RequestSignatureRecord | undefined {
+  const signature = principal.signature;
+  if (!signature) return undefined;
+  const { label, keyId, created, components, signatureInput } = signature;
+  return {
+    label,
+    keyId,
+    created,
+    components: [...components],
+    signatureInput,
+    signature: signature.signature,
+  };
+}
+
 @ApiTags('payments')
 @ApiFapiProtected('payments')
 @RequireScopes('payments')
@@ -87,6 +103,7 @@ export class PaymentsController {
       body,
       idempotencyKey,
       consentIdOf(principal.authorizationDetails[0]),
+      evidenceOf(principal),
     );
     response.setHeader('location', created.response.links.self);
     if (created.replayed) response.setHeader('idempotent-replayed', 'true');

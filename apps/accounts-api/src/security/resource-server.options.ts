@@ -4,14 +4,17 @@
  * opaque tokens by introspection when configured; the public URL (DPoP `htu` base), nonces and
  * the replay store, the audit hook, and CORS for pages served from the API's own public origin
  * and from the AS origin (the browser playground): they can read `WWW-Authenticate`,
- * `DPoP-Nonce` and `x-fapi-interaction-id`.
+ * `DPoP-Nonce` and `x-fapi-interaction-id`. HTTP message signatures: request signatures
+ * verified with the requesting client's registered keys, responses signed with the API's key.
  */
 import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
+import { httpSignatures } from '@fapi-guard/http-signatures';
 import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
 import type { ResolvedAppConfig } from '../config/app-config.js';
 import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
 import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
+import { clientKeyResolver } from './client-signing-keys.js';
 import { AUTHORIZATION_DETAILS_TYPES } from './consent.js';
 
 /**
@@ -77,6 +80,13 @@ export function resourceServerOptions(
     scopesSupported: API_SCOPES,
     authorizationDetailsTypesSupported: AUTHORIZATION_DETAILS_TYPES,
     dpop: dpopOptions(config, replay),
+    // Signed requests (routes marked @SignedRequest()) and signed responses (@SignedResponse()).
+    // A signature's `nonce` is remembered in the DPoP replay store (Redis when configured).
+    httpSignatures: httpSignatures({
+      resolveClientKey: clientKeyResolver(config.signatures.clients),
+      responseSigning: config.signatures.responseSigning,
+      ...(replay.store ? { replayStore: replay.store } : {}),
+    }),
     onDecision: (event) => audit.authorization(event),
     // The API's own origin, and the AS's, where the sandbox's browser playground is served.
     cors: { origins: [new URL(config.publicUrl).origin, new URL(config.issuer).origin] },

@@ -29,6 +29,7 @@ const SOURCE_DIRS = [
   join(APP_DIR, 'src'),
   join(REPO_ROOT, 'apps', 'auth-server', 'src'),
   join(REPO_ROOT, 'packages', 'core', 'src'),
+  join(REPO_ROOT, 'packages', 'http-signatures', 'src'),
   join(REPO_ROOT, 'packages', 'nestjs', 'src'),
   join(REPO_ROOT, 'packages', 'redis', 'src'),
 ];

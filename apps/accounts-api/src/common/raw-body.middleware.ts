@@ -1,0 +1,78 @@
+/**
+ * The bytes of a signed request, read before the guards: the FAPI guard verifies the request
+ * signature, whose `content-digest` covers the body exactly as received, before any parsing.
+ * Requests without a signature keep the order of {@link JsonBodyInterceptor} (their body is read
+ * after the throttler and the guard).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MAX_JSON_BODY_BYTES, hasBody } from './json-body.interceptor.js';
+
+/** A request whose bytes were kept: `rawBody` is the property Nest's `rawBody: true` sets too. */
+export interface RawBodyRequest extends IncomingMessage {
+  rawBody?: Buffer;
+}
+
+function isSigned(request: IncomingMessage): boolean {
+  return (
+    request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined
+  );
+}
+
+function tooLarge(response: ServerResponse): void {
+  response.statusCode = 413;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.setHeader('connection', 'close');
+  response.end(
+    JSON.stringify({
+      error: 'invalid_request',
+      error_description: `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes`,
+    }),
+  );
+}
+
+/**
+ * Express middleware (`app.use(captureSignedBody())`, before Nest's guards): keeps the body of
+ * a request carrying `Signature`/`Signature-Input` as `request.rawBody` (at most
+ * {@link MAX_JSON_BODY_BYTES}; a larger one is answered 413 at once, since its signature cannot
+ * be checked without all its bytes). Unsigned requests pass untouched.
+ *
+ * @example
+ * app.use(fapiHeaders(), captureSignedBody());
+ */
+export function captureSignedBody() {
+  return function captureSignedBodyMiddleware(
+    request: RawBodyRequest,
+    response: ServerResponse,
+    next: (error?: unknown) => void,
+  ): void {
+    if (request.rawBody !== undefined || !isSigned(request) || !hasBody(request)) return next();
+    if (Number(request.headers['content-length']) > MAX_JSON_BODY_BYTES) {
+      request.resume();
+      return tooLarge(response);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    request.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > MAX_JSON_BODY_BYTES) {
+        done = true;
+        request.resume();
+        return tooLarge(response);
+      }
+      chunks.push(chunk);
+    });
+    request.once('end', () => {
+      if (done) return;
+      done = true;
+      request.rawBody = Buffer.concat(chunks);
+      next();
+    });
+    request.once('error', (error) => {
+      if (done) return;
+      done = true;
+      next(error);
+    });
+  };
+}

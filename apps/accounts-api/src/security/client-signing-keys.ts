@@ -1,0 +1,46 @@
+/**
+ * Request-signing keys of the registered clients (HTTP message signatures): a signature's
+ * `keyid` is looked up among the `jwks` the AS registered for the requesting client (the
+ * `client_id` of its verified token) and nowhere else, so one client's key never verifies a
+ * request made with another client's token.
+ */
+import type { JsonWebKey } from 'node:crypto';
+import type { RegisteredClient } from '../config/signature-config.js';
+
+/** The members of a private or symmetric JWK: such a key is never a client's public key. */
+const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/** Keys that may verify a request signature: a `kid`, signing use, public members only. */
+function signingKey(jwk: JsonWebKey & { kid?: unknown }): boolean {
+  return (
+    typeof jwk.kid === 'string' &&
+    jwk.kid !== '' &&
+    (jwk.use === undefined || jwk.use === 'sig') &&
+    !SECRET_MEMBERS.some((member) => member in jwk)
+  );
+}
+
+/**
+ * `resolveClientKey` of `httpSignatures(...)`: the public JWK named `keyId` in the registered
+ * `jwks` of `clientId`, or undefined (an unknown client, an unknown key, a key without `kid`
+ * such as a certificate's, an encryption key).
+ *
+ * @example
+ * const resolve = clientKeyResolver([{ client_id: 'dpop-client', jwks: { keys: [jwk] } }]);
+ * resolve('dpop-client', jwk.kid); // jwk
+ * resolve('mtls-client', jwk.kid); // undefined: not that client's key
+ */
+export function clientKeyResolver(
+  clients: readonly RegisteredClient[],
+): (clientId: string, keyId: string) => JsonWebKey | undefined {
+  const directory = new Map<string, Map<string, JsonWebKey>>();
+  for (const client of clients) {
+    const keys = new Map<string, JsonWebKey>();
+    for (const jwk of client.jwks?.keys ?? []) {
+      const key = jwk as JsonWebKey & { kid?: string };
+      if (signingKey(key)) keys.set(key.kid as string, Object.freeze({ ...key }));
+    }
+    directory.set(client.client_id, keys);
+  }
+  return (clientId, keyId) => directory.get(clientId)?.get(keyId);
+}
