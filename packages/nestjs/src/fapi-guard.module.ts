@@ -7,7 +7,7 @@ import {
   type NestModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import {
   compileCors,
   createResourceServer,
@@ -27,6 +27,7 @@ import {
   type FapiGuardModuleOptions,
 } from './fapi-guard.module-definition.js';
 import { FapiRouteExplorer } from './fapi-route.explorer.js';
+import { FapiSignedResponseInterceptor } from './signed-response.interceptor.js';
 
 /** The compiled `cors` option (`null` without one). */
 const FAPI_CORS_POLICY = Symbol('FAPI_CORS_POLICY');
@@ -38,7 +39,8 @@ const ownedStores = new WeakSet<ReplayStore>();
  * Makes the application a FAPI 2.0 resource server. Builds core's verifier once from the
  * options (validated at startup: a misconfiguration fails the bootstrap with a TypeError naming
  * the option), provides the DPoP replay store, registers `FapiExceptionFilter` and, with
- * `global: true`, `FapiGuard` for every route. Global module: import it once, in the root module.
+ * `global: true`, `FapiGuard` for every route, and the interceptor that signs the answers of
+ * `@SignedResponse()` routes. Global module: import it once, in the root module.
  * When the application starts it checks every route: a handler using a
  * fapi-guard decorator that no FapiGuard protects, or that is `@Public()`, fails the bootstrap
  * with an Error naming it. On shutdown it closes the verifier and the default replay store.
@@ -92,6 +94,7 @@ const ownedStores = new WeakSet<ReplayStore>();
         compileCors(options.cors) ?? null,
     },
     { provide: APP_FILTER, useClass: FapiExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: FapiSignedResponseInterceptor },
     FapiRouteExplorer,
   ],
   exports: [FAPI_GUARD_MODULE_OPTIONS, FAPI_REPLAY_STORE, FAPI_RESOURCE_SERVER],

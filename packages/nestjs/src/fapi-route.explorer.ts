@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { GUARDS_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import {
   APP_GUARD,
@@ -7,11 +7,17 @@ import {
   ModulesContainer,
   Reflector,
 } from '@nestjs/core';
-import { assertRequirements } from '@fapi-guard/core';
+import { assertRequirements, type ResourceServer } from '@fapi-guard/core';
+import { FAPI_RESOURCE_SERVER } from './fapi.constants.js';
 import { FapiGuard } from './fapi.guard.js';
+import {
+  FAPI_GUARD_MODULE_OPTIONS,
+  type FapiGuardModuleOptions,
+} from './fapi-guard.module-definition.js';
 import { principalParameter } from './fapi-principal.decorator.js';
 import {
   isPublicRoute,
+  isSignedResponseRoute,
   REQUIREMENT_METADATA,
   routeRequirements,
 } from './route-policy.decorator.js';
@@ -24,9 +30,22 @@ interface RouteUse {
   decorators: string[];
   /** Whether a parameter is `@FapiPrincipal()`. */
   principal: boolean;
+  /** Whether `@SignedRequest` applies (handler or class). */
+  signedRequest: boolean;
+  /** Whether `@SignedResponse()` applies (handler or class). */
+  signedResponse: boolean;
   public: boolean;
   /** Whether `@UseGuards` on the handler or its class names FapiGuard or a subclass. */
   guarded: boolean;
+}
+
+/** What the application can do, for the routes that need it. */
+interface Capabilities {
+  globallyGuarded: boolean;
+  /** The module options carry `httpSignatures`. */
+  verifiesSignatures: boolean;
+  /** `rs.signsResponses`: a response signing key is configured. */
+  signsResponses: boolean;
 }
 
 const FIX =
@@ -37,7 +56,9 @@ const FIX =
  * Checks every controller route when the application starts, so a fapi-guard decorator can
  * never be silently ignored: a handler carrying `@RequireScopes`, `@RequireAnyScope`,
  * `@DpopBound`, `@MtlsBound` (on itself or its class) or a `@FapiPrincipal()` parameter must be
- * protected by a FapiGuard, and must not be `@Public()`. Any offending handler fails the
+ * protected by a FapiGuard, and must not be `@Public()`; `@SignedRequest` needs the module's
+ * `httpSignatures` option, `@SignedResponse()` a response signing key (`rs.signsResponses`)
+ * and a FapiGuard on a non-public route. Any offending handler fails the
  * bootstrap with an Error naming `Controller.handler` and the fix; a requirement of a bad shape
  * fails it with core's TypeError. `FapiGuardModule` provides it.
  *
@@ -64,13 +85,19 @@ export class FapiRouteExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly modules: ModulesContainer,
     private readonly reflector: Reflector,
+    @Inject(FAPI_GUARD_MODULE_OPTIONS) private readonly options: FapiGuardModuleOptions,
+    @Inject(FAPI_RESOURCE_SERVER) private readonly resourceServer: ResourceServer,
   ) {}
 
   onModuleInit(): void {
-    const globallyGuarded = this.hasGlobalFapiGuard();
+    const capabilities: Capabilities = {
+      globallyGuarded: this.hasGlobalFapiGuard(),
+      verifiesSignatures: this.options.httpSignatures !== undefined,
+      signsResponses: this.resourceServer.signsResponses,
+    };
     const problems: string[] = [];
     for (const route of this.routes()) {
-      const problem = describeProblem(route, globallyGuarded);
+      const problem = describeProblem(route, capabilities);
       if (problem) problems.push(problem);
     }
     if (problems.length > 0) throw new Error(problems.join('\n'));
@@ -133,6 +160,8 @@ export class FapiRouteExplorer implements OnModuleInit {
       name,
       decorators,
       principal: Object.values(args).some((arg) => arg.factory === principalParameter),
+      signedRequest: decorators.includes('@SignedRequest'),
+      signedResponse: isSignedResponseRoute(this.reflector, handler, controller),
       public: isPublicRoute(this.reflector, handler, controller),
       guarded: guards.some((guard) => guard instanceof FapiGuard || isFapiGuardClass(guard)),
     };
@@ -140,8 +169,18 @@ export class FapiRouteExplorer implements OnModuleInit {
 }
 
 /** The startup error for one route, or `undefined` when it is fine. */
-function describeProblem(route: RouteUse, globallyGuarded: boolean): string | undefined {
-  const uses = [...route.decorators, ...(route.principal ? ['@FapiPrincipal()'] : [])];
+function describeProblem(route: RouteUse, capabilities: Capabilities): string | undefined {
+  if (route.signedRequest && !capabilities.verifiesSignatures) {
+    return `fapi-guard: ${route.name} uses @SignedRequest but FapiGuardModule has no httpSignatures option, so no signature could be verified: pass httpSignatures: httpSignatures({ resolveClientKey }) from @fapi-guard/http-signatures`;
+  }
+  if (route.signedResponse && !capabilities.signsResponses) {
+    return `fapi-guard: ${route.name} uses @SignedResponse() but no response signing key is configured: pass httpSignatures: httpSignatures({ resolveClientKey, responseSigning: { key, keyId, algorithm } })`;
+  }
+  const uses = [
+    ...route.decorators,
+    ...(route.signedResponse ? ['@SignedResponse()'] : []),
+    ...(route.principal ? ['@FapiPrincipal()'] : []),
+  ];
   if (uses.length === 0) return undefined;
   if (route.public) {
     const why = route.principal
@@ -149,7 +188,7 @@ function describeProblem(route: RouteUse, globallyGuarded: boolean): string | un
       : 'a public route checks no token, so the requirement would do nothing';
     return `fapi-guard: ${route.name} is @Public() but uses ${uses.join(', ')}: ${why}; remove @Public() or the decorator`;
   }
-  if (globallyGuarded || route.guarded) return undefined;
+  if (capabilities.globallyGuarded || route.guarded) return undefined;
   return `fapi-guard: ${route.name} uses ${uses.join(', ')} but no FapiGuard runs on it, so nothing would be checked: ${FIX}`;
 }
 

@@ -1,6 +1,7 @@
 import {
   Inject,
   Injectable,
+  Logger,
   Optional,
   type CanActivate,
   type ExecutionContext,
@@ -22,6 +23,12 @@ import type { FapiRequest } from './fapi-principal.decorator.js';
 import { fromPlatformRequest, requirementContextOf } from './platform-request.util.js';
 import { isPublicRoute, routeRequirements } from './route-policy.decorator.js';
 
+/** Why a signed route has no body bytes, and the fix (logged, never sent to the client). */
+const RAW_BODY_FIX =
+  'a signed request has a body but req.rawBody is missing: create the application with ' +
+  'NestFactory.create(AppModule, adapter, { rawBody: true }) (Nest keeps the bytes of JSON and ' +
+  'URL-encoded bodies; give other media types a parser that keeps req.rawBody)';
+
 /**
  * Lets a request through when core's verifier accepts its access token (and DPoP proof or TLS
  * client certificate) for the route's requirements; otherwise throws a `FapiHttpException`
@@ -31,7 +38,10 @@ import { isPublicRoute, routeRequirements } from './route-policy.decorator.js';
  * success headers (`x-fapi-interaction-id`, `Cache-Control: no-store`, a rotated `DPoP-Nonce`)
  * are set on the response before the handler runs, so they are also present when the handler
  * itself fails. `@Public()` routes are skipped entirely. Non-HTTP contexts are denied unless
- * `getRequest` is overridden.
+ * `getRequest` is overridden. A route with `@SignedRequest` is verified over `req.rawBody`
+ * (the `rawBody: true` application option); a body without it is a 500
+ * `ERR_FAPI_MISCONFIGURED`. The cause of a 500 is logged (Nest's `Logger`, context
+ * `FapiGuard`), never sent.
  *
  * Several FapiGuards on one route (the module's global guard plus a `@UseGuards` subclass)
  * share one verification through core's `forRequest`: the token and its DPoP proof or
@@ -55,6 +65,8 @@ import { isPublicRoute, routeRequirements } from './route-policy.decorator.js';
  */
 @Injectable()
 export class FapiGuard implements CanActivate {
+  private readonly logger = new Logger('FapiGuard');
+
   constructor(
     protected readonly reflector: Reflector,
     @Inject(FAPI_RESOURCE_SERVER) protected readonly resourceServer: ResourceServer,
@@ -145,15 +157,39 @@ export class FapiGuard implements CanActivate {
   ): Promise<Principal> {
     try {
       return await this.resourceServer
-        .forRequest(request, () => this.toRequestLike(context))
+        .forRequest(request, () => this.describeRequest(context, request, requirements))
         .require(requirements, this.getRequirementContext(context));
     } catch (error) {
       if (!isFapiError(error)) throw error;
+      if (error.status >= 500) {
+        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+        this.logger.error(`${error.code}${cause}`);
+      }
       // Also on the response now, so a catch-all filter of the application that renders the
       // exception before FapiExceptionFilter can still send the challenge.
       this.setResponseHeaders(context, error.headers);
       throw this.toException(error);
     }
+  }
+
+  /**
+   * {@link toRequestLike}, refusing a signed route's body whose bytes the platform did not keep
+   * (core would refuse it too, without naming Nest's fix).
+   */
+  private describeRequest(
+    context: ExecutionContext,
+    request: object,
+    requirements: Requirements,
+  ): RequestLike {
+    const described = this.toRequestLike(context);
+    if (
+      requirements.signedRequest !== undefined &&
+      described.rawBody === undefined &&
+      announcesBody(request)
+    ) {
+      throw new TypeError(RAW_BODY_FIX);
+    }
+    return described;
   }
 
   private setResponseHeaders(context: ExecutionContext, headers: Record<string, string>): void {
@@ -175,4 +211,14 @@ function setHeaderDirectly(response: object, name: string, value: string): void 
   };
   if (typeof target.header === 'function') target.header(name, value);
   else target.setHeader?.(name, value);
+}
+
+/** Whether the platform request's framing headers announce a body. */
+function announcesBody(request: object): boolean {
+  const headers = (request as { headers?: Record<string, string | string[] | undefined> }).headers;
+  const length = headers?.['content-length'];
+  return (
+    headers?.['transfer-encoding'] !== undefined ||
+    (typeof length === 'string' && length.trim() !== '0')
+  );
 }

@@ -26,6 +26,8 @@ export {
   RequireAuthorizationDetails,
   RequireAcr,
   RequireClaims,
+  SignedRequest,
+  SignedResponse,
   type FapiRouteDecorator,
   type RequireAcrOptions,
 } from './route-policy.decorator.js';
@@ -36,6 +38,7 @@ export type {
   AuthorizationDetailsRequirement,
   RequirementContext,
   Principal,
+  SignatureEvidence,
   Binding,
   Requirements,
   ReplayStore,

@@ -11,6 +11,7 @@ interface ExpressRequestLike extends NodeRequestLike {
   protocol?: string;
   host?: string;
   body?: unknown;
+  rawBody?: unknown;
 }
 
 /** The members of a Fastify `FastifyRequest` read here (the Node request is `raw`). */
@@ -20,6 +21,7 @@ interface FastifyRequestLike {
   protocol?: string;
   host?: string;
   body?: unknown;
+  rawBody?: unknown;
 }
 
 function isFastifyRequest(request: object): request is FastifyRequestLike {
@@ -35,7 +37,9 @@ function text(value: unknown): string | undefined {
  * Maps the request object a Nest platform hands to guards (Express `req`, Fastify `request`) to
  * core's `RequestLike` with core's `fromNodeRequest`: duplicate headers kept, the TLS client
  * certificate from the socket, the original URL (before any rewrite or global prefix
- * stripping), and the parsed body so a form-body `access_token` is refused.
+ * stripping), the parsed body so a form-body `access_token` is refused, and the body bytes as
+ * received (`req.rawBody`, which Nest keeps with the `rawBody: true` application option) for
+ * the `Content-Digest` of a signed request.
  *
  * Scheme and host come from the platform's `protocol`/`host` getters. Express and Fastify read
  * `X-Forwarded-Proto`/`X-Forwarded-Host` there only when their trust-proxy setting trusts the
@@ -46,12 +50,15 @@ function text(value: unknown): string | undefined {
 export function fromPlatformRequest(request: object): RequestLike {
   const platform = request as ExpressRequestLike | FastifyRequestLike;
   const node = isFastifyRequest(platform) ? platform.raw : (platform as ExpressRequestLike);
-  return fromNodeRequest(node, {
+  const described = fromNodeRequest(node, {
     url: text(platform.originalUrl) ?? node.url,
     protocol: text(platform.protocol),
     host: text(platform.host),
     body: platform.body,
   });
+  return platform.rawBody instanceof Uint8Array
+    ? { ...described, rawBody: platform.rawBody }
+    : described;
 }
 
 /**

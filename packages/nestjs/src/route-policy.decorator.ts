@@ -35,6 +35,12 @@ const AcrMetadata = Reflector.createDecorator<Pick<Requirements, 'acrValues' | '
 const ClaimsMetadata = Reflector.createDecorator<Pick<Requirements, 'claims'>>({
   key: 'fapi-guard:claims',
 });
+const SignedRequestMetadata = Reflector.createDecorator<'required' | 'optional'>({
+  key: 'fapi-guard:signed-request',
+});
+const SignedResponseMetadata = Reflector.createDecorator<true>({
+  key: 'fapi-guard:signed-response',
+});
 
 /**
  * Options of {@link RequireAcr}.
@@ -182,6 +188,58 @@ export const RequireClaims: FapiRouteDecorator<[(claims: AccessTokenClaims) => b
   );
 
 /**
+ * The route needs an HTTP message signature (RFC 9421, FAPI 2.0 HTTP Signatures) by the token's
+ * client: `required` refuses an unsigned request, `optional` verifies a signature when one is
+ * present. Verified after the token and its binding, over the exact body bytes: create the
+ * application with `NestFactory.create(AppModule, adapter, { rawBody: true })` (a signed route
+ * receiving a body without `req.rawBody` answers 500 `ERR_FAPI_MISCONFIGURED`). Failures are 401
+ * `ERR_FAPI_SIGNATURE_*`; the evidence is `@FapiPrincipal('signature')`. A handler's own
+ * `@SignedRequest` replaces the class's; the application fails to start when the module has no
+ * `httpSignatures` option.
+ *
+ * @example
+ * ```ts
+ * @SignedRequest()
+ * @RequireScopes('payments')
+ * @Post('payments')
+ * pay(@FapiPrincipal('signature') evidence: SignatureEvidence, @Body() payment: PaymentDto) {}
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-3.2, RS-SIG-01
+ */
+export const SignedRequest: FapiRouteDecorator<[mode?: 'required' | 'optional']> = Object.assign(
+  (mode: 'required' | 'optional' = 'required') => {
+    const { signedRequest } = assertRequirements('@SignedRequest()', { signedRequest: mode });
+    return SignedRequestMetadata(signedRequest as 'required' | 'optional');
+  },
+  { KEY: SignedRequestMetadata.KEY },
+);
+
+/**
+ * The route's answers are signed (RFC 9421, `tag="fapi-2-response"`): `Content-Digest`,
+ * `Signature-Input` and `Signature` over the status and the exact body bytes sent, bound to
+ * the request (and to its verified signature, with `;req`). Covers what the handler returns,
+ * `@HttpCode` and `@Header` included, and the exception filter's answer when the handler
+ * throws. fapi-guard's own rejections (401/403 from a guard) are never signed. On a class it
+ * applies to every handler. The application fails to start when the module has no response
+ * signing key (`httpSignatures({ responseSigning })`), or when the route is `@Public()` or
+ * unguarded.
+ *
+ * @example
+ * ```ts
+ * @SignedResponse()
+ * @SignedRequest()
+ * @Post('payments')
+ * @HttpCode(201)
+ * pay() { return { status: 'accepted' }; }
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9421#section-2.4, RS-SIG-05
+ */
+export const SignedResponse: FapiRouteDecorator<[]> = Object.assign(
+  () => SignedResponseMetadata(true),
+  { KEY: SignedResponseMetadata.KEY },
+);
+
+/**
  * Opts a route (or every route of a class) out of `FapiGuard`: no token is read and no FAPI
  * header is added. `@Public(false)` on a handler protects it again inside a `@Public()` class.
  *
@@ -205,6 +263,7 @@ export const REQUIREMENT_METADATA: ReadonlyMap<string, string> = new Map([
   [AuthorizationDetailsMetadata.KEY, '@RequireAuthorizationDetails'],
   [AcrMetadata.KEY, '@RequireAcr'],
   [ClaimsMetadata.KEY, '@RequireClaims'],
+  [SignedRequestMetadata.KEY, '@SignedRequest'],
 ]);
 
 /**
@@ -222,10 +281,12 @@ export function routeRequirements(
   const scopes = reflector.getAllAndOverride(ScopesMetadata, targets);
   const anyScope = reflector.getAllAndOverride(AnyScopeMetadata, targets);
   const binding = reflector.getAllAndOverride(BindingMetadata, targets);
+  const signedRequest = reflector.getAllAndOverride(SignedRequestMetadata, targets);
   return {
     ...(scopes && { scopes }),
     ...(anyScope && { anyScope }),
     ...(binding && { binding }),
+    ...(signedRequest && { signedRequest }),
     ...reflector.getAllAndOverride(AuthorizationDetailsMetadata, targets),
     ...reflector.getAllAndOverride(AcrMetadata, targets),
     ...reflector.getAllAndOverride(ClaimsMetadata, targets),
@@ -237,4 +298,15 @@ export function isPublicRoute(reflector: Reflector, handler: object, controller:
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Reflector's own target type
   const targets = [handler, controller] as Function[];
   return reflector.getAllAndOverride(Public, targets) === true;
+}
+
+/** @internal Whether `@SignedResponse()` applies to a route (on the handler or its class). */
+export function isSignedResponseRoute(
+  reflector: Reflector,
+  handler: object,
+  controller: object,
+): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Reflector's own target type
+  const targets = [handler, controller] as Function[];
+  return reflector.getAllAndOverride(SignedResponseMetadata, targets) === true;
 }

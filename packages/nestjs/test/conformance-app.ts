@@ -6,6 +6,7 @@ import {
   CONFORMANCE_ACCOUNT_CONSENT,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
+  conformanceSignatureJson,
   type MakeConformanceApp,
 } from '@fapi-guard/testing';
 import {
@@ -18,6 +19,8 @@ import {
   RequireAnyScope,
   RequireAuthorizationDetails,
   RequireScopes,
+  SignedRequest,
+  SignedResponse,
   type Principal,
 } from '../src/index.js';
 import { listen } from './fixture.js';
@@ -85,7 +88,33 @@ class ConformanceController {
   }
 }
 
-@Module({ controllers: [ConformanceController] })
+/** The signed routes (RS-SIG-01..06): request signatures verified, the two `required` answers signed. */
+@Controller('signed')
+class SignedConformanceController {
+  @RequireScopes('accounts')
+  @SignedRequest()
+  @SignedResponse()
+  @Get('accounts')
+  accounts(@FapiPrincipal() principal: Principal) {
+    return { ...view(principal), signature: conformanceSignatureJson(principal) };
+  }
+
+  @RequireScopes('payments')
+  @SignedRequest()
+  @SignedResponse()
+  @Post('payments')
+  payments(@FapiPrincipal() principal: Principal) {
+    return { ...view(principal), signature: conformanceSignatureJson(principal) };
+  }
+
+  @SignedRequest('optional')
+  @Get('optional')
+  optional(@FapiPrincipal() principal: Principal) {
+    return { ...view(principal), signature: conformanceSignatureJson(principal) };
+  }
+}
+
+@Module({ controllers: [ConformanceController, SignedConformanceController] })
 class ConformanceModule {}
 
 /**
@@ -104,7 +133,8 @@ function acceptAnyBody(app: NestFastifyApplication): void {
 
 /**
  * The conformance app on a Nest platform: `FapiGuardModule.forRoot({ ...fapi, global: true })`,
- * the platform's default body parsers (JSON and URL-encoded forms on both), HTTPS through the
+ * the platform's default body parsers (JSON and URL-encoded forms on both) with `rawBody: true`
+ * (the exact bytes for signed requests), HTTPS through the
  * platform's own options when `tls` is given, listening on 127.0.0.1 at a random port.
  */
 export function makeNestApp(platform: 'express' | 'fastify'): MakeConformanceApp {
@@ -117,12 +147,13 @@ export function makeNestApp(platform: 'express' | 'fastify'): MakeConformanceApp
       platform === 'express'
         ? await NestFactory.create(module, new ExpressAdapter(), {
             logger: false,
+            rawBody: true,
             ...(tls && { httpsOptions: tls }),
           })
         : await NestFactory.create<NestFastifyApplication>(
             module,
             new FastifyAdapter(tls ? { https: tls } : {}),
-            { logger: false },
+            { logger: false, rawBody: true },
           );
     if (platform === 'fastify') acceptAnyBody(app as NestFastifyApplication);
     const url = await listen(app);

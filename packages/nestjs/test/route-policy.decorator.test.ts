@@ -7,7 +7,10 @@ import {
   Public,
   RequireAnyScope,
   RequireScopes,
+  SignedRequest,
+  SignedResponse,
 } from '../src/index.js';
+import { isSignedResponseRoute, routeRequirements } from '../src/route-policy.decorator.js';
 
 describe('route decorators', () => {
   it.each([
@@ -42,6 +45,51 @@ describe('route decorators', () => {
     expect(reflector.getAllAndOverride(DpopBound, targets)).toBe('mtls');
     expect(reflector.getAllAndOverride(Public, targets)).toBe(true);
     expect(reflector.get(Public, Target)).toBeUndefined();
+  });
+});
+
+describe('@SignedRequest and @SignedResponse', () => {
+  it("@SignedRequest() is signedRequest 'required'; the handler's mode beats the class's", () => {
+    @SignedRequest('optional')
+    @RequireScopes('payments')
+    class Target {
+      @SignedRequest()
+      strict() {}
+
+      loose() {}
+    }
+    const reflector = new Reflector();
+    expect(routeRequirements(reflector, Target.prototype.strict, Target)).toEqual({
+      scopes: ['payments'],
+      signedRequest: 'required',
+    });
+    expect(routeRequirements(reflector, Target.prototype.loose, Target)).toEqual({
+      scopes: ['payments'],
+      signedRequest: 'optional',
+    });
+  });
+
+  it('rejects a misspelt mode with a TypeError naming the decorator', () => {
+    expect(() => SignedRequest('requird' as 'required')).toThrow(
+      new TypeError("@SignedRequest(): signedRequest must be 'required' or 'optional'"),
+    );
+  });
+
+  it('@SignedResponse() on a class marks every handler; unmarked routes are not signed', () => {
+    @SignedResponse()
+    class Signed {
+      handler() {}
+    }
+    class Plain {
+      @SignedResponse()
+      marked() {}
+
+      unmarked() {}
+    }
+    const reflector = new Reflector();
+    expect(isSignedResponseRoute(reflector, Signed.prototype.handler, Signed)).toBe(true);
+    expect(isSignedResponseRoute(reflector, Plain.prototype.marked, Plain)).toBe(true);
+    expect(isSignedResponseRoute(reflector, Plain.prototype.unmarked, Plain)).toBe(false);
   });
 });
 

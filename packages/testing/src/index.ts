@@ -81,6 +81,10 @@ export {
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
   CONFORMANCE_STRONG_ACR,
+  CONFORMANCE_CLIENT_KEY_ID,
+  CONFORMANCE_RESPONSE_KEY_ID,
+  CONFORMANCE_SIGNING_CLIENT,
+  conformanceSignatureJson,
   type AuthChallenge,
   type ConformanceApp,
   type ConformanceAppOptions,
@@ -91,8 +95,11 @@ export {
   type ConformanceResponse,
   type ConformanceServer,
   type ConformanceSuiteOptions,
+  type ConformanceSignatureJson,
   type DpopRequestOptions,
   type MakeConformanceApp,
+  type SignatureOverrides,
+  type SignedRequestOptions,
 } from './conformance/index.js';
 export {
   createTestFixture,

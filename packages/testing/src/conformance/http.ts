@@ -23,12 +23,10 @@ export function sendRequest(
   }
   // Raw header arrays bypass Node's defaults, so Host and Content-Length are added here.
   if (!names.has('host')) raw.push('host', url.host);
-  let body: string | undefined;
-  if (typeof request.body === 'string') {
-    body = request.body;
-  } else if (request.body !== undefined) {
-    body = new URLSearchParams(request.body).toString();
-    if (!names.has('content-type')) raw.push('content-type', 'application/x-www-form-urlencoded');
+  const encoded = requestBody(request);
+  const body = encoded?.text;
+  if (encoded?.form && !names.has('content-type')) {
+    raw.push('content-type', 'application/x-www-form-urlencoded');
   }
   if (body !== undefined && !names.has('content-length')) {
     raw.push('content-length', String(Buffer.byteLength(body)));
@@ -47,7 +45,7 @@ export function sendRequest(
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
-      response.on('end', () => resolve(toResponse(response, Buffer.concat(chunks).toString())));
+      response.on('end', () => resolve(toResponse(response, Buffer.concat(chunks))));
     };
     const outgoing =
       url.protocol === 'https:'
@@ -66,7 +64,21 @@ export function sendRequest(
   });
 }
 
-function toResponse(response: IncomingMessage, text: string): ConformanceResponse {
+/**
+ * The body text `sendRequest` puts on the wire (UTF-8): a string verbatim, a record
+ * form-encoded (`form`: it adds `application/x-www-form-urlencoded` unless a type is given).
+ * What a request signature's `Content-Digest` must be computed over.
+ */
+export function requestBody(
+  request: Pick<ConformanceRequest, 'body'>,
+): { text: string; form: boolean } | undefined {
+  if (typeof request.body === 'string') return { text: request.body, form: false };
+  if (request.body === undefined) return undefined;
+  return { text: new URLSearchParams(request.body).toString(), form: true };
+}
+
+function toResponse(response: IncomingMessage, bytes: Buffer): ConformanceResponse {
+  const text = bytes.toString();
   const rawHeaders: Record<string, string[]> = {};
   for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
     const name = (response.rawHeaders[i] as string).toLowerCase();
@@ -83,5 +95,6 @@ function toResponse(response: IncomingMessage, text: string): ConformanceRespons
       json = undefined;
     }
   }
-  return { status: response.statusCode ?? 0, headers, rawHeaders, text, json };
+  const body = new Uint8Array(bytes);
+  return { status: response.statusCode ?? 0, headers, rawHeaders, text, body, json };
 }

@@ -1,4 +1,6 @@
+import type { JsonWebKey } from 'node:crypto';
 import type { ResourceServerOptions } from '@fapi-guard/core';
+import { httpSignatures, signRequest } from '@fapi-guard/http-signatures';
 import { createTestAuthority, type TestAuthority } from '../authority.js';
 import {
   createCertificateAuthority,
@@ -8,7 +10,7 @@ import {
 } from '../certificates.js';
 import { createDpopKey, dpopProof, type DpopKey } from '../dpop.js';
 import { createSigningKey, type SigningKey } from '../keys.js';
-import { sendRequest } from './http.js';
+import { requestBody, sendRequest } from './http.js';
 import type {
   ConformanceApp,
   ConformanceAppOptions,
@@ -25,6 +27,16 @@ export const CONFORMANCE_AUDIENCE = 'https://api.bank.test';
 /** The `publicUrl` of `fapi`: every proof's `htu` is this plus the request path. */
 export const CONFORMANCE_PUBLIC_URL = 'https://api.bank.test';
 const NONCE_SECRET = 'conformance-nonce-secret-32-byte';
+/** The client whose keys the apps' `httpSignatures` resolver knows (the tokens' `client_id`). */
+export const CONFORMANCE_SIGNING_CLIENT = 'client-1';
+/** `keyid` of client 1's request signing key (ES256, EC P-256). */
+export const CONFORMANCE_CLIENT_KEY_ID = 'client-1-sig';
+/** `keyid` of an HMAC secret registered for client 1, which must never verify. */
+export const CONFORMANCE_CLIENT_HMAC_KEY_ID = 'client-1-hmac';
+/** The HMAC secret behind {@link CONFORMANCE_CLIENT_HMAC_KEY_ID} (base64url). */
+export const CONFORMANCE_CLIENT_HMAC_SECRET = 'Y29uZm9ybWFuY2UtaG1hYy1zZWNyZXQtMzItYnl0ZXMh';
+/** `keyid` of the apps' response signing key (Ed25519, algorithm `ed25519`). */
+export const CONFORMANCE_RESPONSE_KEY_ID = 'rs-sig-1';
 
 /** Keys and certificates, made once per test file (RSA key generation is slow). */
 export interface Material {
@@ -38,6 +50,11 @@ export interface Material {
   serverCertificate: ServerCertificate;
   certificate: ClientCertificate;
   otherCertificate: ClientCertificate;
+  /**
+   * HTTP message signature keys: client 1's request key (registered with the apps), another
+   * client's (registered nowhere the apps look) and the resource server's response key.
+   */
+  signatureKeys: { client: SigningKey; otherClient: SigningKey; response: SigningKey };
 }
 
 let material: Promise<Material> | undefined;
@@ -58,6 +75,11 @@ export function loadMaterial(): Promise<Material> {
       ]);
     // N13 needs an RS256 key that IS published: the algorithm alone must cause the rejection.
     authority.addKey(rs256);
+    const [client, otherClient, response] = await Promise.all([
+      createSigningKey('ES256', { kid: CONFORMANCE_CLIENT_KEY_ID }),
+      createSigningKey('ES256', { kid: 'client-2-sig' }),
+      createSigningKey('EdDSA', { kid: CONFORMANCE_RESPONSE_KEY_ID }),
+    ]);
     const ca = await createCertificateAuthority({ name: 'CN=fapi-guard conformance CA' });
     const [serverCertificate, certificate, otherCertificate] = await Promise.all([
       ca.issueServerCertificate({ hostnames: ['127.0.0.1', 'localhost'] }),
@@ -75,6 +97,7 @@ export function loadMaterial(): Promise<Material> {
       serverCertificate,
       certificate,
       otherCertificate,
+      signatureKeys: { client, otherClient, response },
     };
   })();
   return material;
@@ -97,6 +120,7 @@ export function appOptions(
     jwks: m.authority.jwks(),
     publicUrl: CONFORMANCE_PUBLIC_URL,
     clock: () => clock.nowMs,
+    httpSignatures: signatureVerifier(m, clock),
   };
   switch (server) {
     case 'default':
@@ -131,9 +155,32 @@ export function appOptions(
   }
 }
 
+/**
+ * The apps' request signature verifier and response signer: client 1's keys only (any other
+ * client, or another client's `keyid`, resolves to nothing), the suite clock, and its own
+ * in-memory replay store (closed with the app's resource server).
+ */
+function signatureVerifier(m: Material, clock: SuiteClock) {
+  const client1 = new Map<string, JsonWebKey>([
+    [CONFORMANCE_CLIENT_KEY_ID, m.signatureKeys.client.publicJwk as JsonWebKey],
+    [CONFORMANCE_CLIENT_HMAC_KEY_ID, { kty: 'oct', k: CONFORMANCE_CLIENT_HMAC_SECRET }],
+  ]);
+  return httpSignatures({
+    resolveClientKey: (clientId, keyId) =>
+      clientId === CONFORMANCE_SIGNING_CLIENT ? client1.get(keyId) : undefined,
+    responseSigning: {
+      key: m.signatureKeys.response.privateKey,
+      keyId: CONFORMANCE_RESPONSE_KEY_ID,
+      algorithm: 'ed25519',
+    },
+    clock: () => clock.nowMs,
+  });
+}
+
 /** The kit a case's `request()` receives, bound to `app`. */
 export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): ConformanceKit {
   const htu = (path: string) => `${CONFORMANCE_PUBLIC_URL}${path.split(/[?#]/, 1)[0]}`;
+  const targetUri = (path: string) => `${CONFORMANCE_PUBLIC_URL}${path.split('#', 1)[0]}`;
   const kit: ConformanceKit = {
     now: CONFORMANCE_NOW_S,
     issuer: CONFORMANCE_ISSUER,
@@ -148,7 +195,9 @@ export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): 
     ca: m.ca,
     certificate: m.certificate,
     otherCertificate: m.otherCertificate,
+    signatureKeys: m.signatureKeys,
     htu,
+    targetUri,
     dpopToken: (options = {}) =>
       m.authority.mintAccessToken({
         now: CONFORMANCE_NOW_S,
@@ -184,6 +233,26 @@ export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): 
         },
         ...(body === undefined ? {} : { body }),
       };
+    },
+    sign(request, { key = m.signatureKeys.client, ...options } = {}) {
+      const body = requestBody(request);
+      const signed = signRequest({
+        key: key.privateKey,
+        keyId: key.kid,
+        algorithm: key.alg as 'ES256' | 'EdDSA',
+        now: clock.nowMs,
+        ...options,
+        request: {
+          method: request.method,
+          url: targetUri(request.path),
+          headers: request.headers,
+          ...(body === undefined ? {} : { rawBody: Buffer.from(body.text) }),
+        },
+      });
+      return { ...request, headers: { ...request.headers, ...signed } };
+    },
+    async signedRequest({ signature, ...options } = {}) {
+      return kit.sign(await kit.dpopRequest({ path: '/signed/accounts', ...options }), signature);
     },
     send: (request) => sendRequest(app.url, request, { ca: m.ca.certPem }),
     setNow(seconds) {

@@ -16,10 +16,12 @@ import {
   CONFORMANCE_STEP_UP,
 } from './consent-routes.js';
 import { startConformanceServer } from './server.js';
+import { conformanceSignatureJson } from './signed-routes.js';
 import { runConformanceSuite } from './suite.js';
 import type { ConformanceResponse, MakeConformanceApp } from './types.js';
 
-const ROUTES: Record<string, [Requirements, number]> = {
+/** Requirements, success status and whether the answer is signed (`rs.signResponse`). */
+const ROUTES: Record<string, [Requirements, number, signed?: boolean]> = {
   'GET /accounts': [{ scopes: ['accounts'] }, 200],
   'POST /payments': [{ scopes: ['payments'], binding: 'dpop' }, 201],
   'GET /mtls': [{ binding: 'mtls' }, 200],
@@ -28,6 +30,9 @@ const ROUTES: Record<string, [Requirements, number]> = {
   'POST /consented-payments': [{ authorizationDetails: CONFORMANCE_PAYMENT_CONSENT }, 201],
   'GET /accounts/:accountId': [{ authorizationDetails: CONFORMANCE_ACCOUNT_CONSENT }, 200],
   'GET /strong': [{ ...CONFORMANCE_STEP_UP }, 200],
+  'GET /signed/accounts': [{ scopes: ['accounts'], signedRequest: 'required' }, 200, true],
+  'POST /signed/payments': [{ scopes: ['payments'], signedRequest: 'required' }, 201, true],
+  'GET /signed/optional': [{ signedRequest: 'optional' }, 200],
 };
 
 /** The route of a request and its path parameters (only `/accounts/:accountId` has one). */
@@ -41,6 +46,7 @@ function routeOf(method: string, path: string) {
 
 const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
   const rs = createResourceServer(fapi);
+  if (!rs.signsResponses) throw new TypeError('fapi.httpSignatures: set responseSigning');
   const json = (res: ServerResponse, status: number, headers: object, body: unknown) =>
     res
       .writeHead(status, { ...headers, 'content-type': 'application/json' })
@@ -50,8 +56,11 @@ const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
     if (req.method === 'GET' && path === '/public') return json(res, 200, {}, { ok: true });
     const { route, params } = routeOf(req.method ?? '', path ?? '/');
     if (!route) return json(res, 404, {}, {});
-    let text = '';
-    for await (const chunk of req) text += chunk;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    // The exact bytes received: the request signature's Content-Digest is checked over them.
+    const rawBody = new Uint8Array(Buffer.concat(chunks));
+    const text = Buffer.from(rawBody).toString();
     const form = /^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '');
     const isJson = /^application\/json/.test(req.headers['content-type'] ?? '');
     const body = form
@@ -61,14 +70,21 @@ const makeReferenceApp: MakeConformanceApp = async ({ fapi, tls }) => {
         : undefined;
     try {
       const context = { method: req.method ?? '', path: path ?? '/', params, query: {}, body };
-      const principal = await rs
-        .forRequest(req, () => fromNodeRequest(req, { body }))
-        .require(route[0], context);
+      const describe = () => ({ ...fromNodeRequest(req, { body }), rawBody });
+      const [requirements, status, signed] = route;
+      const principal = await rs.forRequest(req, describe).require(requirements, context);
       const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal;
-      json(res, route[1], principal.responseHeaders, {
+      const answer = {
         ...{ subject, clientId, scopes, binding },
         ...{ authorizationDetails, acr },
-      });
+        ...(requirements.signedRequest && { signature: conformanceSignatureJson(principal) }),
+      };
+      if (!signed) return json(res, status, principal.responseHeaders, answer);
+      // Signed after serialization, over the exact bytes sent.
+      const bytes = Buffer.from(JSON.stringify(answer));
+      const headers = { ...principal.responseHeaders, 'content-type': 'application/json' };
+      const signature = rs.signResponse(describe(), principal, { status, headers, body: bytes });
+      res.writeHead(status, { ...headers, ...signature }).end(bytes);
     } catch (error) {
       if (!isFapiError(error)) throw error;
       json(res, error.status, error.headers, error.body());
@@ -104,6 +120,7 @@ describe('assertConformance', () => {
       },
       rawHeaders: {},
       text: JSON.stringify(body),
+      body: Buffer.from(JSON.stringify(body)),
       json: body,
       ...change,
     };

@@ -74,7 +74,7 @@ const PUBLIC_ANSWER: ConformanceExpectation = {
  * Last, a fast-check property sends arbitrary header values (`Authorization`, `DPoP`,
  * `Client-Cert`) and requires a 400 or 401 with a JSON error body every time.
  *
- * It does NOT test introspection (N23, N24), HTTP message signatures (N56–N60) or TLS versions.
+ * It does NOT test introspection (N23, N24) or TLS versions.
  *
  * @example
  * ```ts

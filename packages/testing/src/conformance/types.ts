@@ -2,6 +2,7 @@ import type { FapiErrorCode, ResourceServerOptions } from '@fapi-guard/core';
 import type { TestAuthority, MintAccessTokenOptions } from '../authority.js';
 import type { CertificateAuthority, ClientCertificate } from '../certificates.js';
 import type { DpopKey, DpopProofOptions } from '../dpop.js';
+import type { SignRequestOptions } from '@fapi-guard/http-signatures';
 import type { SigningKey } from '../keys.js';
 
 /** A running conformance app, as an adapter's {@link MakeConformanceApp} started it. */
@@ -80,6 +81,8 @@ export interface ConformanceResponse {
   /** Every value of each field, in order. */
   rawHeaders: Record<string, string[]>;
   text: string;
+  /** The body bytes exactly as received (what a response signature's digest covers). */
+  body: Uint8Array;
   /** The parsed body when it is JSON, else undefined. */
   json: unknown;
 }
@@ -154,6 +157,20 @@ export interface DpopRequestOptions {
   body?: ConformanceRequest['body'];
 }
 
+/**
+ * Overrides of a request signature made by {@link ConformanceKit.sign}: `key` (default client
+ * 1's, `keyid` = its `kid`) and any `signRequest` option (`components`, `nonce`, `expires`,
+ * `tag`, `now`, `label`).
+ */
+export interface SignatureOverrides extends Partial<Omit<SignRequestOptions, 'request' | 'key'>> {
+  key?: SigningKey;
+}
+
+/** Options of {@link ConformanceKit.signedRequest}: a DPoP request, then signed. */
+export interface SignedRequestOptions extends DpopRequestOptions {
+  signature?: SignatureOverrides;
+}
+
 /** Keys, tokens, proofs and certificates for building requests, bound to one running app. */
 export interface ConformanceKit {
   /** The suite's fixed time in seconds (`fapi.clock` returns it; see {@link setNow}). */
@@ -178,8 +195,12 @@ export interface ConformanceKit {
   readonly certificate: ClientCertificate;
   /** Client 2's certificate. */
   readonly otherCertificate: ClientCertificate;
+  /** Request signature keys: client 1's (registered), another client's, the apps' response key. */
+  readonly signatureKeys: { client: SigningKey; otherClient: SigningKey; response: SigningKey };
   /** `publicUrl` + path, without query: the `htu` of a request to `path`. */
   htu(path: string): string;
+  /** `publicUrl` + path and query: the `@target-uri` a request signature covers. */
+  targetUri(path: string): string;
   /** A token bound to `dpopKey`, scope `accounts payments`, issued now. */
   dpopToken(options?: MintAccessTokenOptions): Promise<string>;
   /** A token bound to `certificate` (or `options.certificate`), scope `accounts payments`. */
@@ -192,6 +213,16 @@ export interface ConformanceKit {
   ): Promise<string>;
   /** A complete, valid DPoP request (`GET /accounts` unless told otherwise). */
   dpopRequest(options?: DpopRequestOptions): Promise<ConformanceRequest>;
+  /**
+   * Adds `Signature-Input`, `Signature` and (with a body) `Content-Digest` to `request`, signed
+   * over exactly what `send` puts on the wire: `@target-uri` is {@link targetUri} of its path,
+   * the digest is over its body bytes. Covers `@method`, `@target-uri`, `authorization`, `dpop`
+   * when present and `content-digest` with a body, `created` = the suite clock, tag
+   * `fapi-2-request`, unless `overrides` say otherwise.
+   */
+  sign(request: ConformanceRequest, overrides?: SignatureOverrides): ConformanceRequest;
+  /** A valid DPoP request (`GET /signed/accounts` unless told otherwise), signed. */
+  signedRequest(options?: SignedRequestOptions): Promise<ConformanceRequest>;
   /** Sends a request to the app under test (set-up steps of multi-request cases). */
   send(request: ConformanceRequest): Promise<ConformanceResponse>;
   /** Moves the suite clock (reset to `now` before every case). */

@@ -6,6 +6,7 @@ import { credentialCases } from './credentials.js';
 import { dpopCases } from './dpop.js';
 import { guardCases } from './guard.js';
 import { mtlsCases } from './mtls.js';
+import { signatureCases } from './signatures.js';
 
 /**
  * The conformance table every adapter runs, where every response is also checked for `Date`
@@ -14,7 +15,8 @@ import { mtlsCases } from './mtls.js';
  * own vector tests), the "must not be rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
  * through `Client-Cert`, the guard on a route with no requirement of its own, and the one
  * explicitly public route (and spellings of its path that must not be public), and the
- * consent routes (authorization details and step-up, RS-RAR-01..05, RS-STEP-01..03).
+ * consent routes (authorization details and step-up, RS-RAR-01..05, RS-STEP-01..03), and the
+ * signed routes (HTTP message signatures, RS-SIG-01..06).
  */
 export const conformanceCases: ConformanceCase[] = [
   ...credentialCases,
@@ -24,4 +26,5 @@ export const conformanceCases: ConformanceCase[] = [
   ...acceptCases,
   ...guardCases,
   ...consentCases,
+  ...signatureCases,
 ];
