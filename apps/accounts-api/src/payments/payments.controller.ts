@@ -8,7 +8,13 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { FapiPrincipal, RequireScopes, type Principal } from '@fapi-guard/nestjs';
+import {
+  FapiPrincipal,
+  RequireScopes,
+  SignedRequest,
+  SignedResponse,
+  type Principal,
+} from '@fapi-guard/nestjs';
 import { ApiFapiProtected } from '../common/api-docs.js';
 import { ErrorResponse } from '../common/api-errors.js';
 import { parseMinor } from '../common/money.js';
@@ -34,6 +40,12 @@ interface HeaderTarget {
  * and, above `STRONG_AUTH_THRESHOLD`, the strong `acr` (else 401
  * `insufficient_user_authentication` with `acr_values`, RFC 9470). The consent id of the
  * matched element is recorded with the payment.
+ *
+ * Non-repudiation (HTTP message signatures, RFC 9421): creating a payment needs a request
+ * signed with a key registered for the requesting client (`@SignedRequest()`; else 401
+ * `ERR_FAPI_SIGNATURE_*`), and the verified signature is kept with the payment as evidence
+ * (`requestSignature`). Every answer of these routes that reached them is signed with the API's
+ * key (`@SignedResponse()`, published at `/jwks`); the guard's own refusals are not.
  */
 /** The verified request signature as the payment record keeps it. */
 function evidenceOf(principal: Principal): RequestSignatureRecord | undefined {
@@ -54,6 +66,7 @@ function evidenceOf(principal: Principal): RequestSignatureRecord | undefined {
 @ApiFapiProtected('payments')
 @RequireScopes('payments')
 @ConfiguredBinding('payments')
+@SignedResponse()
 @Controller('domestic-payments')
 export class PaymentsController {
   constructor(
@@ -64,6 +77,7 @@ export class PaymentsController {
   ) {}
 
   @Post()
+  @SignedRequest()
   @HttpCode(201)
   @ApiOperation({
     summary: 'Create a domestic payment (idempotent per x-idempotency-key)',
