@@ -18,6 +18,11 @@ export interface SignatureConfig {
   responseSigning: ResponseSigningConfig;
   /** The clients whose registered `jwks` may sign requests (each only for itself). */
   clients: RegisteredClient[];
+  /**
+   * `PLAYGROUND_CLIENT_KEYS=1`: also the dev AS's browser-playground clients (`playground-*`),
+   * with the JWKS the AS hosts for each (their registered `jwks_uri`). Off by default.
+   */
+  playgroundClients: boolean;
 }
 
 /**
@@ -27,7 +32,13 @@ export interface SignatureConfig {
  * signatureConfig(process.env).responseSigning.keyId;
  */
 export function signatureConfig(env: NodeJS.ProcessEnv): SignatureConfig {
-  return { responseSigning: responseSigningConfig(env), clients: registeredClients(env) };
+  const playground = env.PLAYGROUND_CLIENT_KEYS?.trim() ?? '';
+  if (!['', '0', '1'].includes(playground)) fail('PLAYGROUND_CLIENT_KEYS', 'must be 1 or 0');
+  return {
+    responseSigning: responseSigningConfig(env),
+    clients: registeredClients(env),
+    playgroundClients: playground === '1',
+  };
 }
 
 /** The key responses are signed with, and the `keyid` clients find it under in the JWKS. */

@@ -30,6 +30,38 @@ function signingKey(jwk: JsonWebKey & { kid?: unknown }): boolean {
  * resolve('dpop-client', jwk.kid); // jwk
  * resolve('mtls-client', jwk.kid); // undefined: not that client's key
  */
+/** Client ids of the dev AS's browser-playground clients start with this. */
+export const PLAYGROUND_CLIENT_PREFIX = 'playground-';
+
+/**
+ * Resolver of the dev AS's playground clients: their key is in the JWKS the AS hosts for each
+ * (`<issuer>/playground/jwks/<client_id>`, the client's registered `jwks_uri`), fetched over the
+ * transport that trusts the AS. Any other client id, an AS error or a malformed answer: no key
+ * (the signature is refused with 401, never accepted).
+ *
+ * @example
+ * const resolve = playgroundKeyResolver('https://127.0.0.1:4000', fetch);
+ * await resolve('playground-1b2c…', kid);
+ */
+export function playgroundKeyResolver(
+  issuer: string,
+  fetch: typeof globalThis.fetch,
+): (clientId: string, keyId: string) => Promise<JsonWebKey | undefined> {
+  return async (clientId, keyId) => {
+    if (!/^playground-[\w-]{1,64}$/.test(clientId)) return undefined;
+    try {
+      const url = `${issuer}/playground/jwks/${encodeURIComponent(clientId)}`;
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (!response.ok) return undefined;
+      const jwks = (await response.json()) as RegisteredClient['jwks'];
+      if (!Array.isArray(jwks?.keys)) return undefined;
+      return clientKeyResolver([{ client_id: clientId, jwks }])(clientId, keyId);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 export function clientKeyResolver(
   clients: readonly RegisteredClient[],
 ): (clientId: string, keyId: string) => JsonWebKey | undefined {

@@ -83,7 +83,7 @@ export function ensureBuilt(): void {
  * Longest start-up of one API process: it starts its embedded database (PGlite) too, and test
  * files start several processes at once on a small machine.
  */
-const API_START_TIMEOUT_MS = 45_000;
+const API_START_TIMEOUT_MS = 90_000;
 
 export interface SpawnedApi {
   /** The public URL (`PUBLIC_URL`, else the listen URL). */
