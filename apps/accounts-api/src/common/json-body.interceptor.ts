@@ -20,7 +20,7 @@ export const MAX_JSON_BODY_BYTES = 100 * 1024;
 
 interface BodyRequest extends IncomingMessage {
   body?: unknown;
-  /** The bytes `captureSignedBody` kept (signed requests): parsed instead of the stream. */
+  /** The bytes `captureRawBody` kept before the guards: parsed instead of the stream. */
   rawBody?: Buffer;
 }
 

@@ -1,8 +1,9 @@
 /**
- * The bytes of a signed request, read before the guards: the FAPI guard verifies the request
- * signature, whose `content-digest` covers the body exactly as received, before any parsing.
- * Requests without a signature keep the order of {@link JsonBodyInterceptor} (their body is read
- * after the throttler and the guard).
+ * The bytes of a request body, read before the guards: the FAPI guard verifies a payment's
+ * request signature, whose `content-digest` covers the body exactly as received, and a signed
+ * route refuses a body whose bytes were not kept. The body is only parsed later, after the
+ * throttler and the guard ({@link JsonBodyInterceptor}), so a malformed one is still rate
+ * limited and audited like any request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_JSON_BODY_BYTES, hasBody } from './json-body.interceptor.js';
@@ -10,12 +11,6 @@ import { MAX_JSON_BODY_BYTES, hasBody } from './json-body.interceptor.js';
 /** A request whose bytes were kept: `rawBody` is the property Nest's `rawBody: true` sets too. */
 export interface RawBodyRequest extends IncomingMessage {
   rawBody?: Buffer;
-}
-
-function isSigned(request: IncomingMessage): boolean {
-  return (
-    request.headers['signature'] !== undefined || request.headers['signature-input'] !== undefined
-  );
 }
 
 function tooLarge(response: ServerResponse): void {
@@ -31,21 +26,20 @@ function tooLarge(response: ServerResponse): void {
 }
 
 /**
- * Express middleware (`app.use(captureSignedBody())`, before Nest's guards): keeps the body of
- * a request carrying `Signature`/`Signature-Input` as `request.rawBody` (at most
- * {@link MAX_JSON_BODY_BYTES}; a larger one is answered 413 at once, since its signature cannot
- * be checked without all its bytes). Unsigned requests pass untouched.
+ * Express middleware (`app.use(captureRawBody())`, before Nest's guards): keeps the body of
+ * every request that has one as `request.rawBody` (at most {@link MAX_JSON_BODY_BYTES}; a
+ * larger one is answered 413 at once, before any verification, since its bytes are not kept).
  *
  * @example
- * app.use(fapiHeaders(), captureSignedBody());
+ * app.use(fapiHeaders(), captureRawBody());
  */
-export function captureSignedBody() {
-  return function captureSignedBodyMiddleware(
+export function captureRawBody() {
+  return function captureRawBodyMiddleware(
     request: RawBodyRequest,
     response: ServerResponse,
     next: (error?: unknown) => void,
   ): void {
-    if (request.rawBody !== undefined || !isSigned(request) || !hasBody(request)) return next();
+    if (request.rawBody !== undefined || !hasBody(request)) return next();
     if (Number(request.headers['content-length']) > MAX_JSON_BODY_BYTES) {
       request.resume();
       return tooLarge(response);
