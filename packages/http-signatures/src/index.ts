@@ -1,6 +1,7 @@
 /**
  * @fapi-guard/http-signatures — HTTP message signatures (RFC 9421) and Content-Digest
- * (RFC 9530) for FAPI 2.0 resource servers: verify signed requests, sign responses.
+ * (RFC 9530) for FAPI 2.0 resource servers: verify signed requests, sign responses; and for
+ * their clients: sign requests, verify responses.
  *
  * @packageDocumentation
  */
@@ -28,5 +29,11 @@ export { createSignatureBase } from './components.js';
 export type { BaseMessage } from './components.js';
 export type { ResponseLike, SignedRequestLike } from './message.js';
 export { signRequest } from './sign-request.js';
+export { verifyResponse, ResponseSignatureError } from './verify-response.js';
+export type {
+  ResponseSignatureRule,
+  VerifiedResponse,
+  VerifyResponseOptions,
+} from './verify-response.js';
 export type { SignRequestOptions } from './sign-request.js';
 export { responseSigningJwk, responseSigningMetadata } from './publication.js';

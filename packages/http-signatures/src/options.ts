@@ -107,57 +107,100 @@ export interface ResolvedSignatureOptions {
     | undefined;
 }
 
-function fail(option: string, message: string): never {
-  throw new TypeError(`httpSignatures.${option}: ${message}`);
+function fail(option: string, message: string, prefix = 'httpSignatures'): never {
+  throw new TypeError(`${prefix}.${option}: ${message}`);
 }
 
-function seconds(option: string, value: unknown, fallback: number, max: number): number {
+function seconds(
+  prefix: string,
+  option: string,
+  value: unknown,
+  fallback: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    fail(option, `must be a number of seconds from 0 to ${max}`);
+    fail(option, `must be a number of seconds from 0 to ${max}`, prefix);
   }
   return value;
 }
 
-/** Validates the options; throws a TypeError naming the first bad one. */
-export function resolveSignatureOptions(options: HttpSignatureOptions): ResolvedSignatureOptions {
+/** The options a request verifier and a response verifier share. */
+export interface VerificationOptions {
+  maxAgeSeconds?: number;
+  clockToleranceSeconds?: number;
+  algorithms?: readonly SignatureAlgorithm[];
+  clock?: () => number;
+}
+
+/** {@link VerificationOptions}, checked, with their defaults. */
+export type ResolvedVerificationOptions = Pick<
+  ResolvedSignatureOptions,
+  'maxAgeS' | 'clockToleranceS' | 'algorithms' | 'clock'
+>;
+
+/**
+ * Validates an options object: only `known` keys, then the shared verification options.
+ * Throws a TypeError naming the first bad one, as `<prefix>.<option>`.
+ */
+export function resolveVerificationOptions(
+  prefix: string,
+  options: VerificationOptions,
+  known: readonly string[],
+): ResolvedVerificationOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError('httpSignatures: options must be an object');
+    throw new TypeError(`${prefix}: options must be an object`);
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.includes(key)) fail(key, `unknown option (known: ${KNOWN_KEYS.join(', ')})`);
+    if (!known.includes(key)) fail(key, `unknown option (known: ${known.join(', ')})`, prefix);
   }
-  if (typeof options.resolveClientKey !== 'function')
-    fail('resolveClientKey', 'must be a function');
   if (options.clock !== undefined && typeof options.clock !== 'function') {
-    fail('clock', 'must be a function');
+    fail('clock', 'must be a function', prefix);
   }
   const algorithms = options.algorithms ?? SIGNATURE_ALGORITHMS;
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    fail('algorithms', 'must be a non-empty array');
+    fail('algorithms', 'must be a non-empty array', prefix);
   }
   for (const algorithm of algorithms as unknown[]) {
     if (!isSignatureAlgorithm(algorithm)) {
-      fail('algorithms', `${String(algorithm)} is not one of ${SIGNATURE_ALGORITHMS.join(', ')}`);
+      const message = `${String(algorithm)} is not one of ${SIGNATURE_ALGORITHMS.join(', ')}`;
+      fail('algorithms', message, prefix);
     }
   }
-  const store = options.replayStore;
-  if (store !== undefined && typeof store?.checkAndStore !== 'function') {
-    fail('replayStore', 'must have a checkAndStore(key, ttlSeconds) method');
-  }
   return {
-    resolveClientKey: options.resolveClientKey,
-    maxAgeS: seconds('maxAgeSeconds', options.maxAgeSeconds, DEFAULT_MAX_AGE_S, MAX_MAX_AGE_S),
+    maxAgeS: seconds(
+      prefix,
+      'maxAgeSeconds',
+      options.maxAgeSeconds,
+      DEFAULT_MAX_AGE_S,
+      MAX_MAX_AGE_S,
+    ),
     clockToleranceS: seconds(
+      prefix,
       'clockToleranceSeconds',
       options.clockToleranceSeconds,
       DEFAULT_CLOCK_TOLERANCE_S,
       60,
     ),
     algorithms: Object.freeze([...(algorithms as SignatureAlgorithm[])]),
+    clock: options.clock ?? Date.now,
+  };
+}
+
+/** Validates the options; throws a TypeError naming the first bad one. */
+export function resolveSignatureOptions(options: HttpSignatureOptions): ResolvedSignatureOptions {
+  const common = resolveVerificationOptions('httpSignatures', options, KNOWN_KEYS);
+  if (typeof options.resolveClientKey !== 'function')
+    fail('resolveClientKey', 'must be a function');
+  const store = options.replayStore;
+  if (store !== undefined && typeof store?.checkAndStore !== 'function') {
+    fail('replayStore', 'must have a checkAndStore(key, ttlSeconds) method');
+  }
+  return {
+    ...common,
+    resolveClientKey: options.resolveClientKey,
     replayStore: store ?? memoryReplayStore(),
     ownsReplayStore: store === undefined,
-    clock: options.clock ?? Date.now,
     responseSigning: resolveResponseSigning(options.responseSigning),
   };
 }

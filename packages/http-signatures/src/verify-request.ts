@@ -8,13 +8,7 @@ import {
   type FapiErrorCode,
   type RequestSignatureVerifier as CoreSignatureVerifier,
 } from '@fapi-guard/core';
-import {
-  parseDictionary,
-  serializeInnerList,
-  type Dictionary,
-  type InnerList,
-  type Item,
-} from 'structured-headers';
+import { serializeInnerList, type InnerList, type Item } from 'structured-headers';
 import {
   importPublicKey,
   keyFits,
@@ -39,7 +33,13 @@ import {
 } from './message.js';
 import { signResponse } from './sign-response.js';
 import {
-  MAX_PARAMETER_LENGTH,
+  checkSignatureTime,
+  FieldError,
+  selectTaggedSignature,
+  stringParameter,
+  type FieldRule,
+} from './signature-fields.js';
+import {
   resolveSignatureOptions,
   type HttpSignatureOptions,
   type ResolvedSignatureOptions,
@@ -129,48 +129,21 @@ function reject(code: FapiErrorCode, cause?: string): never {
   throw new FapiError(code, cause === undefined ? {} : { cause: new Error(cause) });
 }
 
-function dictionary(headers: HeaderBag, name: string): Dictionary {
+const FIELD_CODES: Record<FieldRule, FapiErrorCode> = {
+  malformed: 'ERR_FAPI_SIGNATURE_MALFORMED',
+  tag: 'ERR_FAPI_SIGNATURE_TAG',
+  created: 'ERR_FAPI_SIGNATURE_CREATED',
+  expired: 'ERR_FAPI_SIGNATURE_EXPIRED',
+};
+
+/** Runs a field step, turning its {@link FieldError} into the FapiError of its rule. */
+function field<T>(step: () => T, code?: FapiErrorCode): T {
   try {
-    return parseDictionary((headers.get(name) ?? []).join(', '));
+    return step();
   } catch (error) {
-    throw new FapiError('ERR_FAPI_SIGNATURE_MALFORMED', { cause: error });
+    if (!(error instanceof FieldError)) throw error;
+    throw new FapiError(code ?? FIELD_CODES[error.rule], { cause: error });
   }
-}
-
-/** The first signature tagged for FAPI requests, with its bytes. */
-function selectSignature(headers: HeaderBag) {
-  const inputs = dictionary(headers, 'signature-input');
-  const signatures = dictionary(headers, 'signature');
-  for (const [label, input] of inputs) {
-    if (!Array.isArray(input[0])) reject('ERR_FAPI_SIGNATURE_MALFORMED', 'not an inner list');
-    if (input[1].get('tag') !== FAPI_REQUEST_TAG) continue;
-    const signature = signatures.get(label);
-    if (signature === undefined || !(signature[0] instanceof ArrayBuffer)) {
-      reject('ERR_FAPI_SIGNATURE_MALFORMED', 'no signature for the label');
-    }
-    for (const component of input[0]) {
-      if (typeof component[0] !== 'string') reject('ERR_FAPI_SIGNATURE_MALFORMED', 'component');
-    }
-    return { label, input: input as InnerList, bytes: new Uint8Array(signature[0]) };
-  }
-  return reject('ERR_FAPI_SIGNATURE_TAG');
-}
-
-function checkTime(input: InnerList, options: ResolvedSignatureOptions) {
-  const params = input[1];
-  const now = Math.floor(options.clock() / 1000);
-  const created = params.get('created');
-  if (!Number.isInteger(created)) reject('ERR_FAPI_SIGNATURE_CREATED', 'no created');
-  const createdS = created as number;
-  if (now - createdS > options.maxAgeS || createdS - now > options.clockToleranceS) {
-    reject('ERR_FAPI_SIGNATURE_CREATED', 'outside the window');
-  }
-  const expires = params.get('expires');
-  if (expires !== undefined && !Number.isInteger(expires)) {
-    reject('ERR_FAPI_SIGNATURE_MALFORMED', 'expires');
-  }
-  if (typeof expires === 'number' && now >= expires) reject('ERR_FAPI_SIGNATURE_EXPIRED');
-  return { created: createdS, expires: expires as number | undefined };
 }
 
 /** The profile's coverage rules (FAPI 2.0 HTTP Signatures §5.3.1.2). */
@@ -181,15 +154,6 @@ function checkCoverage(covered: ReadonlySet<string>, headers: HeaderBag, body: b
   for (const component of required) {
     if (!covered.has(component)) reject('ERR_FAPI_SIGNATURE_COMPONENTS', 'required component');
   }
-}
-
-function stringParam(input: InnerList, name: string, code: FapiErrorCode): string | undefined {
-  const value = input[1].get(name);
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PARAMETER_LENGTH) {
-    reject(code, name);
-  }
-  return value;
 }
 
 async function resolveKey(
@@ -233,8 +197,15 @@ async function verifyRequest(
   if (body && request.rawBody === undefined) {
     throw new TypeError('rawBody: the request has a body; pass its bytes as received');
   }
-  const { label, input, bytes } = selectSignature(headers);
-  const time = checkTime(input, options);
+  const { label, input, bytes } = field(() => selectTaggedSignature(headers, FAPI_REQUEST_TAG));
+  const nowS = Math.floor(options.clock() / 1000);
+  const time = field(() =>
+    checkSignatureTime(input, {
+      nowS,
+      maxAgeS: options.maxAgeS,
+      clockToleranceS: options.clockToleranceS,
+    }),
+  );
   const components = input[0].map((component: Item) => serializeComponent(component));
   checkCoverage(new Set(components), headers, body);
   if (components.includes('"content-digest"') || body) {
@@ -244,8 +215,8 @@ async function verifyRequest(
       reject('ERR_FAPI_SIGNATURE_DIGEST');
     }
   }
-  const keyId = stringParam(input, 'keyid', 'ERR_FAPI_SIGNATURE_KEY');
-  const nonce = stringParam(input, 'nonce', 'ERR_FAPI_SIGNATURE_MALFORMED');
+  const keyId = field(() => stringParameter(input, 'keyid'), 'ERR_FAPI_SIGNATURE_KEY');
+  const nonce = field(() => stringParameter(input, 'nonce'));
   const jwk = await resolveKey(options, context.clientId, keyId);
   const algorithm = selectAlgorithm(input[1].get('alg'), jwk, options.algorithms);
   const key = importPublicKey(jwk);

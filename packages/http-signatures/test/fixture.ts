@@ -1,7 +1,13 @@
 // Real keys, a client key directory and a fixed clock for the verifier tests.
 import { generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { memoryReplayStore } from '@fapi-guard/core';
-import { httpSignatures, signRequest, type HttpSignatureOptions } from '../src/index.js';
+import {
+  httpSignatures,
+  signRequest,
+  signResponse,
+  type HttpSignatureOptions,
+  type VerifiedSignature,
+} from '../src/index.js';
 import type { SignRequestOptions } from '../src/sign-request.js';
 
 export const NOW_MS = 1_800_000_000_000;
@@ -89,3 +95,24 @@ export function signed(
 }
 
 export const A = { clientId: 'client-a', signedRequest: 'required' } as const;
+
+/** The body of the resource server's signed payment answer. */
+export const RESPONSE_BODY = new TextEncoder().encode('{"status":"AcceptedSettlementInProcess"}');
+
+/**
+ * Client a's signed `request`, verified, and the headers of the 201 answer the resource server
+ * signs for it with key aEd (keyid `rs-1`, ed25519) at `now`.
+ */
+export async function signedExchange(request = signed(), now = NOW_MS) {
+  const verified = (await verifier().verify(request, A)) as VerifiedSignature;
+  const headers = signResponse({
+    key: KEYS.aEd.private,
+    keyId: 'rs-1',
+    algorithm: 'ed25519',
+    request,
+    requestSignature: verified,
+    response: { status: 201, headers: { 'content-type': 'application/json' }, body: RESPONSE_BODY },
+    now,
+  });
+  return { request, headers };
+}

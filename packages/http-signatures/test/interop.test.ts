@@ -3,8 +3,18 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { isFapiError } from '@fapi-guard/core';
-import { signResponse, type VerifiedSignature } from '../src/index.js';
-import { A, BODY, KEYS, NOW_MS, paymentRequest, signed, verifier } from './fixture.js';
+import { signResponse } from '../src/index.js';
+import {
+  A,
+  BODY,
+  KEYS,
+  NOW_MS,
+  paymentRequest,
+  RESPONSE_BODY,
+  signed,
+  signedExchange,
+  verifier,
+} from './fixture.js';
 
 const digest = `sha-256=:${createHash('sha256').update(BODY).digest('base64')}:`;
 
@@ -58,26 +68,8 @@ describe('a request signed by http-message-signatures', () => {
 });
 
 describe('signResponse', () => {
-  const responseBody = new TextEncoder().encode('{"status":"AcceptedSettlementInProcess"}');
-
-  async function exchange() {
-    const request = signed();
-    const verified = (await verifier().verify(request, A)) as VerifiedSignature;
-    const headers = signResponse({
-      key: KEYS.aEd.private,
-      keyId: 'rs-1',
-      algorithm: 'ed25519',
-      request,
-      requestSignature: verified,
-      response: {
-        status: 201,
-        headers: { 'content-type': 'application/json' },
-        body: responseBody,
-      },
-      now: NOW_MS + 1000,
-    });
-    return { request, headers };
-  }
+  const responseBody = RESPONSE_BODY;
+  const exchange = () => signedExchange(signed(), NOW_MS + 1000);
 
   test('covers @status, content-digest, created, the tag and the request with ;req (RS-SIG-05)', async () => {
     const { headers } = await exchange();

@@ -27,7 +27,7 @@ type Callback = (error?: Error | null) => void;
 function bytes(chunk: Chunk, encoding: unknown): Buffer {
   return typeof chunk === 'string'
     ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    : Buffer.from(chunk); // a copy: a writer may reuse its buffer once write() returned
 }
 
 /** The response's headers as strings (Node keeps numbers for `Content-Length`). */

@@ -5,6 +5,7 @@
  * bytes the client received.
  */
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   BadRequestException,
   Body,
@@ -13,6 +14,7 @@ import {
   Header,
   HttpCode,
   Post,
+  StreamableFile,
   type INestApplication,
   type LoggerService,
   type ModuleMetadata,
@@ -27,6 +29,7 @@ import { FIXTURE_NOW_S } from '@fapi-guard/testing';
 import {
   FapiGuardModule,
   FapiPrincipal,
+  Public,
   RequireScopes,
   SignedRequest,
   SignedResponse,
@@ -70,6 +73,14 @@ class SignedController {
   @Get('optional')
   optional(@FapiPrincipal() principal: Principal) {
     return { signed: principal.signature !== undefined };
+  }
+
+  @SignedResponse()
+  @Get('statement')
+  statement() {
+    return new StreamableFile(Readable.from(['line 1\n', 'line 2\n', 'line 3\n']), {
+      type: 'text/plain',
+    });
   }
 
   @SignedResponse()
@@ -240,6 +251,15 @@ describe.each(PLATFORMS)('signed requests and responses on %s', (platform) => {
     await expect(verifiesResponse(response, request)).resolves.toBe(true);
   });
 
+  it('signs a streamed answer over every byte of the stream', async () => {
+    const request = await signedRequest('GET', '/signed/statement');
+    const response = await send(server, request);
+    expect(response.status).toBe(200);
+    expect(response.bytes.toString()).toBe('line 1\nline 2\nline 3\n');
+    expect(response.headers.get('content-digest')).toBe(digestOf(response.bytes));
+    await expect(verifiesResponse(response, request)).resolves.toBe(true);
+  });
+
   it("does not sign fapi-guard's own rejections (no signing oracle)", async () => {
     const request = await signedRequest('POST', '/signed/refused', '{}');
     delete (request.headers as Partial<Record<string, string>>).authorization;
@@ -295,7 +315,41 @@ describe.each(PLATFORMS)('signed requests and responses on %s', (platform) => {
   });
 });
 
+@Controller('open')
+class PublicSignedController {
+  @Public()
+  @SignedResponse()
+  @Get()
+  open() {
+    return { ok: true };
+  }
+}
+
 describe.each(PLATFORMS)('signature routes at startup on %s', (platform) => {
+  it('refuses @SignedRequest and @SignedResponse() on routes no FapiGuard protects', async () => {
+    const options = await fapiOptions({ httpSignatures: signatureOptions() });
+    await expect(
+      start(platform, {
+        imports: [FapiGuardModule.forRoot({ ...options, global: false })],
+        controllers: [SignedController],
+      }),
+    ).rejects.toThrow(
+      /SignedController\.pay uses @RequireScopes, @SignedRequest, @SignedResponse\(\), @FapiPrincipal\(\) but no FapiGuard runs on it/,
+    );
+  });
+
+  it('refuses @SignedResponse() on a @Public() route (it would sign for anyone)', async () => {
+    const options = await fapiOptions({ httpSignatures: signatureOptions() });
+    await expect(
+      start(platform, {
+        imports: [FapiGuardModule.forRoot({ ...options, global: true })],
+        controllers: [PublicSignedController],
+      }),
+    ).rejects.toThrow(
+      'fapi-guard: PublicSignedController.open is @Public() but uses @SignedResponse()',
+    );
+  });
+
   it('refuses @SignedRequest when the module has no httpSignatures option', async () => {
     await expect(
       start(platform, {

@@ -1,6 +1,11 @@
 import type { JsonWebKey } from 'node:crypto';
-import type { ResourceServerOptions } from '@fapi-guard/core';
-import { httpSignatures, signRequest } from '@fapi-guard/http-signatures';
+import { memoryReplayStore, type ResourceServerOptions } from '@fapi-guard/core';
+import {
+  httpSignatures,
+  signRequest,
+  verifyResponse,
+  type SignatureAlgorithm,
+} from '@fapi-guard/http-signatures';
 import { createTestAuthority, type TestAuthority } from '../authority.js';
 import {
   createCertificateAuthority,
@@ -157,8 +162,9 @@ export function appOptions(
 
 /**
  * The apps' request signature verifier and response signer: client 1's keys only (any other
- * client, or another client's `keyid`, resolves to nothing), the suite clock, and its own
- * in-memory replay store (closed with the app's resource server).
+ * client, or another client's `keyid`, resolves to nothing), the suite clock, and a fresh
+ * in-memory replay store per app on the same clock (so a nonce seen is remembered for the
+ * signature window of suite time, whatever the real time).
  */
 function signatureVerifier(m: Material, clock: SuiteClock) {
   const client1 = new Map<string, JsonWebKey>([
@@ -174,6 +180,7 @@ function signatureVerifier(m: Material, clock: SuiteClock) {
       algorithm: 'ed25519',
     },
     clock: () => clock.nowMs,
+    replayStore: memoryReplayStore({ clock: () => clock.nowMs }),
   });
 }
 
@@ -239,7 +246,8 @@ export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): 
       const signed = signRequest({
         key: key.privateKey,
         keyId: key.kid,
-        algorithm: key.alg as 'ES256' | 'EdDSA',
+        // The JWS name of the key (ES256, EdDSA, PS256): RFC 9421 §3.3.7.
+        algorithm: key.alg as SignatureAlgorithm,
         now: clock.nowMs,
         ...options,
         request: {
@@ -254,6 +262,13 @@ export function createKit(m: Material, app: ConformanceApp, clock: SuiteClock): 
     async signedRequest({ signature, ...options } = {}) {
       return kit.sign(await kit.dpopRequest({ path: '/signed/accounts', ...options }), signature);
     },
+    verifyResponse: (response, request) =>
+      verifyResponse({
+        request: { method: request.method, url: targetUri(request.path), headers: request.headers },
+        response: { status: response.status, headers: response.rawHeaders, body: response.body },
+        key: m.signatureKeys.response.publicJwk as JsonWebKey,
+        clock: () => clock.nowMs,
+      }),
     send: (request) => sendRequest(app.url, request, { ca: m.ca.certPem }),
     setNow(seconds) {
       clock.nowMs = seconds * 1000;

@@ -130,6 +130,7 @@ export function runConformanceSuite(
           const response = await kit.send(request);
           const publicAnswer = publicByHandler && row.publicSpelling && response.status === 200;
           assertConformance(response, request, publicAnswer ? PUBLIC_ANSWER : row.expect);
+          await row.check?.(response, request, kit);
         });
       }
     });

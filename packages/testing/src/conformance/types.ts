@@ -2,7 +2,7 @@ import type { FapiErrorCode, ResourceServerOptions } from '@fapi-guard/core';
 import type { TestAuthority, MintAccessTokenOptions } from '../authority.js';
 import type { CertificateAuthority, ClientCertificate } from '../certificates.js';
 import type { DpopKey, DpopProofOptions } from '../dpop.js';
-import type { SignRequestOptions } from '@fapi-guard/http-signatures';
+import type { SignRequestOptions, VerifiedResponse } from '@fapi-guard/http-signatures';
 import type { SigningKey } from '../keys.js';
 
 /** A running conformance app, as an adapter's {@link MakeConformanceApp} started it. */
@@ -140,6 +140,15 @@ export interface ConformanceCase {
   /** Builds the request; may first send set-up requests with `kit.send`. */
   request(kit: ConformanceKit): Promise<ConformanceRequest>;
   expect: ConformanceExpectation;
+  /**
+   * Further checks of the final response, run after `expect` passed (a client verifying the
+   * response signature); throws to fail the case.
+   */
+  check?(
+    response: ConformanceResponse,
+    request: ConformanceRequest,
+    kit: ConformanceKit,
+  ): Promise<void>;
 }
 
 /** Options of {@link ConformanceKit.dpopRequest}. */
@@ -223,6 +232,15 @@ export interface ConformanceKit {
   sign(request: ConformanceRequest, overrides?: SignatureOverrides): ConformanceRequest;
   /** A valid DPoP request (`GET /signed/accounts` unless told otherwise), signed. */
   signedRequest(options?: SignedRequestOptions): Promise<ConformanceRequest>;
+  /**
+   * Verifies `response` as a FAPI client does (`verifyResponse` of @fapi-guard/http-signatures):
+   * signed by the apps' response key, at the suite clock, bound to `request` as sent (its
+   * `@method`, `@target-uri` and, when signed, its `signature;req`). Rejects naming the rule.
+   */
+  verifyResponse(
+    response: ConformanceResponse,
+    request: ConformanceRequest,
+  ): Promise<VerifiedResponse>;
   /** Sends a request to the app under test (set-up steps of multi-request cases). */
   send(request: ConformanceRequest): Promise<ConformanceResponse>;
   /** Moves the suite clock (reset to `now` before every case). */
