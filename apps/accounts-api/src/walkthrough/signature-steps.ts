@@ -61,14 +61,15 @@ export async function fetchApiJwks(ctx: SignatureStepsContext): Promise<{ keys: 
 }
 
 /** Checks and prints the response signature of a payment answer. */
-export function checkSignedAnswer(
+export async function checkSignedAnswer(
   ctx: SignatureStepsContext,
   exchange: Exchange,
   jwks: { keys: JsonWebKey[] },
-  requestLabel: string | undefined,
-): boolean {
-  const check = verifyResponseSignature(exchange, jwks, requestLabel);
-  const bound = requestLabel ? ', bound to our signed request (its signature covered ;req)' : '';
+): Promise<boolean> {
+  const check = await verifyResponseSignature(exchange, jwks);
+  const bound = check.components?.some((c) => c.startsWith('"signature";req'))
+    ? ', bound to our signed request (its signature covered ;req)'
+    : '';
   return ctx.expect(
     check.ok,
     `response signature verified with the API's key ${check.keyId ?? '?'}: covers ` +

@@ -238,7 +238,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       `${first?.paymentId} ${first?.status}: 25.00 ${current.currency} from ${current.accountId} to ${CREDITOR.name}`,
     ]);
     expect(created.response.status === 201 && !!first, '201: payment accepted');
-    checkSignedAnswer(signatures, created, jwks, 'sig1');
+    await checkSignedAnswer(signatures, created, jwks);
 
     print.heading('6. The client retries (say, after a timeout) with the same x-idempotency-key');
     const repeated = await client.call('POST', `${api}/domestic-payments`, {
@@ -254,13 +254,13 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       'the original payment comes back (same paymentId): nothing is paid twice',
       'the repeated payment was not the original one',
     );
-    checkSignedAnswer(signatures, repeated, jwks, 'sig1');
+    await checkSignedAnswer(signatures, repeated, jwks);
 
     print.heading(`7. Payment status: GET /domestic-payments/${first?.paymentId ?? '…'}`);
     const status = await client.call('GET', `${api}/domestic-payments/${first?.paymentId}`);
     print.exchange(status, [`${paymentView(status.response.body)?.status}`]);
     expect(status.response.status === 200, '200: status of the payment');
-    checkSignedAnswer(signatures, status, jwks, undefined);
+    await checkSignedAnswer(signatures, status, jwks);
     printEvidence(signatures, status);
 
     // 8. Attacks.
