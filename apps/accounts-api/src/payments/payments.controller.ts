@@ -87,6 +87,20 @@ export class PaymentsController {
       'is refused with 422 `idempotency_key_reused`. Keys are kept 24 hours, per client and user.',
   })
   @ApiHeader({ name: 'x-idempotency-key', required: true, description: '1-40 visible ASCII chars' })
+  @ApiHeader({
+    name: 'signature-input',
+    required: true,
+    description:
+      'RFC 9421: `tag="fapi-2-request"`, covering `@method`, `@target-uri`, `authorization`, ' +
+      '`dpop` (DPoP tokens) and `content-digest`; `created` at most 60 s old; `keyid` a key ' +
+      "registered for the token's client (else 401 `ERR_FAPI_SIGNATURE_*`)",
+  })
+  @ApiHeader({ name: 'signature', required: true, description: 'RFC 9421 signature' })
+  @ApiHeader({
+    name: 'content-digest',
+    required: true,
+    description: 'RFC 9530 digest (sha-256 or sha-512) of the exact body bytes',
+  })
   @ApiCreatedResponse({ type: PaymentResponse })
   @ApiUnprocessableEntityResponse({
     description:
