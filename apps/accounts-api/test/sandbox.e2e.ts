@@ -437,12 +437,12 @@ describe('the AS metadata matches the API', () => {
 });
 
 describe('CORS for the API origin', () => {
-  it('exposes the challenge headers to a page on the API origin, and to no other', async () => {
+  it('exposes the challenge and signature headers to a page on the API origin, and to no other', async () => {
     const own = await send(api, 'GET', '/accounts', { headers: { origin: api.url } });
     expect(own.status).toBe(401);
     expect(own.headers['access-control-allow-origin']).toBe(api.url);
     expect(own.headers['access-control-expose-headers']).toBe(
-      'WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id',
+      'WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id, Content-Digest, Signature-Input, Signature',
     );
     const other = await send(api, 'GET', '/accounts', { headers: { origin: 'https://evil.test' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
@@ -454,5 +454,9 @@ describe('CORS for the API origin', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toContain('DPoP');
+    // A page may send a signed payment (the playground does) and read the answer's signature.
+    expect(preflight.headers['access-control-allow-headers']).toContain(
+      'Content-Digest, Signature-Input, Signature',
+    );
   });
 });
