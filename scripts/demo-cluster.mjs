@@ -368,9 +368,12 @@ async function main() {
       creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
       reference: 'Cluster demo',
     };
-    // Two clients with the same token and key, as two threads of one TPP.
+    // Two clients with the same token and key, as two threads of one TPP. Payments are signed
+    // (HTTP message signatures) with the client's private_key_jwt key, as the API requires.
+    const clientKey = fixtures.clients.dpop.privateJwk;
+    const signer = { key: clientKey, keyId: clientKey.kid, algorithm: 'ecdsa-p256-sha256' };
     const twins = [0, 1].map(
-      () => new ApiClient({ accessToken: token.accessToken, dpopKey, ca: fixtures.tls.ca }),
+      () => new ApiClient({ accessToken: token.accessToken, dpopKey, ca: fixtures.tls.ca, signer }),
     );
     try {
       const paid = await Promise.all(

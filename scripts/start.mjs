@@ -55,6 +55,9 @@ async function main() {
       startServer('accounts-api', API_MAIN, 'api', {
         PORT: apiPort,
         AS_ISSUER: knownIssuer ?? (await asReady).url,
+        // The playground's payments are signed in the browser with its client's key, which the
+        // API finds in the JWKS the AS hosts for that client.
+        PLAYGROUND_CLIENT_KEYS: '1',
       }))();
     [as, api] = await Promise.all([asReady, apiReady]);
   } catch (error) {
@@ -116,6 +119,13 @@ async function main() {
   ].join(' ');
   say(`  try                   ${where ? `${where} ` : ''}npm run token -- --scope accounts`);
   say('                        (Authorization and DPoP headers, and a curl line that answers 200)');
+  say(
+    "  a signed payment      npm run token -- --scope 'accounts payments' --method POST " +
+      `--url ${api.url}/domestic-payments --data '<payment JSON>'`,
+  );
+  say(
+    '                        (the curl line also carries Content-Digest, Signature-Input, Signature)',
+  );
   say(`  without a token       curl -i --cacert ${CA_FILE} ${api.url}/accounts   (401)`);
   say('  Ctrl-C stops both servers. New audit lines and server messages follow.');
   api.server.onStdoutLine = (line) => say(dim(`[audit] ${line}`));

@@ -1,7 +1,9 @@
 // `npm run token -- --scope accounts`: a token from the running sandbox authorization server
 // (the real flow: PAR, PKCE, private_key_jwt or mTLS client auth, scripted login and consent),
 // printed as ready-to-paste `Authorization` and `DPoP` headers (a fresh proof on every run) and
-// a curl line for the running API. The DPoP key and the token (until it expires) are kept in
+// a curl line for the running API. With --data the call is also signed (RFC 9421 HTTP message
+// signature with the demo client's registered key: Content-Digest, Signature-Input, Signature),
+// as POST /domestic-payments requires. The DPoP key and the token (until it expires) are kept in
 // .fapi-guard/token-helper.json (git-ignored; TOKEN_HELPER_STATE=<file> chooses another).
 //
 // By default it asks for the consent the API checks (authorization_details): every read action
@@ -67,6 +69,17 @@ async function main() {
   );
   console.log(`Authorization: ${out.authorization}`);
   if (out.dpop) console.log(`DPoP: ${out.dpop}`);
+  for (const [name, value] of Object.entries(out.signature ?? {})) {
+    console.log(`${name.replace(/(^|-)\w/g, (c) => c.toUpperCase())}: ${value}`);
+  }
+  if (out.signature) {
+    console.error(
+      `# the request is signed (RFC 9421) with ${request.binding === 'dpop' ? 'dpop-client' : 'mtls-client'}'s ` +
+        'registered key over method, URL, Authorization' +
+        (out.dpop ? ', DPoP' : '') +
+        ' and the Content-Digest of exactly the --data bytes, created now: send it within 60 s',
+    );
+  }
   console.log('');
   console.log(out.curl);
 }

@@ -13,6 +13,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { fapiHeaders } from './common/fapi-headers.middleware.js';
+import { captureRawBody } from './common/raw-body.middleware.js';
 import { JsonBodyInterceptor } from './common/json-body.interceptor.js';
 import { routeMethods } from './common/route-methods.js';
 import { JsonLogger } from './common/json-logger.js';
@@ -107,11 +108,14 @@ export async function startAccountsApi(
     const app = await NestFactory.create(AppModule.register(resolved, overrides), adapter, {
       logger,
       abortOnError: false,
-      // Bodies are read after the throttler and the FAPI guard (JsonBodyInterceptor), so a
-      // malformed or oversized body is rate limited and audited like any request.
+      // Bodies are parsed after the throttler and the FAPI guard (JsonBodyInterceptor), so a
+      // malformed body is rate limited and audited like any request. Their bytes are kept
+      // before the guard (captureRawBody, at most 100 KiB, else 413 at once): a payment's
+      // signature covers their digest. They land on `req.rawBody`, where Nest's
+      // `rawBody: true` would put them; that option acts only with Nest's own body parser.
       bodyParser: false,
     });
-    app.use(fapiHeaders());
+    app.use(fapiHeaders(), captureRawBody());
     app.useGlobalFilters(
       new ApiExceptionFilter(app.get(HttpAdapterHost), routeMethods(app.get(ModulesContainer))),
     );

@@ -16,6 +16,7 @@ import { DEMO_ACCOUNTS, iban } from '../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../src/walkthrough/api-client.js';
 import { broadConsent } from '../src/walkthrough/consents.js';
 import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
+import { DPOP_SIGNER, MTLS_SIGNER } from './support/sessions.js';
 
 const fixtures = loadDevFixtures();
 const CA = fixtures.tls.ca;
@@ -66,7 +67,12 @@ async function dpopSession(
     username: user.username,
     password: user.password,
   });
-  const client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca: CA });
+  const client = new ApiClient({
+    accessToken: token.accessToken,
+    dpopKey,
+    ca: CA,
+    signer: DPOP_SIGNER,
+  });
   clients.push(client);
   return { token, client };
 }
@@ -84,7 +90,12 @@ async function mtlsSession(username: 'alice' | 'bob', target: SpawnedApi = api):
     username: user.username,
     password: user.password,
   });
-  const client = new ApiClient({ accessToken: token.accessToken, ca: CA, tls });
+  const client = new ApiClient({
+    accessToken: token.accessToken,
+    ca: CA,
+    tls,
+    signer: MTLS_SIGNER,
+  });
   clients.push(client);
   return { token, client };
 }

@@ -20,6 +20,7 @@ import { closedPort, ensureBuilt, spawnAccountsApi, type SpawnedApi } from './su
 import {
   ALICE_ACCOUNTS,
   CA,
+  DPOP_SIGNER,
   accountIds,
   body,
   dpopSession,
@@ -271,7 +272,12 @@ describe('two instances sharing PostgreSQL (DATABASE_URL): payments and idempote
    */
   let clients: [ApiClient, ApiClient];
   beforeAll(() => {
-    const session = { accessToken: payer.token.accessToken, dpopKey: payer.dpopKey, ca: CA };
+    const session = {
+      accessToken: payer.token.accessToken,
+      dpopKey: payer.dpopKey,
+      ca: CA,
+      signer: DPOP_SIGNER,
+    };
     clients = [new ApiClient(session), new ApiClient(session)];
   });
   afterAll(() => Promise.all(clients.map((client) => client.close())));

@@ -17,7 +17,7 @@ import {
   paymentInitiation,
   type AuthorizationDetailRequest,
 } from '../src/walkthrough/consents.js';
-import { body, expectRefused } from './support/sessions.js';
+import { DPOP_SIGNER, MTLS_SIGNER, body, expectRefused } from './support/sessions.js';
 import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
 
 const fixtures = loadDevFixtures();
@@ -80,7 +80,12 @@ async function session(
       dpopKey,
     });
     granted = token.authorizationDetails;
-    client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca: CA });
+    client = new ApiClient({
+      accessToken: token.accessToken,
+      dpopKey,
+      ca: CA,
+      signer: DPOP_SIGNER,
+    });
   } else {
     const tls = { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key };
     const token = await obtainAccessToken({
@@ -89,7 +94,7 @@ async function session(
       tls: { ...tls, ca: CA },
     });
     granted = token.authorizationDetails;
-    client = new ApiClient({ accessToken: token.accessToken, ca: CA, tls });
+    client = new ApiClient({ accessToken: token.accessToken, ca: CA, tls, signer: MTLS_SIGNER });
   }
   clients.push(client);
   return { client, details: (granted ?? []) as Record<string, unknown>[] };

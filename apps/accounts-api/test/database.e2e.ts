@@ -51,7 +51,7 @@ describe('accounts-api and DATABASE_URL', () => {
                 (SELECT count(*)::int FROM demo_seed) AS seeds,
                 (SELECT count(*)::int FROM accounts) AS accounts`,
       );
-      expect(rows).toEqual([{ migrations: 3, seeds: 1, accounts: 5 }]);
+      expect(rows).toEqual([{ migrations: 4, seeds: 1, accounts: 5 }]);
     } finally {
       await client.end();
     }
@@ -62,14 +62,14 @@ describe('accounts-api and DATABASE_URL', () => {
     await client.connect();
     try {
       await client.query(
-        "INSERT INTO schema_migrations (version, name, checksum) VALUES (4, 'future', 'x')",
+        "INSERT INTO schema_migrations (version, name, checksum) VALUES (5, 'future', 'x')",
       );
     } finally {
       await client.end();
     }
     const error = await startError({ DATABASE_URL: database.url });
     expect(error.message).toContain(
-      'cannot start: DATABASE_URL: cannot open PostgreSQL: database schema is at version 4, newer than this build knows (3)',
+      'cannot start: DATABASE_URL: cannot open PostgreSQL: database schema is at version 5, newer than this build knows (4)',
     );
   });
 });

@@ -51,7 +51,12 @@ beforeAll(async () => {
     // Nonces at both servers, so the page's answer to `use_dpop_nonce` runs too.
     env: { PLAYGROUND_API: `https://127.0.0.1:${apiPort}`, AUTO_CONSENT: '0', DPOP_NONCE: '1' },
   });
-  api = await spawnAccountsApi({ AS_ISSUER: as.issuer, PORT: String(apiPort), DPOP_NONCE: '1' });
+  api = await spawnAccountsApi({
+    AS_ISSUER: as.issuer,
+    PORT: String(apiPort),
+    DPOP_NONCE: '1',
+    PLAYGROUND_CLIENT_KEYS: '1',
+  });
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,

@@ -19,6 +19,7 @@ function build(env: Record<string, string>) {
   return {
     options,
     replay,
+    signsResponses: rs.signsResponses,
     close: async () => {
       await rs.close();
       await replay.onApplicationShutdown();
@@ -36,7 +37,21 @@ describe("fapi-guard's options from the configuration", () => {
     // The API's own origin and the AS's (the browser playground is served there).
     expect(built.options.cors).toEqual({
       origins: ['https://127.0.0.1:3000', 'https://127.0.0.1:4000'],
+      // A page may send a signed payment and read the answer's signature.
+      allowHeaders: expect.arrayContaining([
+        'DPoP',
+        'Content-Digest',
+        'Signature-Input',
+        'Signature',
+      ]),
+      exposeHeaders: expect.arrayContaining(['WWW-Authenticate', 'Signature-Input', 'Signature']),
     });
+    // Signed requests verified and responses signed (with the API's key) by one verifier.
+    expect(built.options.httpSignatures).toMatchObject({
+      verify: expect.any(Function),
+      signResponse: expect.any(Function),
+    });
+    expect(built.signsResponses).toBe(true);
     expect(built.options).toMatchObject({
       issuer: 'https://127.0.0.1:4000',
       audience: 'https://127.0.0.1:3000',

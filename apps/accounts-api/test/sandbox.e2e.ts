@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { parseTokenArgs, runTokenHelper } from '../../auth-server/src/token-helper.js';
+import { signedCallHeaders } from '../../auth-server/src/token-signing.js';
 import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
 import { accountAccess } from '../src/walkthrough/consents.js';
 import { ensureBuilt, REPO_ROOT, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
@@ -153,6 +154,33 @@ describe('npm run token', () => {
     expect(await runCurl(helped, `${api.url}/accounts`, true)).toBe(200);
   }, 60_000);
 
+  it('--data signs the curl line with the client key (Content-Digest, Signature-Input, Signature): the payment answers 201', async () => {
+    const url = `${api.url}/domestic-payments`;
+    const payment = {
+      debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
+      instructedAmount: { amount: '1.00', currency: 'GBP' },
+      creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
+      reference: 'Sent with curl',
+    };
+    const args = ['--scope', 'accounts payments', '--method', 'POST', '--url', url];
+    const helped = await token([...args, '--data', JSON.stringify(payment)]);
+    expect(helped.code).toBe(0);
+    const keyId = fixtures.clients.dpop.privateJwk.kid;
+    expect(helped.stdout).toMatch(/^Content-Digest: sha-256=:[\w+/]+=:$/m);
+    expect(helped.stdout).toMatch(
+      new RegExp(
+        `^Signature-Input: sig1=\\("@method" "@target-uri" "authorization" "dpop" "content-digest"\\);created=\\d+;keyid="${keyId}";tag="fapi-2-request"$`,
+        'm',
+      ),
+    );
+    expect(helped.stderr).toContain("signed (RFC 9421) with dpop-client's registered key");
+    expect(helped.curl).toContain("-H 'signature: sig1=:");
+    expect(helped.curl).toContain(`--data-raw '${JSON.stringify(payment)}'`);
+    const paid = await callCurl(helped, url);
+    expect(paid.status).toBe(201);
+    expect(JSON.parse(paid.body).data.requestSignature).toMatchObject({ label: 'sig1', keyId });
+  }, 60_000);
+
   it('--authorization-details asks for exactly that consent: the named account 200, another 403', async () => {
     const one = `${api.url}/accounts/${DEMO_ACCOUNTS.aliceCurrent}`;
     const other = `${api.url}/accounts/${DEMO_ACCOUNTS.aliceSavings}`;
@@ -194,7 +222,10 @@ describe('npm run token', () => {
 });
 
 /** DPoP headers for `method url` from the token helper (in process), scope accounts payments. */
-async function dpopHeaders(method: string, url: string): Promise<Record<string, string>> {
+async function dpopHeaders(
+  method: string,
+  url: string,
+): Promise<{ authorization: string; dpop: string }> {
   const out = await runTokenHelper(
     parseTokenArgs([
       '--issuer',
@@ -226,10 +257,19 @@ async function send(
   options: { headers?: Record<string, string>; body?: string | Buffer; token?: boolean } = {},
 ): Promise<Answer> {
   const url = `${target.url}${path}`;
-  const headers = {
-    ...(options.token ? await dpopHeaders(method, url) : {}),
-    ...options.headers,
-  };
+  const credentials = options.token ? await dpopHeaders(method, url) : undefined;
+  // A body sent with a token is signed as the token helper signs it (the payments need it).
+  const signature =
+    credentials && typeof options.body === 'string'
+      ? signedCallHeaders(fixtures, {
+          binding: 'dpop',
+          method,
+          url,
+          ...credentials,
+          data: options.body,
+        })
+      : {};
+  const headers = { ...credentials, ...signature, ...options.headers };
   const res = await request(url, {
     method: method as 'GET',
     headers,
@@ -301,7 +341,7 @@ describe('one face for errors', () => {
     ]);
   });
 
-  it('a body over the limit: 413 invalid_request, audited', async () => {
+  it('a body over the limit: 413 invalid_request at once, before verification (its bytes are not kept)', async () => {
     const answer = await send(api, 'POST', PAYMENT, {
       token: true,
       headers: { 'content-type': 'application/json', 'x-idempotency-key': crypto.randomUUID() },
@@ -309,7 +349,26 @@ describe('one face for errors', () => {
     });
     expectErrorShape(answer, 413, 'invalid_request');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditFor(api, answer)).toHaveLength(1);
+    expect(auditFor(api, answer)).toHaveLength(0);
+  });
+
+  it('an unsigned payment: 401 from the guard, the signature named, nothing signed', async () => {
+    const answer = await send(api, 'POST', PAYMENT, {
+      headers: {
+        ...(await dpopHeaders('POST', `${api.url}${PAYMENT}`)),
+        'content-type': 'application/json',
+        'x-idempotency-key': crypto.randomUUID(),
+      },
+      body: JSON.stringify({ reference: 'Unsigned' }),
+    });
+    expectErrorShape(answer, 401, 'unauthorized');
+    expect(answer.json.error_description).toBe('The request must carry an HTTP message signature');
+    expect(answer.headers['signature']).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(auditFor(api, answer)).toEqual([
+      expect.objectContaining({ outcome: 'allow' }),
+      expect.objectContaining({ outcome: 'deny', code: 'ERR_FAPI_SIGNATURE_MISSING' }),
+    ]);
   });
 
   it('a body that is not JSON: 415 invalid_request', async () => {
@@ -378,12 +437,12 @@ describe('the AS metadata matches the API', () => {
 });
 
 describe('CORS for the API origin', () => {
-  it('exposes the challenge headers to a page on the API origin, and to no other', async () => {
+  it('exposes the challenge and signature headers to a page on the API origin, and to no other', async () => {
     const own = await send(api, 'GET', '/accounts', { headers: { origin: api.url } });
     expect(own.status).toBe(401);
     expect(own.headers['access-control-allow-origin']).toBe(api.url);
     expect(own.headers['access-control-expose-headers']).toBe(
-      'WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id',
+      'WWW-Authenticate, DPoP-Nonce, x-fapi-interaction-id, Content-Digest, Signature-Input, Signature',
     );
     const other = await send(api, 'GET', '/accounts', { headers: { origin: 'https://evil.test' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
@@ -395,5 +454,9 @@ describe('CORS for the API origin', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-headers']).toContain('DPoP');
+    // A page may send a signed payment (the playground does) and read the answer's signature.
+    expect(preflight.headers['access-control-allow-headers']).toContain(
+      'Content-Digest, Signature-Input, Signature',
+    );
   });
 });

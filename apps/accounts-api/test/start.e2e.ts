@@ -25,7 +25,7 @@ describe('npm start (scripts/start.mjs)', () => {
       /started {5}authorization server https:\/\/127\.0\.0\.1:\d+, accounts API https:\/\/127\.0\.0\.1:\d+/,
     );
     expect(run.stdout).toContain(
-      'Walkthrough complete: data for alice only, within the consent; two payments, 3 attacks refused, one step-up.',
+      'Walkthrough complete: data for alice only, within the consent; two payments, 6 attacks refused, one step-up.',
     );
     expect(run.stdout).toContain('WALKTHROUGH_ONLY: stopping the servers (walkthrough ok).');
   });
@@ -50,6 +50,38 @@ describe('npm start (scripts/start.mjs)', () => {
       '✓ refused: 401 invalid_dpop_proof',
     ]);
     expect(run.stdout).not.toContain('✗');
+  });
+
+  it('signs the payments, verifies the signed answers, prints the evidence, refuses three forged signatures', () => {
+    for (const line of [
+      '━━ 5. Make a signed payment (scope payments): POST /domestic-payments',
+      "  signed (RFC 9421, tag fapi-2-request) with dpop-client's private_key_jwt key, keyid DpgdWlnG1htR4RPjONHwDFb6N6u8o1fzDVdz3GyTmvA",
+      '    signature-input: sig1=("@method" "@target-uri" "authorization" "dpop" "content-digest");created=',
+      '    signature-input: sig1=("@status" "content-digest" "@method";req "@target-uri";req "content-digest";req "signature";req;key="sig1" "signature-input";req;key="sig1");created=',
+      '  evidence kept with the payment (for disputes): label sig1',
+      '    keyid DpgdWlnG1htR4RPjONHwDFb6N6u8o1fzDVdz3GyTmvA (',
+      '    covers "@method" "@target-uri" "authorization" "dpop" "content-digest"',
+      '  ✓ the payment record keeps the request signature: label, keyid, created, components, input, signature',
+      '━━ 11. Attack: change the payment after it was signed',
+      "━━ 12. Attack: sign with another client's key",
+      '━━ 13. Attack: a signature created five minutes ago',
+      '      "error_description": "The Content-Digest is missing, unsupported or does not match the body"',
+      '      "error_description": "No key of the requesting client matches the request signature"',
+      '      "error_description": "The request signature created time is missing or outside the accepted window"',
+    ]) {
+      expect(run.stdout).toContain(line);
+    }
+    // The key of the API's JWKS verified the answers of steps 5, 6 (bound to the signed
+    // request) and 7.
+    expect(
+      run.stdout.match(/✓ response signature verified with the API's key [\w-]+: covers .*/g),
+    ).toHaveLength(3);
+    expect(run.stdout.match(/bound to our signed request/g)).toHaveLength(2);
+    expect(run.stdout.match(/✓ refused: 401 ERR_FAPI_SIGNATURE_\w+/g)).toEqual([
+      '✓ refused: 401 ERR_FAPI_SIGNATURE_DIGEST',
+      '✓ refused: 401 ERR_FAPI_SIGNATURE_KEY',
+      '✓ refused: 401 ERR_FAPI_SIGNATURE_CREATED',
+    ]);
   });
 
   it('shows the consent enforced: 403 twice, the step-up challenge, then the payment', () => {
@@ -82,6 +114,13 @@ describe('npm start (scripts/start.mjs)', () => {
       'deny',
       'deny',
       'deny',
+      // The forged signatures: the token verified (allow), then the signature refused (deny).
+      'allow',
+      'deny',
+      'allow',
+      'deny',
+      'allow',
+      'deny',
       // The consent steps: the token verified (allow), then the consent refused (deny).
       'allow',
       'deny',
@@ -95,6 +134,9 @@ describe('npm start (scripts/start.mjs)', () => {
       'ERR_FAPI_DPOP_REPLAY',
       'ERR_FAPI_DPOP_DOWNGRADE',
       'ERR_FAPI_DPOP_HTU_MISMATCH',
+      'ERR_FAPI_SIGNATURE_DIGEST',
+      'ERR_FAPI_SIGNATURE_KEY',
+      'ERR_FAPI_SIGNATURE_CREATED',
       'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS',
       'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS',
       'ERR_FAPI_ACR_INSUFFICIENT',

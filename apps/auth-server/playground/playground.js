@@ -46,6 +46,46 @@ async function publicJwk(publicKey) {
   return { kty, crv, x, y };
 }
 
+/** The RFC 7638 thumbprint of an EC public key: the client key's `kid` (its signatures' keyid). */
+async function thumbprint(publicKey) {
+  const { crv, kty, x, y } = await publicJwk(publicKey);
+  return sha256(JSON.stringify({ crv, kty, x, y }));
+}
+
+// ---- HTTP message signatures (RFC 9421, FAPI 2.0 HTTP Signatures) ------------------------
+
+const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+
+/**
+ * Signs a request with a body as the API requires for payments: tag fapi-2-request over
+ * @method, @target-uri, authorization, dpop and the content-digest of exactly `body`, with the
+ * client key registered at the AS (keyid: its thumbprint). WebCrypto's ECDSA signature is the
+ * r||s form that ecdsa-p256-sha256 uses. Returns the three headers to add.
+ */
+async function signRequest(method, url, headers, body) {
+  const digest = `sha-256=:${b64(await crypto.subtle.digest('SHA-256', encoder.encode(body)))}:`;
+  const values = {
+    '@method': method,
+    '@target-uri': new URL(url).href,
+    authorization: headers.authorization,
+    dpop: headers.dpop,
+    'content-digest': digest,
+  };
+  const keyId = await thumbprint(keys.client.publicKey);
+  const components = Object.keys(values).map((name) => `"${name}"`);
+  const input = `(${components.join(' ')});created=${now()};keyid="${keyId}";tag="fapi-2-request"`;
+  const base = [
+    ...Object.entries(values).map(([name, value]) => `"${name}": ${value}`),
+    `"@signature-params": ${input}`,
+  ].join('\n');
+  const signature = await crypto.subtle.sign(SIGN, keys.client.privateKey, encoder.encode(base));
+  return {
+    'content-digest': digest,
+    'signature-input': `sig1=${input}`,
+    signature: `sig1=:${b64(signature)}:`,
+  };
+}
+
 /** A compact JWS (ES256: WebCrypto's ECDSA signature is already the JWS r||s form). */
 async function signJwt(privateKey, header, payload) {
   const input = `${b64urlJson(header)}.${b64urlJson(payload)}`;
@@ -275,15 +315,16 @@ async function apiCall(
   { body, extraHeaders = {}, accessToken = state.accessToken, outId = 'out-api' } = {},
 ) {
   const url = `${API}${path}`;
+  const text = body && JSON.stringify(body);
   const attempt = async (nonce) => {
     const proof = await dpopProof(keys.dpop, method, url, { accessToken, nonce });
     const headers = { authorization: `DPoP ${accessToken}`, dpop: proof, ...extraHeaders };
-    if (body) headers['content-type'] = 'application/json';
-    return send(title, method, url, {
-      headers,
-      body: body && JSON.stringify(body),
-      jwts: [['DPoP proof', proof]],
-    });
+    if (text) {
+      headers['content-type'] = 'application/json';
+      // After the proof: the signature covers it.
+      Object.assign(headers, await signRequest(method, url, headers, text));
+    }
+    return send(title, method, url, { headers, body: text, jwts: [['DPoP proof', proof]] });
   };
   let exchange = await attempt(state.apiNonce);
   if (exchange.status === 401 && exchange.responseHeaders['dpop-nonce']) {
@@ -303,7 +344,11 @@ async function apiCall(
 async function publishKeys() {
   keys = { client: await generateKeyPair(), dpop: await generateKeyPair() };
   await save('keys', keys);
-  const jwk = await publicJwk(keys.client.publicKey);
+  // With its thumbprint as kid: the keyid of the payment signatures the API checks against it.
+  const jwk = {
+    ...(await publicJwk(keys.client.publicKey)),
+    kid: await thumbprint(keys.client.publicKey),
+  };
   const requestBody = JSON.stringify({ jwk });
   const x = await send('Publish the client JWK', 'POST', `${ISSUER}/playground/clients`, {
     headers: { 'content-type': 'application/json' },
@@ -623,12 +668,13 @@ async function scopeAttackFinish(pending) {
     nonce: state.apiNonce,
   });
   const body = JSON.stringify(paymentBody());
+  const headers = { authorization: `DPoP ${tokens.access_token}`, dpop: proof };
   const x = await send('Attack: a payment with a token without the payments scope', 'POST', url, {
     headers: {
-      authorization: `DPoP ${tokens.access_token}`,
-      dpop: proof,
+      ...headers,
       'content-type': 'application/json',
       'x-idempotency-key': crypto.randomUUID(),
+      ...(await signRequest('POST', url, headers, body)),
     },
     body,
     jwts: [

@@ -119,3 +119,9 @@ await write('clients/mtls-client.crt.pem', mtlsCert.toString('pem') + '\n');
 await write('clients/mtls-client.key.pem', await pkcs8Pem(mtlsKeys.privateKey));
 // 3c. Resource-server client (introspection): private_key_jwt (PS256).
 await write('clients/rs-client.private.jwk.json', await privateJwk('PS256'));
+// 3d. The mTLS client's request-signing key (HTTP message signatures), registered in its jwks
+// beside its certificate. The DPoP client signs requests with its private_key_jwt key (3a).
+await write('clients/mtls-client.signing.private.jwk.json', await privateJwk('ES256'));
+
+// 4. The sample API's response-signing key (HTTP message signatures), published at its JWKS.
+await write('api/response-signing.private.jwk.json', await privateJwk('ES256'));

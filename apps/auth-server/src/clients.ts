@@ -1,17 +1,12 @@
 /** The seeded demo clients (DEV ONLY): their metadata as the authorization server registers it. */
-import { X509Certificate, createPublicKey } from 'node:crypto';
 import type { ClientMetadata, JWK as ProviderJwk } from 'oidc-provider';
 import type { JWK } from 'jose';
+import { seededClientKeys } from './client-keys.js';
 import { AUTHORIZATION_DETAILS_SCHEMAS } from './consent.js';
 import { FAPI_ALGS, type SigningAlg } from './constants.js';
-import { publicJwk, type DevFixtures } from './fixtures.js';
+import type { DevFixtures } from './fixtures.js';
 
-/** Public JWK (with x5c) for a PEM certificate, as a self_signed_tls_client_auth client registers it. */
-export function certificateJwk(certPem: string): JWK {
-  const cert = new X509Certificate(certPem);
-  const jwk = createPublicKey(certPem).export({ format: 'jwk' }) as JWK;
-  return { ...jwk, x5c: [cert.raw.toString('base64')] };
-}
+export { certificateJwk } from './client-keys.js';
 
 function jwsAlg(jwk: JWK, fallback: SigningAlg): SigningAlg {
   return (FAPI_ALGS as readonly string[]).includes(jwk.alg ?? '')
@@ -19,8 +14,20 @@ function jwsAlg(jwk: JWK, fallback: SigningAlg): SigningAlg {
     : fallback;
 }
 
+/**
+ * The seeded clients' metadata as the AS registers it. Their `jwks` come from
+ * `seededClientKeys`, which the sample API reads too to resolve request-signing keys by
+ * `client_id`, so a key is only ever its client's.
+ *
+ * @example
+ * seededClients(loadDevFixtures(), []).find((c) => c.client_id === 'dpop-client')?.jwks;
+ */
 export function seededClients(fixtures: DevFixtures, redirectUris: string[]): ClientMetadata[] {
   const { dpop, mtls, rs } = fixtures.clients;
+  const jwks = new Map(seededClientKeys(fixtures).map((c) => [c.client_id, c.jwks]));
+  const registered = (clientId: string) => ({
+    keys: (jwks.get(clientId)?.keys ?? []) as ProviderJwk[],
+  });
   const common = {
     redirect_uris: redirectUris,
     grant_types: ['authorization_code'],
@@ -35,7 +42,7 @@ export function seededClients(fixtures: DevFixtures, redirectUris: string[]): Cl
       client_name: 'Demo DPoP client (private_key_jwt)',
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: jwsAlg(dpop.privateJwk, 'ES256'),
-      jwks: { keys: [publicJwk(dpop.privateJwk) as ProviderJwk] },
+      jwks: registered(dpop.clientId),
       dpop_bound_access_tokens: true,
     },
     {
@@ -43,7 +50,8 @@ export function seededClients(fixtures: DevFixtures, redirectUris: string[]): Cl
       client_id: mtls.clientId,
       client_name: 'Demo mTLS client (self_signed_tls_client_auth)',
       token_endpoint_auth_method: 'self_signed_tls_client_auth',
-      jwks: { keys: [certificateJwk(mtls.cert) as ProviderJwk] },
+      // The certificate (client authentication) and the request-signing key (use sig, kid).
+      jwks: registered(mtls.clientId),
       tls_client_certificate_bound_access_tokens: true,
     },
     {
@@ -54,7 +62,7 @@ export function seededClients(fixtures: DevFixtures, redirectUris: string[]): Cl
       response_types: [],
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: jwsAlg(rs.privateJwk, 'PS256'),
-      jwks: { keys: [publicJwk(rs.privateJwk) as ProviderJwk] },
+      jwks: registered(rs.clientId),
       introspection_signed_response_alg: 'PS256',
     },
   ];

@@ -29,14 +29,22 @@ export interface DevFixtures {
   /** PEM material of the dev TLS server (SAN 127.0.0.1, ::1, localhost) and the CA that issued it. */
   tls: { ca: string; cert: string; key: string };
   clients: {
-    /** private_key_jwt (ES256) client whose access tokens are DPoP-bound. */
+    /**
+     * private_key_jwt (ES256) client whose access tokens are DPoP-bound; the same key signs its
+     * requests (HTTP message signatures).
+     */
     dpop: { clientId: string; privateJwk: JWK };
-    /** self_signed_tls_client_auth client whose access tokens are certificate-bound. */
-    mtls: { clientId: string; cert: string; key: string };
+    /**
+     * self_signed_tls_client_auth client whose access tokens are certificate-bound; `signingJwk`
+     * is its request-signing key (HTTP message signatures), registered in its jwks.
+     */
+    mtls: { clientId: string; cert: string; key: string; signingJwk: JWK };
     /** Resource-server client that may call the introspection endpoint (private_key_jwt, PS256). */
     rs: { clientId: string; privateJwk: JWK };
   };
   users: DemoUser[];
+  /** The sample API's response-signing key (ES256), published at its JWKS. */
+  apiResponseSigningJwk: JWK;
 }
 
 const read = (rel: string): string => readFileSync(join(DEV_FIXTURES_DIR, rel), 'utf8');
@@ -62,6 +70,7 @@ export function loadDevFixtures(): DevFixtures {
         clientId: MTLS_CLIENT_ID,
         cert: read('clients/mtls-client.crt.pem'),
         key: read('clients/mtls-client.key.pem'),
+        signingJwk: readJson<JWK>('clients/mtls-client.signing.private.jwk.json'),
       },
       rs: {
         clientId: RS_CLIENT_ID,
@@ -69,6 +78,7 @@ export function loadDevFixtures(): DevFixtures {
       },
     },
     users: readJson<DemoUser[]>('users.json'),
+    apiResponseSigningJwk: readJson<JWK>('api/response-signing.private.jwk.json'),
   };
   return cached;
 }

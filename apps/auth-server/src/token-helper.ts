@@ -18,6 +18,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { webcrypto } from 'node:crypto';
+import { signedCallHeaders } from './token-signing.js';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { obtainAccessToken, type AuthorizationDetailRequest } from './client-flow.js';
 import { ACR_STRONG, DEV_ONE_TIME_CODE } from './constants.js';
@@ -72,6 +73,8 @@ export interface TokenOutput {
   authorization: string;
   /** The DPoP proof for `method url` (absent with `--binding mtls`). */
   dpop?: string;
+  /** With `--data`: `content-digest`, `signature-input`, `signature` (RFC 9421) of the call. */
+  signature?: Record<string, string>;
   /** A shell command answering the request, quoted for POSIX shells. */
   curl: string;
   /** Whether the token came from the state file. */
@@ -103,7 +106,7 @@ export const USAGE = `usage: npm run token -- [--scope "accounts payments"] [--b
   --binding                dpop (default) or mtls (certificate-bound Bearer token)
   --method, --url          the call the DPoP proof and the curl line are for
   --user                   demo user, alice (default) or bob
-  --data                   JSON body for the curl line; a payment body also asks consent for it
+  --data                   JSON body for the curl line, signed (RFC 9421); asks consent to it
   --payment                consent to pay up to this amount (GBP) to Bob Example
   --authorization-details  the consent asked for, as a JSON array of objects with a string
                            "type" (replaces the default: with scope accounts, every read
@@ -362,6 +365,10 @@ export async function runTokenHelper(
   writeState(request.stateFile, state);
   const authorization = `${stored.tokenType} ${stored.accessToken}`;
   const dpop = key ? await dpopProof(key, request.method, request.url, stored.accessToken) : '';
+  const signature =
+    request.data === undefined
+      ? undefined
+      : signedCallHeaders(fixtures, { ...request, authorization, dpop, data: request.data }, now());
   const rel = (file: string) => relative(process.cwd(), file) || file;
   const curl = [
     'curl -sS -i',
@@ -377,13 +384,15 @@ export async function runTokenHelper(
       : [
           `-H ${shellQuote('Content-Type: application/json')}`,
           `-H ${shellQuote(`x-idempotency-key: ${randomUUID()}`)}`,
-          `--data ${shellQuote(request.data)}`,
+          ...Object.entries(signature ?? {}).map(([n, v]) => `-H ${shellQuote(`${n}: ${v}`)}`),
+          `--data-raw ${shellQuote(request.data)}`,
         ]),
     shellQuote(request.url),
   ].join(' ');
   return {
     authorization,
     ...(key ? { dpop } : {}),
+    ...(signature ? { signature } : {}),
     curl,
     cached,
     expiresAt: stored.expiresAt,

@@ -20,9 +20,12 @@ export const MAX_JSON_BODY_BYTES = 100 * 1024;
 
 interface BodyRequest extends IncomingMessage {
   body?: unknown;
+  /** The bytes `captureRawBody` kept before the guards: parsed instead of the stream. */
+  rawBody?: Buffer;
 }
 
-function hasBody(request: IncomingMessage): boolean {
+/** Whether the request announces a body (`content-length` other than 0, or chunked). */
+export function hasBody(request: IncomingMessage): boolean {
   const length = request.headers['content-length'];
   return (
     request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
@@ -54,7 +57,11 @@ function tooLarge(): HttpException {
  * @example
  * request.body = await readJsonBody(request);
  */
-export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(request: BodyRequest): Promise<unknown> {
+  if (request.rawBody !== undefined) {
+    if (!isJson(request.headers['content-type'])) throw notJson();
+    return parseJson(request.rawBody);
+  }
   const declared = Number(request.headers['content-length']);
   if (declared > MAX_JSON_BODY_BYTES) {
     request.resume(); // drain, so the connection can answer
@@ -62,10 +69,7 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   }
   if (!isJson(request.headers['content-type'])) {
     request.resume();
-    throw new UnsupportedMediaTypeException({
-      error: 'invalid_request',
-      error_description: 'The request body must be JSON (Content-Type: application/json)',
-    });
+    throw notJson();
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -77,8 +81,19 @@ export async function readJsonBody(request: IncomingMessage): Promise<unknown> {
     }
     chunks.push(chunk);
   }
+  return parseJson(Buffer.concat(chunks));
+}
+
+function notJson(): HttpException {
+  return new UnsupportedMediaTypeException({
+    error: 'invalid_request',
+    error_description: 'The request body must be JSON (Content-Type: application/json)',
+  });
+}
+
+function parseJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     throw new BadRequestException({
       error: 'invalid_request',

@@ -9,6 +9,7 @@ import type { JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseMinor } from '../common/money.js';
+import { signatureConfig, type SignatureConfig } from './signature-config.js';
 
 /** Which sender constraint the payment routes accept. */
 export type PaymentsBinding = 'any' | 'dpop' | 'mtls';
@@ -57,6 +58,8 @@ export interface AppConfig {
   logLevels: LogLevel[];
   /** `METRICS_PORT`: OpenTelemetry metrics in Prometheus format on this port. Undefined: off. */
   metricsPort: number | undefined;
+  /** HTTP message signatures: the response key and the clients' registered keys. */
+  signatures: SignatureConfig;
 }
 
 /**
@@ -362,6 +365,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     audit: oneOf<AuditSink>(env, 'AUDIT_LOG', ['stdout', 'stderr', 'off'], 'stdout'),
     logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
     metricsPort: optional(env, 'METRICS_PORT', () => integer(env, 'METRICS_PORT', 0, 1, 65535)),
+    signatures: signatureConfig(env),
   };
 }
 

@@ -8,7 +8,13 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { FapiPrincipal, RequireScopes, type Principal } from '@fapi-guard/nestjs';
+import {
+  FapiPrincipal,
+  RequireScopes,
+  SignedRequest,
+  SignedResponse,
+  type Principal,
+} from '@fapi-guard/nestjs';
 import { ApiFapiProtected } from '../common/api-docs.js';
 import { ErrorResponse } from '../common/api-errors.js';
 import { parseMinor } from '../common/money.js';
@@ -19,6 +25,7 @@ import { PAYMENT_INITIATION, STRONG_ACR, consentIdOf, coversPayment } from '../s
 import { CreateDomesticPaymentDto, PaymentResponse } from './payments.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { PaymentsService } from './payments.service.js';
+import type { RequestSignatureRecord } from '../store/banking.model.js';
 
 /** The part of the Express response used here (it is a Node `ServerResponse`). */
 interface HeaderTarget {
@@ -33,11 +40,33 @@ interface HeaderTarget {
  * and, above `STRONG_AUTH_THRESHOLD`, the strong `acr` (else 401
  * `insufficient_user_authentication` with `acr_values`, RFC 9470). The consent id of the
  * matched element is recorded with the payment.
+ *
+ * Non-repudiation (HTTP message signatures, RFC 9421): creating a payment needs a request
+ * signed with a key registered for the requesting client (`@SignedRequest()`; else 401
+ * `ERR_FAPI_SIGNATURE_*`), and the verified signature is kept with the payment as evidence
+ * (`requestSignature`). Every answer of these routes that reached them is signed with the API's
+ * key (`@SignedResponse()`, published at `/jwks`); the guard's own refusals are not.
  */
+/** The verified request signature as the payment record keeps it. */
+function evidenceOf(principal: Principal): RequestSignatureRecord | undefined {
+  const signature = principal.signature;
+  if (!signature) return undefined;
+  const { label, keyId, created, components, signatureInput } = signature;
+  return {
+    label,
+    keyId,
+    created,
+    components: [...components],
+    signatureInput,
+    signature: signature.signature,
+  };
+}
+
 @ApiTags('payments')
 @ApiFapiProtected('payments')
 @RequireScopes('payments')
 @ConfiguredBinding('payments')
+@SignedResponse()
 @Controller('domestic-payments')
 export class PaymentsController {
   constructor(
@@ -48,6 +77,7 @@ export class PaymentsController {
   ) {}
 
   @Post()
+  @SignedRequest()
   @HttpCode(201)
   @ApiOperation({
     summary: 'Create a domestic payment (idempotent per x-idempotency-key)',
@@ -57,6 +87,20 @@ export class PaymentsController {
       'is refused with 422 `idempotency_key_reused`. Keys are kept 24 hours, per client and user.',
   })
   @ApiHeader({ name: 'x-idempotency-key', required: true, description: '1-40 visible ASCII chars' })
+  @ApiHeader({
+    name: 'signature-input',
+    required: true,
+    description:
+      'RFC 9421: `tag="fapi-2-request"`, covering `@method`, `@target-uri`, `authorization`, ' +
+      '`dpop` (DPoP tokens) and `content-digest`; `created` at most 60 s old; `keyid` a key ' +
+      "registered for the token's client (else 401 `ERR_FAPI_SIGNATURE_*`)",
+  })
+  @ApiHeader({ name: 'signature', required: true, description: 'RFC 9421 signature' })
+  @ApiHeader({
+    name: 'content-digest',
+    required: true,
+    description: 'RFC 9530 digest (sha-256 or sha-512) of the exact body bytes',
+  })
   @ApiCreatedResponse({ type: PaymentResponse })
   @ApiUnprocessableEntityResponse({
     description:
@@ -87,6 +131,7 @@ export class PaymentsController {
       body,
       idempotencyKey,
       consentIdOf(principal.authorizationDetails[0]),
+      evidenceOf(principal),
     );
     response.setHeader('location', created.response.links.self);
     if (created.replayed) response.setHeader('idempotent-replayed', 'true');

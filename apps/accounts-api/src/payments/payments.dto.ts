@@ -71,6 +71,31 @@ export class CreditorAccountView {
   @ApiProperty() iban!: string;
 }
 
+/**
+ * The verified HTTP message signature (RFC 9421) of the request that created the payment:
+ * evidence of who asked for it, with the client's registered key.
+ */
+export class RequestSignatureView {
+  @ApiProperty({ example: 'sig1' }) label!: string;
+  @ApiProperty({ description: "The client's key (`keyid`), from its registered jwks" })
+  keyId!: string;
+
+  @ApiProperty({ description: '`created`, seconds since the epoch', example: 1767225600 })
+  created!: number;
+
+  @ApiProperty({
+    type: [String],
+    example: ['"@method"', '"@target-uri"', '"authorization"', '"dpop"', '"content-digest"'],
+  })
+  components!: string[];
+
+  @ApiProperty({ description: 'The `Signature-Input` member, without the label' })
+  signatureInput!: string;
+
+  @ApiProperty({ description: 'The signature bytes, base64' })
+  signature!: string;
+}
+
 export class PaymentView {
   @ApiProperty({ example: 'pmt-1d3c0f7e-7f0a-4a53-9d55-3b1f5f3e9a10' })
   paymentId!: string;
@@ -90,6 +115,13 @@ export class PaymentView {
     description: 'The consent (authorization details element) the payment was made under',
   })
   consentId?: string;
+
+  @ApiProperty({
+    required: false,
+    type: RequestSignatureView,
+    description: 'The signature of the request that created the payment (evidence for disputes)',
+  })
+  requestSignature?: RequestSignatureView;
 }
 
 export class PaymentLinks {

@@ -6,7 +6,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { formatMinor, parseMinor } from '../common/money.js';
 import { APP_CONFIG, type ResolvedAppConfig } from '../config/app-config.js';
 import { AuditLog } from '../shared/audit-log.service.js';
-import type { Payment } from '../store/banking.model.js';
+import type { Payment, RequestSignatureRecord } from '../store/banking.model.js';
 import { BANKING_STORE, type BankingStore } from '../store/banking.store.js';
 import type { CreateDomesticPaymentDto, PaymentResponse } from './payments.dto.js';
 
@@ -38,6 +38,7 @@ export class PaymentsService {
     body: CreateDomesticPaymentDto,
     idempotencyKey: string,
     consentId?: string,
+    requestSignature?: RequestSignatureRecord,
   ): Promise<CreatedPayment> {
     const account = await this.accounts.visibleAccount(caller, body.debtorAccountId);
     if (!account) {
@@ -64,6 +65,7 @@ export class PaymentsService {
       reference: body.reference,
       idempotencyKey,
       ...(consentId !== undefined ? { consentId } : {}),
+      ...(requestSignature !== undefined ? { requestSignature } : {}),
       fingerprint: fingerprint({
         debtorAccountId: account.accountId,
         amountMinor,
@@ -125,6 +127,14 @@ export class PaymentsService {
         creditorAccount: { ...payment.creditorAccount },
         reference: payment.reference,
         ...(payment.consentId !== undefined ? { consentId: payment.consentId } : {}),
+        ...(payment.requestSignature !== undefined
+          ? {
+              requestSignature: {
+                ...payment.requestSignature,
+                components: [...payment.requestSignature.components],
+              },
+            }
+          : {}),
       },
       links: { self: `${this.config.publicUrl}/domestic-payments/${payment.paymentId}` },
     };

@@ -4,14 +4,21 @@
  * opaque tokens by introspection when configured; the public URL (DPoP `htu` base), nonces and
  * the replay store, the audit hook, and CORS for pages served from the API's own public origin
  * and from the AS origin (the browser playground): they can read `WWW-Authenticate`,
- * `DPoP-Nonce` and `x-fapi-interaction-id`.
+ * `DPoP-Nonce` and `x-fapi-interaction-id`. HTTP message signatures: request signatures
+ * verified with the requesting client's registered keys, responses signed with the API's key.
  */
 import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
+import { httpSignatures } from '@fapi-guard/http-signatures';
 import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
 import type { ResolvedAppConfig } from '../config/app-config.js';
 import type { AuditLog } from '../shared/audit-log.service.js';
 import type { AuthServerFetch } from '../shared/auth-server-fetch.js';
 import type { DpopReplayStore } from '../shared/dpop-replay-store.provider.js';
+import {
+  PLAYGROUND_CLIENT_PREFIX,
+  clientKeyResolver,
+  playgroundKeyResolver,
+} from './client-signing-keys.js';
 import { AUTHORIZATION_DETAILS_TYPES } from './consent.js';
 
 /**
@@ -57,6 +64,44 @@ function introspectionOptions(
   };
 }
 
+/**
+ * A client's request-signing key: from the registered client metadata, or (with
+ * `PLAYGROUND_CLIENT_KEYS=1`) from the JWKS the dev AS hosts for its playground clients.
+ */
+function resolveClientKey(config: ResolvedAppConfig, authServer: AuthServerFetch) {
+  const registered = clientKeyResolver(config.signatures.clients);
+  const playground = config.signatures.playgroundClients
+    ? playgroundKeyResolver(config.issuer, authServer.fetch)
+    : undefined;
+  return (clientId: string, keyId: string) =>
+    playground && clientId.startsWith(PLAYGROUND_CLIENT_PREFIX)
+      ? playground(clientId, keyId)
+      : registered(clientId, keyId);
+}
+
+/** Request headers a browser page may send (CORS): core's defaults and the signature's. */
+const CORS_ALLOW_HEADERS = [
+  'Authorization',
+  'DPoP',
+  'Content-Type',
+  'x-fapi-interaction-id',
+  'x-fapi-auth-date',
+  'x-fapi-customer-ip-address',
+  'x-idempotency-key',
+  'Content-Digest',
+  'Signature-Input',
+  'Signature',
+];
+/** Response headers a page may read: core's defaults and the response signature's. */
+const CORS_EXPOSE_HEADERS = [
+  'WWW-Authenticate',
+  'DPoP-Nonce',
+  'x-fapi-interaction-id',
+  'Content-Digest',
+  'Signature-Input',
+  'Signature',
+];
+
 /** fapi-guard's options for this API, from the configuration. */
 export function resourceServerOptions(
   config: ResolvedAppConfig,
@@ -77,8 +122,19 @@ export function resourceServerOptions(
     scopesSupported: API_SCOPES,
     authorizationDetailsTypesSupported: AUTHORIZATION_DETAILS_TYPES,
     dpop: dpopOptions(config, replay),
+    // Signed requests (routes marked @SignedRequest()) and signed responses (@SignedResponse()).
+    // A signature's `nonce` is remembered in the DPoP replay store (Redis when configured).
+    httpSignatures: httpSignatures({
+      resolveClientKey: resolveClientKey(config, authServer),
+      responseSigning: config.signatures.responseSigning,
+      ...(replay.store ? { replayStore: replay.store } : {}),
+    }),
     onDecision: (event) => audit.authorization(event),
     // The API's own origin, and the AS's, where the sandbox's browser playground is served.
-    cors: { origins: [new URL(config.publicUrl).origin, new URL(config.issuer).origin] },
+    cors: {
+      origins: [new URL(config.publicUrl).origin, new URL(config.issuer).origin],
+      allowHeaders: CORS_ALLOW_HEADERS,
+      exposeHeaders: CORS_EXPOSE_HEADERS,
+    },
   };
 }

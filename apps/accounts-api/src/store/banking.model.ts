@@ -51,6 +51,26 @@ export interface CreditorAccount {
   iban: string;
 }
 
+/**
+ * The verified HTTP message signature (RFC 9421) of the request that created a payment, kept
+ * as evidence for disputes: with the client's registered key and the request's bytes it proves
+ * who asked for what. The values are the ones fapi-guard verified (`principal.signature`).
+ */
+export interface RequestSignatureRecord {
+  /** The label in `Signature-Input` / `Signature` (`sig1`). */
+  label: string;
+  /** The client key that signed (`keyid`). */
+  keyId: string;
+  /** `created`, in seconds since the epoch. */
+  created: number;
+  /** The covered component identifiers (`"@method"`, `"content-digest"`, …). */
+  components: string[];
+  /** The `Signature-Input` member, without the label. */
+  signatureInput: string;
+  /** The signature bytes, base64. */
+  signature: string;
+}
+
 export interface Payment {
   paymentId: string;
   /** The user (`sub`) who authorised it. */
@@ -69,6 +89,8 @@ export interface Payment {
   idempotencyKey: string;
   /** The consent the payment was made under (the token's authorization details element). */
   consentId?: string;
+  /** The signature of the request that created it; absent for unsigned (older) payments. */
+  requestSignature?: RequestSignatureRecord;
 }
 
 /** Everything needed to create a payment once. */
@@ -83,6 +105,8 @@ export interface PaymentRequest {
   idempotencyKey: string;
   /** The consent the payment is made under, recorded with it. */
   consentId?: string;
+  /** The verified signature of the request, recorded with it. */
+  requestSignature?: RequestSignatureRecord;
   /** Hash of the request body: a key reused with another body is refused. */
   fingerprint: string;
   /** Epoch ms. */

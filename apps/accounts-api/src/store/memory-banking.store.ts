@@ -6,6 +6,7 @@ import type {
   CreatePaymentOutcome,
   Payment,
   PaymentRequest,
+  RequestSignatureRecord,
   Transaction,
   TransactionPage,
   TransactionQuery,
@@ -95,7 +96,7 @@ export class MemoryBankingStore implements BankingStore {
       if (previous.fingerprint !== request.fingerprint || !payment) {
         return { kind: 'idempotency-key-reused' };
       }
-      return { kind: 'replayed', payment: { ...payment } };
+      return { kind: 'replayed', payment: copyPayment(payment) };
     }
     const { availableMinor } = this.#totals(request.debtorAccountId, request.now);
     if (availableMinor < request.amountMinor) return { kind: 'insufficient-funds' };
@@ -113,6 +114,9 @@ export class MemoryBankingStore implements BankingStore {
       settlesAt: request.now + request.settlementDelayMs,
       idempotencyKey: request.idempotencyKey,
       ...(request.consentId !== undefined ? { consentId: request.consentId } : {}),
+      ...(request.requestSignature !== undefined
+        ? { requestSignature: copySignature(request.requestSignature) }
+        : {}),
     };
     this.#payments.set(payment.paymentId, payment);
     this.#idempotency.set(scope, {
@@ -130,12 +134,12 @@ export class MemoryBankingStore implements BankingStore {
       paymentId: payment.paymentId,
       settlesAt: payment.settlesAt,
     });
-    return { kind: 'created', payment: { ...payment } };
+    return { kind: 'created', payment: copyPayment(payment) };
   }
 
   async findPayment(paymentId: string): Promise<Payment | undefined> {
     const payment = this.#payments.get(paymentId);
-    return payment && { ...payment };
+    return payment && copyPayment(payment);
   }
 
   #totals(accountId: string, at: number): BalanceTotals {
@@ -165,6 +169,21 @@ function consentKey(subject: string, clientId: string): string {
 }
 
 /** Keys belong to one client acting for one user: another client may reuse the same string. */
+function copySignature(signature: RequestSignatureRecord): RequestSignatureRecord {
+  return { ...signature, components: [...signature.components] };
+}
+
+/** A copy the caller may change without changing the store. */
+function copyPayment(payment: Payment): Payment {
+  return {
+    ...payment,
+    creditorAccount: { ...payment.creditorAccount },
+    ...(payment.requestSignature
+      ? { requestSignature: copySignature(payment.requestSignature) }
+      : {}),
+  };
+}
+
 function idempotencyScope(request: PaymentRequest): string {
   return `${request.clientId}\u0000${request.subject}\u0000${request.idempotencyKey}`;
 }

@@ -7,6 +7,7 @@ import type {
   CreatePaymentOutcome,
   Payment,
   PaymentRequest,
+  RequestSignatureRecord,
   Transaction,
   TransactionPage,
   TransactionQuery,
@@ -25,7 +26,8 @@ const TRANSACTION_COLUMNS = `transaction_id, account_id, booked_at, amount_minor
   description, merchant_name, payment_id, settles_at`;
 
 const PAYMENT_COLUMNS = `payment_id, subject, client_id, debtor_account_id, amount_minor, currency,
-  creditor_name, creditor_iban, reference, created_at, settles_at, idempotency_key, consent_id`;
+  creditor_name, creditor_iban, reference, created_at, settles_at, idempotency_key, consent_id,
+  request_signature`;
 
 type Row = Record<string, unknown>;
 
@@ -71,7 +73,28 @@ function paymentOf(row: Row): Payment {
     settlesAt: readEpochMs(row.settles_at, 'settles_at'),
     idempotencyKey: String(row.idempotency_key),
     ...(row.consent_id != null ? { consentId: String(row.consent_id) } : {}),
+    ...(row.request_signature != null
+      ? { requestSignature: readSignature(row.request_signature) }
+      : {}),
   };
+}
+
+/** The `request_signature` column (jsonb: an object from pg and PGlite, text if cast). */
+function readSignature(value: unknown): RequestSignatureRecord {
+  const record = (typeof value === 'string' ? JSON.parse(value) : value) as RequestSignatureRecord;
+  const { label, keyId, created, components, signatureInput, signature } = record;
+  if (
+    typeof label !== 'string' ||
+    typeof keyId !== 'string' ||
+    !Number.isSafeInteger(created) ||
+    !Array.isArray(components) ||
+    !components.every((c) => typeof c === 'string') ||
+    typeof signatureInput !== 'string' ||
+    typeof signature !== 'string'
+  ) {
+    throw new TypeError('payments.request_signature: not a stored request signature');
+  }
+  return { label, keyId, created, components: [...components], signatureInput, signature };
 }
 
 /** Thrown inside the payment transaction to roll it back, key claim included. */
@@ -255,10 +278,19 @@ export class SqlBankingStore implements BankingStore {
       settlesAt: request.now + request.settlementDelayMs,
       idempotencyKey: request.idempotencyKey,
       ...(request.consentId !== undefined ? { consentId: request.consentId } : {}),
+      ...(request.requestSignature !== undefined
+        ? {
+            requestSignature: {
+              ...request.requestSignature,
+              components: [...request.requestSignature.components],
+            },
+          }
+        : {}),
     };
     await tx.query(
       `INSERT INTO payments (${PAYMENT_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12, $13)`,
+       VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12, $13,
+         $14::jsonb)`,
       [
         payment.paymentId,
         payment.subject,
@@ -273,6 +305,7 @@ export class SqlBankingStore implements BankingStore {
         timestampParam(payment.settlesAt),
         payment.idempotencyKey,
         payment.consentId ?? null,
+        payment.requestSignature ? JSON.stringify(payment.requestSignature) : null,
       ],
     );
     await tx.query(

@@ -3,9 +3,12 @@
  * `Authorization` header and, with a DPoP handle, a fresh proof per request (retrying once on
  * `use_dpop_nonce`). Every exchange goes through an undici Agent that trusts the dev CA (and
  * presents the client certificate for mTLS) and is recorded for printing. `send()` is for the
- * hand-built requests of the attacks.
+ * hand-built requests of the attacks. With a `signer`, every request with a body carries an
+ * HTTP message signature (RFC 9421, `signRequest` of @fapi-guard/http-signatures) made after
+ * the DPoP proof, so it covers `authorization`, `dpop`, `content-digest`, method and URL.
  */
-import type { webcrypto } from 'node:crypto';
+import type { JsonWebKey, webcrypto } from 'node:crypto';
+import { signRequest, type SignatureAlgorithm } from '@fapi-guard/http-signatures';
 import * as oauth from 'oauth4webapi';
 import { Agent, fetch as undiciFetch } from 'undici';
 
@@ -22,6 +25,17 @@ export interface RecordedResponse {
   headers: Record<string, string>;
   /** Parsed JSON when the body is JSON, else the text ('' when empty). */
   body: unknown;
+  /** The body bytes exactly as received (what a response signature's digest covers). */
+  bytes: Uint8Array;
+}
+
+/** The client key requests are signed with (its `keyid` as registered at the AS). */
+export interface RequestSigner {
+  key: JsonWebKey;
+  keyId: string;
+  algorithm: SignatureAlgorithm;
+  /** The signature's `created`, in ms since the epoch. Default: now. */
+  now?: () => number;
 }
 
 export interface Exchange {
@@ -37,6 +51,8 @@ export interface ApiClientOptions {
   ca: string | string[];
   /** Client certificate and key presented on every connection (mTLS-bound tokens). */
   tls?: { cert: string; key: string };
+  /** Signs every request that has a body (the payments). */
+  signer?: RequestSigner;
   onExchange?: (exchange: Exchange) => void;
 }
 
@@ -49,6 +65,8 @@ export interface CallOptions {
    * balancer passes the request on unchanged.
    */
   deliverTo?: string;
+  /** Replaces the client's signer for this call (an attack signs with the wrong key). */
+  signer?: RequestSigner;
 }
 
 /** `url` with the origin of `origin`: same path and query. */
@@ -77,12 +95,8 @@ export class ApiClient {
 
   /** A normal call: oauth4webapi builds the credentials. Challenges come back as exchanges. */
   async call(method: string, url: string, options: CallOptions = {}): Promise<Exchange> {
-    const headers = new Headers(options.headers);
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers.set('content-type', 'application/json');
-      body = JSON.stringify(options.body);
-    }
+    const { headers, body } = this.#content(options);
+    const signer = options.signer ?? this.#options.signer;
     for (let attempt = 0; ; attempt += 1) {
       const before = this.exchanges.length;
       try {
@@ -95,7 +109,10 @@ export class ApiClient {
           {
             ...(this.#dpop ? { DPoP: this.#dpop } : {}),
             [oauth.customFetch]: (target, init) =>
-              this.#fetch(options.deliverTo ? rebase(target, options.deliverTo) : target, init),
+              this.#fetch(
+                options.deliverTo ? rebase(target, options.deliverTo) : target,
+                this.#signed(target, init, signer),
+              ),
           },
         );
       } catch (error) {
@@ -134,6 +151,38 @@ export class ApiClient {
     return exchange;
   }
 
+  /**
+   * The request {@link call} would send (token, fresh DPoP proof, signature), built but not
+   * sent: an attack changes it and sends it with {@link send}.
+   */
+  async prepare(method: string, url: string, options: CallOptions = {}): Promise<RecordedRequest> {
+    const { headers, body } = this.#content(options);
+    const signer = options.signer ?? this.#options.signer;
+    let prepared: RecordedRequest | undefined;
+    await oauth.protectedResourceRequest(
+      this.#options.accessToken,
+      method,
+      new URL(url),
+      headers,
+      body,
+      {
+        ...(this.#dpop ? { DPoP: this.#dpop } : {}),
+        [oauth.customFetch]: async (target, init) => {
+          const signed = this.#signed(target, init, signer);
+          prepared = {
+            method: signed.method,
+            url: target,
+            headers: { ...signed.headers },
+            ...(typeof signed.body === 'string' ? { body: signed.body } : {}),
+          };
+          return new Response(null, { status: 204 });
+        },
+      },
+    );
+    if (!prepared) throw new Error(`no request prepared for ${method} ${url}`);
+    return prepared;
+  }
+
   /** A hand-built request: exactly these headers, nothing added. */
   send(request: RecordedRequest): Promise<Exchange> {
     return this.#record(request);
@@ -141,6 +190,30 @@ export class ApiClient {
 
   async close(): Promise<void> {
     await this.#agent.close();
+  }
+
+  #content(options: CallOptions): { headers: Headers; body: string | undefined } {
+    const headers = new Headers(options.headers);
+    if (options.body === undefined) return { headers, body: undefined };
+    headers.set('content-type', 'application/json');
+    return { headers, body: JSON.stringify(options.body) };
+  }
+
+  /** `init` with the signature headers of `signer` over `url` when it has a body. */
+  #signed(
+    url: string,
+    init: oauth.CustomFetchOptions<string, unknown>,
+    signer: RequestSigner | undefined,
+  ): oauth.CustomFetchOptions<string, unknown> {
+    if (!signer || typeof init.body !== 'string') return init;
+    const signature = signRequest({
+      key: signer.key,
+      keyId: signer.keyId,
+      algorithm: signer.algorithm,
+      request: { method: init.method, url, headers: init.headers, rawBody: Buffer.from(init.body) },
+      ...(signer.now ? { now: signer.now() } : {}),
+    });
+    return { ...init, headers: { ...init.headers, ...signature } };
   }
 
   async #fetch(url: string, init: oauth.CustomFetchOptions<string, unknown>): Promise<Response> {
@@ -170,7 +243,8 @@ export class ApiClient {
       redirect: 'manual',
       dispatcher: this.#agent,
     });
-    const text = await response.text();
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const text = new TextDecoder().decode(bytes);
     let body: unknown = text;
     if (/\bjson\b/.test(response.headers.get('content-type') ?? '') && text) {
       try {
@@ -186,6 +260,7 @@ export class ApiClient {
         statusText: response.statusText,
         headers: Object.fromEntries(response.headers.entries()),
         body,
+        bytes,
       },
     };
     this.exchanges.push(exchange);

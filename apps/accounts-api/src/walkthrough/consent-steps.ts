@@ -13,7 +13,7 @@ import {
 } from '../../../auth-server/dist/fixtures.js';
 import { ACR_STRONG, DEV_ONE_TIME_CODE } from '../../../auth-server/dist/constants.js';
 import { DEMO_ACCOUNTS } from '../store/demo-data.js';
-import { ApiClient, oauthError, type Exchange } from './api-client.js';
+import { ApiClient, oauthError, type Exchange, type RequestSigner } from './api-client.js';
 import {
   BOB_CREDITOR,
   accountAccess,
@@ -63,6 +63,8 @@ export interface ConsentStepsContext {
   user: DemoUser;
   fixtures: DevFixtures;
   debtorAccountId: string;
+  /** The client's request-signing key (payments are signed). */
+  signer: RequestSigner;
   /** Step numbers start here. */
   first: number;
   /** Exchanges of clients opened here, for the result. */
@@ -159,7 +161,12 @@ export async function runConsentSteps(ctx: ConsentStepsContext): Promise<void> {
   );
 
   heading(`Step-up: the high-value payment again, with the new token`);
-  const strongClient = new ApiClient({ accessToken: stepped.accessToken, dpopKey, ca: ctx.ca });
+  const strongClient = new ApiClient({
+    accessToken: stepped.accessToken,
+    dpopKey,
+    ca: ctx.ca,
+    signer: ctx.signer,
+  });
   try {
     const paid = await post(strongClient, HIGH_VALUE, LANDLORD);
     const view = (paid.response.body as { data?: { paymentId: string; consentId?: string } }).data;

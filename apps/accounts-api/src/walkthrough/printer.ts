@@ -10,7 +10,16 @@ export interface FlowStepLike {
   error?: string;
 }
 
-const REQUEST_HEADERS = ['authorization', 'dpop', 'x-idempotency-key'];
+const REQUEST_HEADERS = [
+  'authorization',
+  'dpop',
+  'x-idempotency-key',
+  'content-digest',
+  'signature-input',
+  'signature',
+];
+/** Request headers printed in full. */
+const FULL_REQUEST_HEADERS = new Set(['x-idempotency-key', 'signature-input']);
 const RESPONSE_HEADERS = [
   'www-authenticate',
   'x-fapi-interaction-id',
@@ -18,6 +27,9 @@ const RESPONSE_HEADERS = [
   'location',
   'idempotent-replayed',
   'dpop-nonce',
+  'content-digest',
+  'signature-input',
+  'signature',
 ];
 
 /** `eyJhbGciOi…` (1234 chars): enough to recognise, never the whole credential. */
@@ -104,7 +116,7 @@ export class Printer {
     for (const name of REQUEST_HEADERS) {
       const value = request.headers[name];
       if (value === undefined) continue;
-      let shown = name === 'x-idempotency-key' ? value : abbreviate(value, 30);
+      let shown = FULL_REQUEST_HEADERS.has(name) ? value : abbreviate(value, 30);
       if (name === 'dpop') {
         const proof = peekJwt(value);
         if (proof) shown += this.dim(`  [htm ${String(proof.htm)}, htu ${String(proof.htu)}]`);

@@ -1,12 +1,14 @@
 /**
  * The walkthrough `npm start` prints: alice signs in with the DPoP demo client (openid-client
  * in apps/auth-server: PAR, PKCE, private_key_jwt, DPoP) and consents to authorization details
- * (RFC 9396), reads her accounts, makes a payment (twice, with one idempotency key), three
- * attacks are shown being refused, and then what the consent allows and refuses, with a
- * step-up (RFC 9470) for a high-value payment (consent-steps.ts). Each
+ * (RFC 9396), reads her accounts, makes a payment (twice, with one idempotency key) signed with
+ * the client's private_key_jwt key (RFC 9421) and checks the API's signed answers, three
+ * attacks on DPoP and three on the request signature are shown being refused
+ * (signature-steps.ts), and then what the consent allows and refuses, with a step-up (RFC 9470)
+ * for a high-value payment (consent-steps.ts). Each
  * request and answer is printed; every expectation is checked and reported in the result.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type JsonWebKey } from 'node:crypto';
 // The client flow and fixtures of apps/auth-server, without its index (which loads oidc-provider).
 import { generateDpopKey, obtainAccessToken } from '../../../auth-server/dist/client-flow.js';
 import { DPOP_CLIENT_ID, loadDevFixtures } from '../../../auth-server/dist/fixtures.js';
@@ -15,6 +17,13 @@ import { iban } from '../store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from './api-client.js';
 import { describeConsent, runConsentSteps, walkthroughConsent } from './consent-steps.js';
 import { Printer, abbreviate, peekJwt } from './printer.js';
+import {
+  checkSignedAnswer,
+  fetchApiJwks,
+  printEvidence,
+  runSignatureAttacks,
+  signerOf,
+} from './signature-steps.js';
 
 export interface WalkthroughOptions {
   /** Authorization server issuer, e.g. https://127.0.0.1:4000 */
@@ -131,7 +140,10 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
     'token not bound to the DPoP key',
   );
 
-  const client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca });
+  // Payments are signed with the key registered for private_key_jwt (its kid is the keyid).
+  const signer = signerOf(fixtures.clients.dpop.privateJwk as JsonWebKey);
+  const client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca, signer });
+  const signatures = { print, expect, client, api };
   const attacks: AttackOutcome[] = [];
   const exchanges: Exchange[] = [];
   try {
@@ -210,7 +222,11 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       creditorAccount: CREDITOR,
       reference: 'Dinner',
     };
-    print.heading('5. Make a payment (scope payments): POST /domestic-payments');
+    print.heading('5. Make a signed payment (scope payments): POST /domestic-payments');
+    print.note(
+      `signed (RFC 9421, tag fapi-2-request) with ${DPOP_CLIENT_ID}'s private_key_jwt key, keyid ${signer.keyId}`,
+    );
+    const jwks = await fetchApiJwks(signatures);
     const created = await client.call('POST', `${api}/domestic-payments`, {
       body: payment,
       headers: { 'x-idempotency-key': idempotencyKey },
@@ -222,6 +238,7 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       `${first?.paymentId} ${first?.status}: 25.00 ${current.currency} from ${current.accountId} to ${CREDITOR.name}`,
     ]);
     expect(created.response.status === 201 && !!first, '201: payment accepted');
+    await checkSignedAnswer(signatures, created, jwks);
 
     print.heading('6. The client retries (say, after a timeout) with the same x-idempotency-key');
     const repeated = await client.call('POST', `${api}/domestic-payments`, {
@@ -237,11 +254,14 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       'the original payment comes back (same paymentId): nothing is paid twice',
       'the repeated payment was not the original one',
     );
+    await checkSignedAnswer(signatures, repeated, jwks);
 
     print.heading(`7. Payment status: GET /domestic-payments/${first?.paymentId ?? '…'}`);
     const status = await client.call('GET', `${api}/domestic-payments/${first?.paymentId}`);
     print.exchange(status, [`${paymentView(status.response.body)?.status}`]);
     expect(status.response.status === 200, '200: status of the payment');
+    await checkSignedAnswer(signatures, status, jwks);
+    printEvidence(signatures, status);
 
     // 8. Attacks.
     const attack = async (
@@ -297,7 +317,18 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       { status: 401, error: 'invalid_dpop_proof' },
     );
 
-    // 11-15. What the consent allows, and a step-up.
+    // 11-13. Forged signatures.
+    await runSignatureAttacks({
+      ...signatures,
+      fixtures,
+      debtorAccountId: current.accountId,
+      currency: current.currency,
+      creditor: CREDITOR,
+      first: 11,
+      attacks,
+    });
+
+    // 14-19. What the consent allows, and a step-up.
     await runConsentSteps({
       print,
       expect,
@@ -308,7 +339,8 @@ export async function runWalkthrough(options: WalkthroughOptions): Promise<Walkt
       user,
       fixtures,
       debtorAccountId: current.accountId,
-      first: 11,
+      signer,
+      first: 14,
       exchanges,
     });
   } finally {

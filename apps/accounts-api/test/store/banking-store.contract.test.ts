@@ -221,6 +221,40 @@ describe.each(STORES)('%s', (_name, open) => {
       expect(await other.findPayment(plain.payment.paymentId)).not.toHaveProperty('consentId');
     });
 
+    it('keeps the request signature with the payment (evidence), also when replayed, and none when unsigned', async () => {
+      const requestSignature = {
+        label: 'sig1',
+        keyId: 'DpgdWlnG1htR4RPjONHwDFb6N6u8o1fzDVdz3GyTmvA',
+        created: 1_767_225_600,
+        components: ['"@method"', '"@target-uri"', '"authorization"', '"dpop"', '"content-digest"'],
+        signatureInput:
+          '("@method" "@target-uri" "authorization" "dpop" "content-digest");created=1767225600;keyid="DpgdWlnG1htR4RPjONHwDFb6N6u8o1fzDVdz3GyTmvA";tag="fapi-2-request"',
+        signature: 'MEUCIQDkZ0x5m1uJc3H2/1s5k1XnYw==',
+      };
+      const created = await store.createPayment(paymentRequest({ requestSignature }));
+      if (created.kind !== 'created') throw new Error(created.kind);
+      expect(created.payment.requestSignature).toEqual(requestSignature);
+      expect((await other.findPayment(created.payment.paymentId))?.requestSignature).toEqual(
+        requestSignature,
+      );
+      // The replay answers the original payment with the original request's evidence.
+      const replayed = await other.createPayment(
+        paymentRequest({ requestSignature: { ...requestSignature, signature: 'other' } }),
+      );
+      if (replayed.kind !== 'replayed') throw new Error(replayed.kind);
+      expect(replayed.payment.requestSignature).toEqual(requestSignature);
+      // What a caller does with its copy does not change the record.
+      created.payment.requestSignature?.components.push('"x"');
+      expect((await store.findPayment(created.payment.paymentId))?.requestSignature).toEqual(
+        requestSignature,
+      );
+      const plain = await store.createPayment(paymentRequest({ idempotencyKey: 'key-2' }));
+      if (plain.kind !== 'created') throw new Error(plain.kind);
+      expect(await other.findPayment(plain.payment.paymentId)).not.toHaveProperty(
+        'requestSignature',
+      );
+    });
+
     it(`creates exactly one payment for ${CONCURRENCY} concurrent requests with one key; all answers carry it`, async () => {
       const outcomes = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, i) => instance(i).createPayment(paymentRequest())),

@@ -30,7 +30,7 @@ describe.each(['pglite', 'postgres'] as const)('migrations on %s', (driver) => {
   afterEach(() => client?.close());
 
   it('applies every migration in order once, recorded in schema_migrations', async () => {
-    expect(await migrate(client.db)).toEqual({ applied: [1, 2, 3], version: 3 });
+    expect(await migrate(client.db)).toEqual({ applied: [1, 2, 3, 4], version: 4 });
     expect(await tables(client.db)).toEqual([
       'accounts',
       'consents',
@@ -43,45 +43,50 @@ describe.each(['pglite', 'postgres'] as const)('migrations on %s', (driver) => {
     expect(await recorded(client.db)).toEqual(
       MIGRATIONS.map(({ version, name }) => ({ version, name })),
     );
-    expect(await migrate(client.db)).toEqual({ applied: [], version: 3 });
+    expect(await migrate(client.db)).toEqual({ applied: [], version: 4 });
     const [column] = await client.db.query<{ found: boolean }>(
       `SELECT count(*) = 1 AS found FROM information_schema.columns
         WHERE table_name = 'payments' AND column_name = 'consent_id'`,
     );
     expect(column?.found).toBe(true);
+    const [evidence] = await client.db.query<{ type: string }>(
+      `SELECT data_type AS type FROM information_schema.columns
+        WHERE table_name = 'payments' AND column_name = 'request_signature'`,
+    );
+    expect(evidence?.type).toBe('jsonb');
   });
 
   it('applies migrations once when two instances migrate at the same time', async () => {
     const reports = await Promise.all([migrate(client.db), migrate(client.openAnother())]);
-    expect(reports.map((r) => r.applied).sort()).toEqual([[], [1, 2, 3]]);
+    expect(reports.map((r) => r.applied).sort()).toEqual([[], [1, 2, 3, 4]]);
     expect(await recorded(client.db)).toHaveLength(MIGRATIONS.length);
   });
 
   it('applies only the new migrations of a newer build', async () => {
     await migrate(client.db, MIGRATIONS.slice(0, 1));
     expect(await tables(client.db)).not.toContain('payments');
-    expect(await migrate(client.db)).toEqual({ applied: [2, 3], version: 3 });
+    expect(await migrate(client.db)).toEqual({ applied: [2, 3, 4], version: 4 });
     expect(await tables(client.db)).toContain('payments');
   });
 
   it('rolls back every pending migration when one fails: nothing half-applied', async () => {
     const broken: Migration[] = [
       ...MIGRATIONS,
-      { version: 4, name: 'broken', sql: 'CREATE TABLE extra (id int); SELECT no_such_column' },
+      { version: 5, name: 'broken', sql: 'CREATE TABLE extra (id int); SELECT no_such_column' },
     ];
     await expect(migrate(client.db, broken)).rejects.toThrow(/no_such_column/);
     expect(await tables(client.db)).toEqual([]);
-    expect(await migrate(client.db)).toEqual({ applied: [1, 2, 3], version: 3 });
+    expect(await migrate(client.db)).toEqual({ applied: [1, 2, 3, 4], version: 4 });
   });
 
   it('refuses a database migrated by a newer build', async () => {
     const newer: Migration[] = [
       ...MIGRATIONS,
-      { version: 4, name: 'later', sql: 'CREATE TABLE later (id int)' },
+      { version: 5, name: 'later', sql: 'CREATE TABLE later (id int)' },
     ];
     await migrate(client.db, newer);
     await expect(migrate(client.db)).rejects.toThrow(
-      'database schema is at version 4, newer than this build knows (3)',
+      'database schema is at version 5, newer than this build knows (4)',
     );
   });
 

@@ -29,6 +29,7 @@ const SOURCE_DIRS = [
   join(APP_DIR, 'src'),
   join(REPO_ROOT, 'apps', 'auth-server', 'src'),
   join(REPO_ROOT, 'packages', 'core', 'src'),
+  join(REPO_ROOT, 'packages', 'http-signatures', 'src'),
   join(REPO_ROOT, 'packages', 'nestjs', 'src'),
   join(REPO_ROOT, 'packages', 'redis', 'src'),
 ];
@@ -82,7 +83,7 @@ export function ensureBuilt(): void {
  * Longest start-up of one API process: it starts its embedded database (PGlite) too, and test
  * files start several processes at once on a small machine.
  */
-const API_START_TIMEOUT_MS = 45_000;
+const API_START_TIMEOUT_MS = 90_000;
 
 export interface SpawnedApi {
   /** The public URL (`PUBLIC_URL`, else the listen URL). */

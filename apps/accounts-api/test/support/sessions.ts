@@ -2,7 +2,7 @@
  * Helpers of the cluster and opaque-token end-to-end tests: a DPoP-bound token for a demo user
  * from the dev authorization server, an API client holding its key, and readers of answers.
  */
-import type { webcrypto } from 'node:crypto';
+import type { JsonWebKey, webcrypto } from 'node:crypto';
 import {
   generateDpopKey,
   obtainAccessToken,
@@ -12,8 +12,12 @@ import { loadDevFixtures } from '../../../auth-server/src/fixtures.js';
 import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../../src/walkthrough/api-client.js';
 import { broadConsent } from '../../src/walkthrough/consents.js';
+import { signerOf } from '../../src/walkthrough/signature-steps.js';
 
 export const fixtures = loadDevFixtures();
+/** The demo clients' request-signing keys, as registered at the AS (payments are signed). */
+export const DPOP_SIGNER = signerOf(fixtures.clients.dpop.privateJwk as JsonWebKey);
+export const MTLS_SIGNER = signerOf(fixtures.clients.mtls.signingJwk as JsonWebKey);
 export const CA = fixtures.tls.ca;
 export const ALICE_ACCOUNTS = [
   DEMO_ACCOUNTS.aliceCurrent,
@@ -51,7 +55,12 @@ export async function dpopSession(options: {
     username: user.username,
     password: user.password,
   });
-  const client = new ApiClient({ accessToken: token.accessToken, dpopKey, ca: CA });
+  const client = new ApiClient({
+    accessToken: token.accessToken,
+    dpopKey,
+    ca: CA,
+    signer: DPOP_SIGNER,
+  });
   return { token, dpopKey, client };
 }
 

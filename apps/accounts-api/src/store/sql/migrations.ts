@@ -116,6 +116,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // null for payments made before consents were recorded.
     sql: `ALTER TABLE payments ADD COLUMN consent_id text`,
   },
+  {
+    version: 4,
+    name: 'request signature of payments',
+    // The verified HTTP message signature of the request that created the payment (label,
+    // keyid, created, covered components, Signature-Input member, signature): evidence for
+    // disputes. Null for payments made before signatures were required.
+    sql: `ALTER TABLE payments ADD COLUMN request_signature jsonb`,
+  },
 ];
 
 /** What `migrate()` found and did. */
