@@ -182,10 +182,13 @@ export class FapiGuard implements CanActivate {
     requirements: Requirements,
   ): RequestLike {
     const described = this.toRequestLike(context);
+    // Only a request that is signed needs its bytes: an unsigned one is core's 401 (or passes
+    // an optional route), a client mistake that must not become a 500.
     if (
       requirements.signedRequest !== undefined &&
       described.rawBody === undefined &&
-      announcesBody(request)
+      announcesBody(request) &&
+      presentsSignature(request)
     ) {
       throw new TypeError(RAW_BODY_FIX);
     }
@@ -214,6 +217,11 @@ function setHeaderDirectly(response: object, name: string, value: string): void 
 }
 
 /** Whether the platform request's framing headers announce a body. */
+function presentsSignature(request: object): boolean {
+  const headers = (request as { headers?: Record<string, unknown> }).headers;
+  return headers?.['signature'] !== undefined || headers?.['signature-input'] !== undefined;
+}
+
 function announcesBody(request: object): boolean {
   const headers = (request as { headers?: Record<string, string | string[] | undefined> }).headers;
   const length = headers?.['content-length'];

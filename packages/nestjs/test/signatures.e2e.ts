@@ -309,6 +309,12 @@ describe.each(PLATFORMS)('signed requests and responses on %s', (platform) => {
       expect(response.status).toBe(500);
       expect(response.json()).toEqual(bodyOf('ERR_FAPI_MISCONFIGURED'));
       expect(errors.join('\n')).toContain('{ rawBody: true }');
+      // An unsigned body is the client's mistake: 401, not the 500 of the set-up.
+      const fresh = await signedRequest('POST', '/signed/payments', '{"amount":"10.00"}');
+      const { signature: _s, 'signature-input': _i, ...unsigned } = fresh.headers;
+      const missing = await send(bare, { ...fresh, headers: unsigned });
+      expect(missing.status).toBe(401);
+      expect(missing.json()).toEqual(bodyOf('ERR_FAPI_SIGNATURE_MISSING'));
     } finally {
       await bare.close();
     }
