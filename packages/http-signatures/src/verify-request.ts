@@ -8,13 +8,7 @@ import {
   type FapiErrorCode,
   type RequestSignatureVerifier as CoreSignatureVerifier,
 } from '@fapi-guard/core';
-import {
-  parseDictionary,
-  serializeInnerList,
-  type Dictionary,
-  type InnerList,
-  type Item,
-} from 'structured-headers';
+import { parseDictionary, type Dictionary, type InnerList, type Item } from 'structured-headers';
 import {
   importClientKey,
   keyFits,
@@ -37,6 +31,7 @@ import {
   type ResponseLike,
   type SignedRequestLike,
 } from './message.js';
+import { serializeInnerList } from './sf-fast.js';
 import { signResponse } from './sign-response.js';
 import {
   MAX_PARAMETER_LENGTH,
