@@ -8,7 +8,7 @@ import {
   type FapiErrorCode,
   type RequestSignatureVerifier as CoreSignatureVerifier,
 } from '@fapi-guard/core';
-import { parseDictionary, type Dictionary, type InnerList, type Item } from 'structured-headers';
+import type { Dictionary, InnerList, Item } from 'structured-headers';
 import {
   importClientKey,
   keyFits,
@@ -31,7 +31,7 @@ import {
   type ResponseLike,
   type SignedRequestLike,
 } from './message.js';
-import { serializeInnerList } from './sf-fast.js';
+import { parseDictionary, serializeInnerList } from './sf-fast.js';
 import { signResponse } from './sign-response.js';
 import {
   MAX_PARAMETER_LENGTH,

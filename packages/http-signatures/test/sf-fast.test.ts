@@ -1,12 +1,14 @@
 /**
  * The fast paths for the structured fields a FAPI signature uses give exactly what
  * `structured-headers` gives: the same serialization (or both throw) for generated items and
- * inner lists, and the same `Content-Digest` verdict for generated and mutated field values.
+ * inner lists, the same dictionary (or both throw) for generated and mutated `Signature-Input`
+ * and `Signature` values, and the same `Content-Digest` verdict for generated and mutated values.
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
   parseDictionary,
+  parseDictionary as referenceDictionary,
   serializeInnerList as referenceInnerList,
   serializeItem as referenceItem,
   Token,
@@ -16,7 +18,11 @@ import {
   type Parameters,
 } from 'structured-headers';
 import { checkContentDigest } from '../src/content-digest.js';
-import { serializeInnerList, serializeItem } from '../src/sf-fast.js';
+import {
+  parseDictionary as fastDictionary,
+  serializeInnerList,
+  serializeItem,
+} from '../src/sf-fast.js';
 
 function result(serialize: () => string): string {
   try {
@@ -156,5 +162,109 @@ describe('Content-Digest: the fast path gives the full parse verdict', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** A dictionary as text that tells every type apart (-0 from 0, bytes from strings). */
+function describeValue(value: unknown): string {
+  if (value instanceof Map) {
+    return `{${[...value].map(([k, v]) => `${String(k)}:${describeValue(v)}`).join(',')}}`;
+  }
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(',')}]`;
+  if (value instanceof ArrayBuffer) return `bytes(${Buffer.from(value).toString('hex')})`;
+  if (value instanceof Token) return `token(${value.toString()})`;
+  if (typeof value === 'number') return Object.is(value, -0) ? 'num(-0)' : `num(${value})`;
+  return `${typeof value}(${String(value)})`;
+}
+
+function parsed(parse: (value: string) => unknown, value: string): string {
+  try {
+    return `ok ${describeValue(parse(value))}`;
+  } catch (error) {
+    return `throws ${(error as Error).constructor.name}`;
+  }
+}
+
+describe('parseDictionary: the fast path gives what structured-headers gives', () => {
+  const label = fc.constantFrom('sig1', 'sig-b', '*x', 'Sig', '1a', 'a.b_c*');
+  const component = fc.oneof(
+    fc.constantFrom('"@method"', '"@target-uri"', '"authorization"', '"dpop"', '"content-digest"'),
+    fc.constantFrom('"a\\"b"', '"x";req', '"é"', '""', 'tok', '"@query-param";name="a"'),
+  );
+  const param = fc.oneof(
+    fc.integer({ min: 0, max: 2_000_000_000 }).map((n) => `;created=${n}`),
+    fc.constantFrom(
+      ';keyid="client-1-sig"',
+      ';tag="fapi-2-request"',
+      ';alg="ecdsa-p256-sha256"',
+      ';nonce="n-1"',
+      ';expires=1618884775',
+      ';created=-5',
+      ';created=007',
+      ';created=1234567890123456',
+      ';created=1.5',
+      ';flag',
+      ';x=?0',
+      ';x=tok',
+      ';x=:AQ==:',
+      ';Bad=1',
+      ';k="a;b"',
+      ';k=""',
+    ),
+  );
+  const signatureInput = fc
+    .tuple(label, fc.array(component, { maxLength: 5 }), fc.array(param, { maxLength: 6 }))
+    .map(([l, items, params]) => `${l}=(${items.join(' ')})${params.join('')}`);
+  const base64 = fc
+    .uint8Array({ maxLength: 70 })
+    .map((bytes) => Buffer.from(bytes).toString('base64'));
+  const signature = fc.tuple(label, base64).map(([l, b]) => `${l}=:${b}:`);
+  const mutated = (value: fc.Arbitrary<string>) =>
+    fc
+      .tuple(
+        value,
+        fc.nat(),
+        fc.constantFrom('delete', 'insert', 'replace', 'none'),
+        fc.oneof(
+          char,
+          fc.constantFrom('(', ')', ':', '=', ',', ' ', '\t', ';', '"', 'A', '/', '9'),
+        ),
+      )
+      .map(([text, index, kind, c]) => {
+        const at = index % (text.length + 1);
+        if (kind === 'none') return text;
+        if (kind === 'insert') return text.slice(0, at) + c + text.slice(at);
+        return text.slice(0, at) + (kind === 'replace' ? c : '') + text.slice(at + 1);
+      });
+
+  test('on generated and mutated Signature-Input values', () => {
+    fc.assert(
+      fc.property(mutated(signatureInput), (value) => {
+        expect(parsed(fastDictionary, value)).toBe(parsed(referenceDictionary, value));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  test('on generated and mutated Signature values, and two members', () => {
+    const value = fc.oneof(
+      mutated(signature),
+      fc.tuple(signature, signature).map(([a, b]) => `${a}, ${b}`),
+      fc.string({ maxLength: 30 }),
+    );
+    fc.assert(
+      fc.property(value, (text) => {
+        expect(parsed(fastDictionary, text)).toBe(parsed(referenceDictionary, text));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  test('the values a FAPI signature carries take the fast path and parse as expected', () => {
+    const input =
+      'sig1=("@method" "@target-uri" "authorization" "dpop" "content-digest");created=1618884473;keyid="client-1-sig";nonce="n-1";tag="fapi-2-request"';
+    expect(parsed(fastDictionary, input)).toBe(parsed(referenceDictionary, input));
+    const sig = `sig1=:${Buffer.alloc(64, 7).toString('base64')}:`;
+    expect(parsed(fastDictionary, sig)).toBe(parsed(referenceDictionary, sig));
   });
 });
