@@ -187,7 +187,12 @@ function stringParam(input: InnerList, name: string, code: FapiErrorCode): strin
   return value;
 }
 
-async function resolveKey(
+/** What a resolver or a store may answer: the value, or a promise (any thenable) of it. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+function resolveKey(
   options: ResolvedSignatureOptions,
   clientId: string | undefined,
   keyId: string | undefined,
@@ -195,7 +200,13 @@ async function resolveKey(
   if (clientId === undefined || clientId === '' || keyId === undefined) {
     reject('ERR_FAPI_SIGNATURE_KEY', 'no client identity or keyid');
   }
-  const jwk = await options.resolveClientKey(clientId, keyId);
+  const resolved = options.resolveClientKey(clientId, keyId);
+  return isThenable(resolved)
+    ? Promise.resolve(resolved).then(checkClientKey)
+    : checkClientKey(resolved);
+}
+
+function checkClientKey(jwk: Awaited<ReturnType<ResolvedSignatureOptions['resolveClientKey']>>) {
   if (jwk === undefined || jwk === null) reject('ERR_FAPI_SIGNATURE_KEY', 'unknown key');
   if (typeof jwk !== 'object' || 'd' in jwk) reject('ERR_FAPI_SIGNATURE_KEY', 'not a public JWK');
   return jwk;
@@ -246,7 +257,9 @@ async function verifyRequest(
   }
   const keyId = stringParam(input, 'keyid', 'ERR_FAPI_SIGNATURE_KEY');
   const nonce = stringParam(input, 'nonce', 'ERR_FAPI_SIGNATURE_MALFORMED');
-  const jwk = await resolveKey(options, context.clientId, keyId);
+  // A resolver that answers synchronously costs no promise turn (same for the replay store).
+  const found = resolveKey(options, context.clientId, keyId);
+  const jwk = isThenable(found) ? await found : found;
   const algorithm = selectAlgorithm(input[1].get('alg'), jwk, options.algorithms);
   const key = importClientKey(jwk);
   if (algorithm === undefined || key === undefined || !keyFits(algorithm, key)) {
@@ -262,10 +275,11 @@ async function verifyRequest(
   if (!verifySignature(algorithm, key, base, bytes)) reject('ERR_FAPI_SIGNATURE_INVALID');
   if (nonce !== undefined) {
     const ttl = options.maxAgeS + options.clockToleranceS;
-    const fresh = await options.replayStore.checkAndStore(
+    const stored = options.replayStore.checkAndStore(
       replayKey(context.clientId as string, keyId as string, nonce),
       ttl,
     );
+    const fresh = isThenable(stored) ? await stored : stored;
     if (!fresh) reject('ERR_FAPI_SIGNATURE_REPLAY');
   }
   return Object.freeze({
