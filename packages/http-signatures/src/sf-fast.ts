@@ -134,7 +134,8 @@ export function parseDictionary(value: string): Dictionary {
     const bytes = BYTES_MEMBER.exec(value);
     if (bytes !== null) {
       const decoded = Buffer.from(bytes[2] as string, 'base64');
-      return new Map([[bytes[1] as string, [Uint8Array.from(decoded).buffer, new Map()]]]);
+      const buffer = decoded.buffer.slice(decoded.byteOffset, decoded.byteOffset + decoded.length);
+      return new Map([[bytes[1] as string, [buffer, new Map()]]]);
     }
     const list = LIST_MEMBER.exec(value);
     if (list !== null) {

@@ -292,7 +292,7 @@ async function verifyRequest(
     nonce,
     components: Object.freeze(components),
     signatureInput,
-    signature: Buffer.from(bytes).toString('base64'),
+    signature: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
   });
 }
 
