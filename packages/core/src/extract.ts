@@ -28,6 +28,13 @@ export function extractCredentials(headers: HeaderBag, url: string, body: unknow
   if (value === undefined) {
     throw new FapiError(elsewhere ? 'ERR_FAPI_TOKEN_IN_QUERY' : 'ERR_FAPI_NO_CREDENTIALS');
   }
+  // What clients send: the scheme spelt as registered, one space, a well-formed token. The
+  // general parse below gives the same answer for it, and the only answer for anything else.
+  const exact = value.startsWith('DPoP ') ? 'DPoP' : value.startsWith('Bearer ') ? 'Bearer' : '';
+  if (exact !== '') {
+    const token = value.slice(exact.length + 1);
+    if (TOKEN68.test(token)) return { scheme: exact, token };
+  }
   const match = SCHEME_AND_REST.exec(value.trim());
   if (!match) throw new FapiError('ERR_FAPI_MALFORMED_AUTHORIZATION');
   const scheme = normalizeScheme(match[1] as string);

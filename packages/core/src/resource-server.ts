@@ -61,9 +61,6 @@ const PROOF_HEADER_CACHE_MAX = 10_000;
 /** The requirements of a plain `verify(request)`: one object, checked once. */
 const NO_REQUIREMENTS: Requirements = Object.freeze({});
 
-/** The principal's own fields, before the response headers are added. */
-type Decision = Omit<Principal, 'interactionId' | 'responseHeaders'>;
-
 /**
  * Creates the verifier. Options are validated here, once: misuse (a wrong type, a value out of
  * range, an unknown key at any level) throws a TypeError naming the option.
@@ -181,8 +178,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     credentials: Credentials,
     requirements: Requirements,
     nowMs: number,
+    interactionId: string,
     responseHeaders: Record<string, string>,
-  ): Promise<Decision> {
+  ): Promise<Principal> {
     const found = accessToken(credentials.token, nowMs);
     const { claims, issuer, ath } = found instanceof Promise ? await found : found;
     const demanded = tokenBinding(claims.cnf, credentials.scheme, features);
@@ -209,6 +207,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       authorizationDetails: [],
       acr: claims.acr as string | undefined,
       authTime: claims.auth_time as number | undefined,
+      interactionId,
+      responseHeaders,
     };
   }
 
@@ -239,16 +239,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
         context.interactionId = interactionIdOf(read.headers);
         const credentials = extractCredentials(read.headers, read.url, read.body);
         context.scheme = credentials.scheme;
-        const responseHeaders: Record<string, string> = {
+        const { interactionId } = context;
+        let principal = await decide(read, credentials, requirements, startedMs, interactionId, {
           'cache-control': 'no-store',
-          'x-fapi-interaction-id': context.interactionId,
-        };
-        const decision = await decide(read, credentials, requirements, startedMs, responseHeaders);
-        let principal: Principal = {
-          ...decision,
-          interactionId: context.interactionId,
-          responseHeaders,
-        };
+          'x-fapi-interaction-id': interactionId,
+        });
         if (requirements.signedRequest !== undefined) {
           const view = signedRequestView(read, requestHtu(read.url, config.publicUrl));
           const mode = requirements.signedRequest;

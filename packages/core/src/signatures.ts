@@ -41,12 +41,13 @@ export interface SignatureEvidence {
  * A request as a signature verifier or signer sees it: `url` is the `@target-uri`.
  *
  * @example
- * const view: SignedRequestView = { method: 'POST', url: 'https://api.bank.example/payments', headers: [] };
+ * const view: SignedRequestView = { method: 'POST', url: 'https://api.bank.example/payments', headers: new Map() };
  */
 export interface SignedRequestView {
   method: string;
   url: string;
-  headers: ReadonlyArray<readonly [string, string]>;
+  /** Lower-cased names to every value received, as core normalized them (not copied again). */
+  headers: HeaderBag;
   rawBody?: Uint8Array | undefined;
 }
 
@@ -103,12 +104,6 @@ export function assertHttpSignatures(value: unknown): RequestSignatureVerifier |
   return value as RequestSignatureVerifier;
 }
 
-function headerPairs(headers: HeaderBag): Array<readonly [string, string]> {
-  const pairs: Array<readonly [string, string]> = [];
-  for (const [name, values] of headers) for (const value of values) pairs.push([name, value]);
-  return pairs;
-}
-
 /**
  * The request as signatures see it. `@target-uri` is `htu` (the URL DPoP's `htu` is compared
  * with: same origin and path, `publicUrl` applied) plus the request's query, which `htu` leaves
@@ -121,7 +116,7 @@ export function signedRequestView(
   return {
     method: request.method,
     url: `${htu}${/\?[^#]*/.exec(request.url)?.[0] ?? ''}`,
-    headers: headerPairs(request.headers),
+    headers: request.headers,
     rawBody: request.rawBody,
   };
 }

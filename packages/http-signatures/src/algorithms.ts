@@ -174,9 +174,18 @@ export function verifySignature(
   base: string,
   signature: Uint8Array,
 ): boolean {
-  const { hash, ...options } = parameters(algorithm, key);
+  const data = Buffer.from(base, 'utf8');
   try {
-    return verify(hash, Buffer.from(base, 'utf8'), options, signature);
+    switch (algorithm) {
+      case 'ecdsa-p256-sha256':
+      case 'ES256':
+        // The common case without the parameters object and its copy.
+        return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+      default: {
+        const { hash, ...options } = parameters(algorithm, key);
+        return verify(hash, data, options, signature);
+      }
+    }
   } catch {
     return false;
   }

@@ -6,14 +6,13 @@
 import {
   parseDictionary,
   serializeDictionary,
-  serializeInnerList,
-  serializeItem,
   type BareItem,
   type InnerList,
   type Item,
   type Parameters,
 } from 'structured-headers';
 import type { HeaderBag } from './message.js';
+import { serializeInnerList, serializeItem } from './sf-fast.js';
 
 /** A message whose components a signature base reads. */
 export interface BaseMessage {

@@ -15,7 +15,7 @@ import type { HeaderInput } from '@fapi-guard/core';
 export interface SignedRequestLike {
   method: string;
   url: string | URL;
-  headers: HeaderInput;
+  headers: HeaderInput | HeaderBag;
   /** The body bytes as received; absent or empty when the request has no body. */
   rawBody?: Uint8Array | undefined;
 }
@@ -36,8 +36,20 @@ export interface ResponseLike {
 /** Lower-cased header name to every value received, in order. */
 export type HeaderBag = ReadonlyMap<string, readonly string[]>;
 
-/** Normalizes any header shape core accepts into a {@link HeaderBag}. */
-export function normalizeHeaders(input: HeaderInput): HeaderBag {
+/** A `Map` already lower-cased to lists of strings (core's own header map) is used as is. */
+function isHeaderBag(input: ReadonlyMap<unknown, unknown>): input is HeaderBag {
+  for (const [name, values] of input) {
+    if (typeof name !== 'string' || name !== name.toLowerCase() || !Array.isArray(values)) {
+      return false;
+    }
+    for (const value of values) if (typeof value !== 'string') return false;
+  }
+  return true;
+}
+
+/** Normalizes any header shape core accepts (and core's header map) into a {@link HeaderBag}. */
+export function normalizeHeaders(input: HeaderInput | HeaderBag): HeaderBag {
+  if (input instanceof Map && isHeaderBag(input)) return input;
   const bag = new Map<string, string[]>();
   const add = (name: string, value: unknown) => {
     if (typeof value !== 'string') return;
@@ -54,9 +66,10 @@ export function normalizeHeaders(input: HeaderInput): HeaderBag {
       for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i] as string, flat[i + 1]);
     }
   } else if (typeof (input as { forEach?: unknown }).forEach === 'function') {
-    (input as { forEach(cb: (value: string, name: string) => void): void }).forEach((v, n) =>
-      add(n, v),
-    );
+    (input as { forEach(cb: (value: unknown, name: string) => void): void }).forEach((v, n) => {
+      if (Array.isArray(v)) for (const item of v) add(n, item);
+      else add(n, v);
+    });
   } else if (typeof input === 'object' && input !== null) {
     for (const [name, value] of Object.entries(input)) {
       if (Array.isArray(value)) for (const item of value) add(name, item);

@@ -4,9 +4,10 @@
  * that throw a {@link FieldError}; the request verifier and the response verifier each map it
  * to their own error.
  */
-import { parseDictionary, type Dictionary, type InnerList } from 'structured-headers';
+import type { Dictionary, InnerList } from 'structured-headers';
 import type { HeaderBag } from './message.js';
 import { MAX_PARAMETER_LENGTH } from './options.js';
+import { parseDictionary } from './sf-fast.js';
 
 /** Which rule a signature field breaks. */
 export type FieldRule = 'malformed' | 'tag' | 'created' | 'expired';

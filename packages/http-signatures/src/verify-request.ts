@@ -8,7 +8,7 @@ import {
   type FapiErrorCode,
   type RequestSignatureVerifier as CoreSignatureVerifier,
 } from '@fapi-guard/core';
-import { serializeInnerList, type InnerList, type Item } from 'structured-headers';
+import type { InnerList, Item } from 'structured-headers';
 import {
   importClientKey,
   keyFits,
@@ -31,6 +31,7 @@ import {
   type ResponseLike,
   type SignedRequestLike,
 } from './message.js';
+import { serializeInnerList } from './sf-fast.js';
 import { signResponse } from './sign-response.js';
 import {
   checkSignatureTime,
@@ -156,7 +157,12 @@ function checkCoverage(covered: ReadonlySet<string>, headers: HeaderBag, body: b
   }
 }
 
-async function resolveKey(
+/** What a resolver or a store may answer: the value, or a promise (any thenable) of it. */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+function resolveKey(
   options: ResolvedSignatureOptions,
   clientId: string | undefined,
   keyId: string | undefined,
@@ -164,7 +170,13 @@ async function resolveKey(
   if (clientId === undefined || clientId === '' || keyId === undefined) {
     reject('ERR_FAPI_SIGNATURE_KEY', 'no client identity or keyid');
   }
-  const jwk = await options.resolveClientKey(clientId, keyId);
+  const resolved = options.resolveClientKey(clientId, keyId);
+  return isThenable(resolved)
+    ? Promise.resolve(resolved).then(checkClientKey)
+    : checkClientKey(resolved);
+}
+
+function checkClientKey(jwk: Awaited<ReturnType<ResolvedSignatureOptions['resolveClientKey']>>) {
   if (jwk === undefined || jwk === null) reject('ERR_FAPI_SIGNATURE_KEY', 'unknown key');
   if (typeof jwk !== 'object' || 'd' in jwk) reject('ERR_FAPI_SIGNATURE_KEY', 'not a public JWK');
   return jwk;
@@ -222,7 +234,9 @@ async function verifyRequest(
   }
   const keyId = field(() => stringParameter(input, 'keyid'), 'ERR_FAPI_SIGNATURE_KEY');
   const nonce = field(() => stringParameter(input, 'nonce'));
-  const jwk = await resolveKey(options, context.clientId, keyId);
+  // A resolver that answers synchronously costs no promise turn (same for the replay store).
+  const found = resolveKey(options, context.clientId, keyId);
+  const jwk = isThenable(found) ? await found : found;
   const algorithm = selectAlgorithm(input[1].get('alg'), jwk, options.algorithms);
   const key = importClientKey(jwk);
   if (algorithm === undefined || key === undefined || !keyFits(algorithm, key)) {
@@ -238,10 +252,11 @@ async function verifyRequest(
   if (!verifySignature(algorithm, key, base, bytes)) reject('ERR_FAPI_SIGNATURE_INVALID');
   if (nonce !== undefined) {
     const ttl = options.maxAgeS + options.clockToleranceS;
-    const fresh = await options.replayStore.checkAndStore(
+    const stored = options.replayStore.checkAndStore(
       replayKey(context.clientId as string, keyId as string, nonce),
       ttl,
     );
+    const fresh = isThenable(stored) ? await stored : stored;
     if (!fresh) reject('ERR_FAPI_SIGNATURE_REPLAY');
   }
   return Object.freeze({
@@ -254,7 +269,7 @@ async function verifyRequest(
     nonce,
     components: Object.freeze(components),
     signatureInput,
-    signature: Buffer.from(bytes).toString('base64'),
+    signature: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
   });
 }
 

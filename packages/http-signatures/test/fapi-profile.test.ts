@@ -1,7 +1,8 @@
-import { isFapiError } from '@fapi-guard/core';
+import { isFapiError, memoryReplayStore } from '@fapi-guard/core';
 import {
   A,
   BODY,
+  DIRECTORY,
   KEYS,
   NOW_MS,
   NOW_S,
@@ -314,6 +315,27 @@ describe('the signature, its key and its algorithm', () => {
     await expect(v.verify(request, A)).resolves.toMatchObject({ nonce: 'n-1' });
     await expect(rejection(request, A, v)).resolves.toMatchObject({
       code: 'ERR_FAPI_SIGNATURE_REPLAY',
+    });
+  });
+
+  test('an asynchronous key resolver and replay store are awaited: key, signature and nonce still checked (RS-SIG-04)', async () => {
+    const store = memoryReplayStore();
+    const v = verifier({
+      resolveClientKey: async (clientId, keyId) => DIRECTORY[clientId]?.[keyId],
+      replayStore: { checkAndStore: async (key, ttl) => store.checkAndStore(key, ttl) },
+    });
+    const request = signed(paymentRequest(), { nonce: 'n-async' });
+    await expect(v.verify(request, A)).resolves.toMatchObject({ keyId: 'a1', nonce: 'n-async' });
+    await expect(rejection(request, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_REPLAY',
+    });
+    const unknown = signed(paymentRequest(), { keyId: 'a9', nonce: 'n-async-2' });
+    await expect(rejection(unknown, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_KEY',
+    });
+    const other = signed(paymentRequest(), { key: KEYS.b.private, nonce: 'n-async-3' });
+    await expect(rejection(other, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_INVALID',
     });
   });
 

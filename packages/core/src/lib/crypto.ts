@@ -56,6 +56,8 @@ export function base64Decode(text: string): Uint8Array | undefined {
 }
 
 export function utf8Decode(bytes: Uint8Array): string {
+  // What base64urlDecode returns is already a Buffer: no second view of the same bytes.
+  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8');
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
