@@ -1,5 +1,5 @@
 // Real keys, real signed requests and a plain HTTP client keeping the response bytes, for the
-// signed-request and signed-response tests.
+// signed-request and signed-response tests of Express and of Koa (which imports this file).
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { FIXTURE_NOW_S, type TestFixture } from '@fapi-guard/testing';

@@ -26,7 +26,7 @@ import {
   signedRequest,
   verifiesAsResponseTo,
   type Exchange,
-} from './signing.js';
+} from '../../express/test/signing.js';
 
 let f: TestFixture;
 beforeAll(async () => {
