@@ -188,7 +188,10 @@ describe.each([
       expect((await send(forged)).status).toBe(401);
     });
 
-    test('a body without captureRawBody() is a 500 ERR_FAPI_MISCONFIGURED, never a pass', async () => {
+    test.each([
+      ['a body without captureRawBody() is a 500 ERR_FAPI_MISCONFIGURED', { capture: false }],
+      ['a body the parser read before captureRawBody() ran is a 500', { parserFirst: true }],
+    ] as const)('%s, never a pass', async (_, setup) => {
       let ran = false;
       const url = await serve(
         (router) =>
@@ -196,23 +199,7 @@ describe.each([
             ran = true;
             ctx.status = 201;
           }),
-        { capture: false },
-      );
-      const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
-      expect(response.status).toBe(500);
-      expect(json(response.bytes).error_description).toBe(description('ERR_FAPI_MISCONFIGURED'));
-      expect(ran).toBe(false);
-    });
-
-    test('a body the parser read before captureRawBody() ran is a 500, never a pass', async () => {
-      let ran = false;
-      const url = await serve(
-        (router) =>
-          router.post('/payments', requireSignedRequest(), (ctx) => {
-            ran = true;
-            ctx.status = 201;
-          }),
-        { parserFirst: true },
+        setup,
       );
       const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
       expect(response.status).toBe(500);
