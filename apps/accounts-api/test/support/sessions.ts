@@ -1,6 +1,7 @@
 /**
- * Helpers of the cluster and opaque-token end-to-end tests: a DPoP-bound token for a demo user
- * from the dev authorization server, an API client holding its key, and readers of answers.
+ * Helpers of the end-to-end tests: a DPoP-bound or certificate-bound token for a demo user from
+ * the dev authorization server, an API client holding its key or certificate, a payment body,
+ * and readers of answers.
  */
 import type { JsonWebKey, webcrypto } from 'node:crypto';
 import {
@@ -9,7 +10,7 @@ import {
   type AccessTokenResult,
 } from '../../../auth-server/src/client-flow.js';
 import { loadDevFixtures } from '../../../auth-server/src/fixtures.js';
-import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
+import { DEMO_ACCOUNTS, iban } from '../../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../../src/walkthrough/api-client.js';
 import { broadConsent } from '../../src/walkthrough/consents.js';
 import { signerOf } from '../../src/walkthrough/signature-steps.js';
@@ -24,11 +25,17 @@ export const ALICE_ACCOUNTS = [
   DEMO_ACCOUNTS.aliceSavings,
   DEMO_ACCOUNTS.aliceTravel,
 ];
+export const BOB_ACCOUNTS = [DEMO_ACCOUNTS.bobCurrent, DEMO_ACCOUNTS.bobSavings];
+const BOB_IBAN = iban('GB', 'FAPG20051563918204');
 
-export interface DpopSession {
+/** A demo user's token and an API client sending it (with its DPoP key or client certificate). */
+export interface Session {
   token: AccessTokenResult;
-  dpopKey: webcrypto.CryptoKeyPair;
   client: ApiClient;
+}
+
+export interface DpopSession extends Session {
+  dpopKey: webcrypto.CryptoKeyPair;
 }
 
 /**
@@ -62,6 +69,47 @@ export async function dpopSession(options: {
     signer: DPOP_SIGNER,
   });
   return { token, dpopKey, client };
+}
+
+/**
+ * Signs `username` in with `mtls-client` (self_signed_tls_client_auth with its certificate) for
+ * `resource`, scope `openid accounts payments`, and returns the certificate-bound token with a
+ * client presenting that certificate. Close `session.client` when done.
+ */
+export async function mtlsSession(options: {
+  issuer: string;
+  resource: string;
+  username?: 'alice' | 'bob';
+}): Promise<Session> {
+  const user = fixtures.users.find((u) => u.username === (options.username ?? 'alice'))!;
+  const tls = { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key };
+  const token = await obtainAccessToken({
+    issuer: options.issuer,
+    clientId: fixtures.clients.mtls.clientId,
+    tls: { ...tls, ca: CA },
+    scope: 'openid accounts payments',
+    resource: options.resource,
+    authorizationDetails: broadConsent(),
+    username: user.username,
+    password: user.password,
+  });
+  const client = new ApiClient({
+    accessToken: token.accessToken,
+    ca: CA,
+    tls,
+    signer: MTLS_SIGNER,
+  });
+  return { token, client };
+}
+
+/** The body of a domestic payment of `amount` GBP from `debtorAccountId` to Bob. */
+export function payment(debtorAccountId: string, amount = '25.00') {
+  return {
+    debtorAccountId,
+    instructedAmount: { amount, currency: 'GBP' },
+    creditorAccount: { name: 'Bob Example', iban: BOB_IBAN },
+    reference: 'Dinner',
+  };
 }
 
 // The assertions read JSON answers loosely; their shapes are checked by the assertions themselves.
