@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
 import type { Exchange } from '../src/walkthrough/api-client.js';
 import { demoBank } from './support/demo-bank.js';
-import { body, expectRefused, payment } from './support/sessions.js';
+import { body, expectRefused, payment, settledAuditLines } from './support/sessions.js';
 
 const bank = demoBank({
   dpopOnly: { PAYMENTS_BINDING: 'dpop' },
@@ -129,9 +129,8 @@ describe('HTTP surface', () => {
       `${bank.api.url}/accounts/${DEMO_ACCOUNTS.aliceSavings}`,
     );
     const probeId = probe.response.headers['x-fapi-interaction-id'];
-    await new Promise((resolve) => setTimeout(resolve, 50));
 
-    const lines = bank.api.auditLines();
+    const lines = await settledAuditLines(bank.api);
     // The replay resent the same x-fapi-interaction-id: one allow, then one deny.
     expect(lines.filter((l) => l.interactionId === id)).toEqual([
       expect.objectContaining({

@@ -20,6 +20,7 @@ import {
   dpopSession,
   expectRefused,
   fixtures,
+  settledAuditLines,
   type DpopSession,
 } from './support/sessions.js';
 
@@ -104,7 +105,7 @@ describe.each([
     expect(accountIds(list)).toEqual(ALICE_ACCOUNTS);
     const bobs = await alice.client.call('GET', `${api.url}/accounts/${DEMO_ACCOUNTS.bobCurrent}`);
     expect(bobs.response.status).toBe(404);
-    expect(api.auditLines().at(-2)).toMatchObject({
+    expect((await settledAuditLines(api)).at(-2)).toMatchObject({
       outcome: 'allow',
       subject: 'alice',
       clientId: 'dpop-client',
@@ -154,7 +155,7 @@ describe.each([
     const after = await victim.client.call('GET', `${api.url}/accounts`);
     expectRefused(after, 401, 'invalid_token');
     expect(body(after).error_description).toBe('The access token is not active');
-    expect(api.auditLines().at(-1)).toMatchObject({
+    expect((await settledAuditLines(api)).at(-1)).toMatchObject({
       outcome: 'deny',
       code: 'ERR_FAPI_TOKEN_INACTIVE',
     });

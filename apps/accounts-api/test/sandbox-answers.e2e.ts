@@ -8,7 +8,7 @@ import { parseTokenArgs, runTokenHelper } from '../../auth-server/src/token-help
 import { signedCallHeaders } from '../../auth-server/src/token-signing.js';
 import { sandbox } from './support/sandbox.js';
 import type { SpawnedApi } from './support/servers.js';
-import { fixtures } from './support/sessions.js';
+import { fixtures, settledAuditLines } from './support/sessions.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -97,9 +97,9 @@ function expectErrorShape(answer: Answer, status: number, error: string): void {
   );
 }
 
-function auditFor(target: SpawnedApi, answer: Answer) {
+async function auditFor(target: SpawnedApi, answer: Answer) {
   const id = answer.headers['x-fapi-interaction-id'];
-  return target.auditLines().filter((line) => line.interactionId === id);
+  return (await settledAuditLines(target)).filter((line) => line.interactionId === id);
 }
 
 const PAYMENT = '/domestic-payments';
@@ -129,8 +129,7 @@ describe('one face for errors', () => {
     });
     expectErrorShape(answer, 400, 'invalid_request');
     expect(answer.json.error_description).toBe('The request body is not valid JSON');
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the audit line is flushed
-    expect(auditFor(bank.api, answer)).toEqual([
+    expect(await auditFor(bank.api, answer)).toEqual([
       expect.objectContaining({ audit: 'authorization', outcome: 'allow', path: PAYMENT }),
     ]);
   });
@@ -142,8 +141,7 @@ describe('one face for errors', () => {
       body: JSON.stringify({ reference: 'x'.repeat(200 * 1024) }),
     });
     expectErrorShape(answer, 413, 'invalid_request');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditFor(bank.api, answer)).toHaveLength(0);
+    expect(await auditFor(bank.api, answer)).toHaveLength(0);
   });
 
   it('an unsigned payment: 401 from the guard, the signature named, nothing signed', async () => {
@@ -158,8 +156,7 @@ describe('one face for errors', () => {
     expectErrorShape(answer, 401, 'unauthorized');
     expect(answer.json.error_description).toBe('The request must carry an HTTP message signature');
     expect(answer.headers['signature']).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditFor(bank.api, answer)).toEqual([
+    expect(await auditFor(bank.api, answer)).toEqual([
       expect.objectContaining({ outcome: 'allow' }),
       expect.objectContaining({ outcome: 'deny', code: 'ERR_FAPI_SIGNATURE_MISSING' }),
     ]);

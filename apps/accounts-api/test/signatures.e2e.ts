@@ -24,6 +24,7 @@ import {
   body,
   dpopSession,
   fixtures,
+  settledAuditLines,
   type DpopSession,
 } from './support/sessions.js';
 
@@ -202,9 +203,8 @@ describe('forged signatures are refused (401) with their codes and audited', () 
     session = await dpop(pglite);
   });
   const url = () => `${pglite.url}/domestic-payments`;
-  const auditCode = (exchange: Exchange) =>
-    pglite
-      .auditLines()
+  const auditCode = async (exchange: Exchange) =>
+    (await settledAuditLines(pglite))
       .filter((line) => line.interactionId === exchange.response.headers['x-fapi-interaction-id'])
       .map((line) => line.code)
       .filter(Boolean);
@@ -228,8 +228,7 @@ describe('forged signatures are refused (401) with their codes and audited', () 
       body: signed.body!.replace('"amount":"5.00"', '"amount":"25.00"'),
     });
     expectSignatureRefused(answer, 'ERR_FAPI_SIGNATURE_DIGEST');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_DIGEST']);
+    expect(await auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_DIGEST']);
   });
 
   it("a signature by another client's registered key: ERR_FAPI_SIGNATURE_KEY", async () => {
@@ -245,8 +244,7 @@ describe('forged signatures are refused (401) with their codes and audited', () 
       signer: { ...DPOP_SIGNER, now: () => Date.now() - STALE_SIGNATURE_AGE_MS },
     });
     expectSignatureRefused(answer, 'ERR_FAPI_SIGNATURE_CREATED');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_CREATED']);
+    expect(await auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_CREATED']);
   });
 });
 

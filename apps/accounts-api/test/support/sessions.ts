@@ -3,7 +3,7 @@
  * the dev authorization server, an API client holding its key or certificate, a payment body,
  * and readers of answers.
  */
-import type { JsonWebKey, webcrypto } from 'node:crypto';
+import { randomUUID, type JsonWebKey, type webcrypto } from 'node:crypto';
 import {
   generateDpopKey,
   obtainAccessToken,
@@ -14,6 +14,7 @@ import { DEMO_ACCOUNTS, iban } from '../../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../../src/walkthrough/api-client.js';
 import { broadConsent } from '../../src/walkthrough/consents.js';
 import { signerOf } from '../../src/walkthrough/signature-steps.js';
+import type { SpawnedApi } from './servers.js';
 
 export const fixtures = loadDevFixtures();
 /** The demo clients' request-signing keys, as registered at the AS (payments are signed). */
@@ -134,6 +135,31 @@ export function expectRefused(exchange: Exchange, status: number, error: string)
   });
   expect(body(exchange).error).toBe(error);
   expect(exchange.response.headers['cache-control']).toBe('no-store');
+}
+
+/** Interaction ids of the marker requests of {@link settledAuditLines}. */
+const MARKERS = new Set<string>();
+
+/**
+ * The audit trail of `api` once the lines of every request answered so far have arrived: the API
+ * writes a request's lines before it answers and its stdout in order, so a marker request sent
+ * now (no token, its own interaction id) is audited after them all. Markers' lines are left out.
+ */
+export async function settledAuditLines(api: SpawnedApi): Promise<Array<Record<string, unknown>>> {
+  const marker = randomUUID();
+  MARKERS.add(marker);
+  const client = new ApiClient({ accessToken: '', ca: CA });
+  try {
+    await client.send({
+      method: 'GET',
+      url: `${api.listenUrl}/accounts`,
+      headers: { 'x-fapi-interaction-id': marker },
+    });
+  } finally {
+    await client.close();
+  }
+  await api.waitForAuditLine((line) => line.interactionId === marker);
+  return api.auditLines().filter((line) => !MARKERS.has(line.interactionId as string));
 }
 
 /** Runs `call` and returns what it sent: one exchange, or two after a `use_dpop_nonce` retry. */
