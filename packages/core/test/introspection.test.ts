@@ -48,7 +48,7 @@ interface IntrospectionServer {
  * time for the endpoint's PS256 work, and those cases are about answers, not speed.
  */
 const HANG_TIMEOUT_MS = 1_000;
-/** A timer may fire up to a millisecond before `Date.now()` says its delay has passed. */
+/** Margin for a timer firing a millisecond or so before `Date.now()` says its delay passed. */
 const TIMER_ROUNDING_MS = 5;
 /** How long past its timeout a hanging call may take to end on a busy machine. */
 const HANG_SLACK_MS = 10_000;
