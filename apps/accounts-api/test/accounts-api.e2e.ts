@@ -204,7 +204,7 @@ describe('DPoP client (dpop-client: PAR + PKCE + private_key_jwt + DPoP)', () =>
   });
 
   it('refuses payments to a token without scope payments (403 insufficient_scope)', async () => {
-    const readOnly = await dpopSession('alice', 'openid accounts');
+    const readOnly = await dpopSession('alice', { scope: 'openid accounts' });
     expect((await readOnly.client.call('GET', `${bank.api.url}/accounts`)).response.status).toBe(
       200,
     );

@@ -170,7 +170,7 @@ describe('HTTP surface', () => {
 describe('configuration: PAYMENTS_BINDING=dpop, RATE_LIMIT', () => {
   it('makes payments DPoP-only (@DpopBound) while reads still accept mTLS', async () => {
     const { dpopOnly } = bank.others;
-    const mtls = await mtlsSession('alice', dpopOnly);
+    const mtls = await mtlsSession('alice', { target: dpopOnly });
     expect((await mtls.client.call('GET', `${dpopOnly.url}/accounts`)).response.status).toBe(200);
     const refused = await mtls.client.call('POST', `${dpopOnly.url}/domestic-payments`, {
       body: payment(DEMO_ACCOUNTS.aliceCurrent),
@@ -178,7 +178,7 @@ describe('configuration: PAYMENTS_BINDING=dpop, RATE_LIMIT', () => {
     });
     expectRefused(refused, 401, 'invalid_token');
 
-    const dpop = await dpopSession('alice', 'openid accounts payments', dpopOnly);
+    const dpop = await dpopSession('alice', { target: dpopOnly });
     const paid = await dpop.client.call('POST', `${dpopOnly.url}/domestic-payments`, {
       body: payment(DEMO_ACCOUNTS.aliceCurrent),
       headers: { 'x-idempotency-key': randomUUID() },

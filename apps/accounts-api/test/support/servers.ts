@@ -210,7 +210,10 @@ export function runScript(name: string, env: Record<string, string>): Promise<Sc
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** A loopback port nothing listens on (for "service unreachable" cases). */
+/**
+ * A loopback port nothing listens on right now: for "service unreachable" cases, or for a process
+ * to bind just after.
+ */
 export async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -10,9 +10,13 @@ import {
   type AccessTokenResult,
 } from '../../../auth-server/src/client-flow.js';
 import { loadDevFixtures } from '../../../auth-server/src/fixtures.js';
-import { DEMO_ACCOUNTS, iban } from '../../src/store/demo-data.js';
+import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../../src/walkthrough/api-client.js';
-import { broadConsent } from '../../src/walkthrough/consents.js';
+import {
+  BOB_CREDITOR,
+  broadConsent,
+  type AuthorizationDetailRequest,
+} from '../../src/walkthrough/consents.js';
 import { signerOf } from '../../src/walkthrough/signature-steps.js';
 import type { SpawnedApi } from './servers.js';
 
@@ -27,7 +31,6 @@ export const ALICE_ACCOUNTS = [
   DEMO_ACCOUNTS.aliceTravel,
 ];
 export const BOB_ACCOUNTS = [DEMO_ACCOUNTS.bobCurrent, DEMO_ACCOUNTS.bobSavings];
-const BOB_IBAN = iban('GB', 'FAPG20051563918204');
 
 /** A demo user's token and an API client sending it (with its DPoP key or client certificate). */
 export interface Session {
@@ -39,29 +42,46 @@ export interface DpopSession extends Session {
   dpopKey: webcrypto.CryptoKeyPair;
 }
 
+/** Who signs in where, what they consent to, and the step-up they go through. */
+export interface SignIn {
+  issuer: string;
+  resource: string;
+  username?: 'alice' | 'bob';
+  /** Default: {@link broadConsent} (every demo account, payments up to 500.00 GBP). */
+  authorizationDetails?: AuthorizationDetailRequest[];
+  /** `acr_values` asked for at PAR (the strong acr wants `otp` too). */
+  acrValues?: string;
+  /** The one-time code typed in at the AS's login. */
+  otp?: string;
+}
+
+/** The client-independent options of the flow: the user, their consent and step-up. */
+function userFlow(options: SignIn) {
+  const user = fixtures.users.find((u) => u.username === (options.username ?? 'alice'))!;
+  return {
+    issuer: options.issuer,
+    resource: options.resource,
+    authorizationDetails: options.authorizationDetails ?? broadConsent(),
+    username: user.username,
+    password: user.password,
+    acrValues: options.acrValues,
+    otp: options.otp,
+  };
+}
+
 /**
  * Signs `username` in with `dpop-client` (PAR, PKCE, private_key_jwt, DPoP) for `resource` and
  * returns the token with a client holding the DPoP key. Close `session.client` when done.
  */
-export async function dpopSession(options: {
-  issuer: string;
-  resource: string;
-  username?: 'alice' | 'bob';
-  scope?: string;
-}): Promise<DpopSession> {
-  const user = fixtures.users.find((u) => u.username === (options.username ?? 'alice'))!;
+export async function dpopSession(options: SignIn & { scope?: string }): Promise<DpopSession> {
   const dpopKey = await generateDpopKey('ES256');
   const token = await obtainAccessToken({
-    issuer: options.issuer,
+    ...userFlow(options),
     clientId: fixtures.clients.dpop.clientId,
     clientKey: fixtures.clients.dpop.privateJwk,
     dpopKey,
     ca: CA,
     scope: options.scope ?? 'openid accounts',
-    resource: options.resource,
-    authorizationDetails: broadConsent(),
-    username: user.username,
-    password: user.password,
   });
   const client = new ApiClient({
     accessToken: token.accessToken,
@@ -77,22 +97,13 @@ export async function dpopSession(options: {
  * `resource`, scope `openid accounts payments`, and returns the certificate-bound token with a
  * client presenting that certificate. Close `session.client` when done.
  */
-export async function mtlsSession(options: {
-  issuer: string;
-  resource: string;
-  username?: 'alice' | 'bob';
-}): Promise<Session> {
-  const user = fixtures.users.find((u) => u.username === (options.username ?? 'alice'))!;
+export async function mtlsSession(options: SignIn): Promise<Session> {
   const tls = { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key };
   const token = await obtainAccessToken({
-    issuer: options.issuer,
+    ...userFlow(options),
     clientId: fixtures.clients.mtls.clientId,
     tls: { ...tls, ca: CA },
     scope: 'openid accounts payments',
-    resource: options.resource,
-    authorizationDetails: broadConsent(),
-    username: user.username,
-    password: user.password,
   });
   const client = new ApiClient({
     accessToken: token.accessToken,
@@ -103,12 +114,16 @@ export async function mtlsSession(options: {
   return { token, client };
 }
 
-/** The body of a domestic payment of `amount` GBP from `debtorAccountId` to Bob. */
-export function payment(debtorAccountId: string, amount = '25.00') {
+/** The body of a domestic payment of `amount` GBP from `debtorAccountId` to `creditor`. */
+export function payment(
+  debtorAccountId: string,
+  amount = '25.00',
+  creditor: { name: string; iban: string } = BOB_CREDITOR,
+) {
   return {
     debtorAccountId,
     instructedAmount: { amount, currency: 'GBP' },
-    creditorAccount: { name: 'Bob Example', iban: BOB_IBAN },
+    creditorAccount: { ...creditor },
     reference: 'Dinner',
   };
 }
