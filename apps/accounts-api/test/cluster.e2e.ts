@@ -27,6 +27,7 @@ import {
   exchangesOf,
   expectRefused,
   proofClaims,
+  settledAuditLines,
   type DpopSession,
 } from './support/sessions.js';
 
@@ -195,8 +196,8 @@ describe('two instances sharing Redis (REDIS_URL) and DPOP_NONCE_SECRET', () => 
     expect(await replayKeys()).toHaveLength(2);
   });
 
-  it('B logs the replay as a deny with ERR_FAPI_DPOP_REPLAY', () => {
-    expect(b.auditLines().map((line) => [line.outcome, line.code])).toEqual([
+  it('B logs the replay as a deny with ERR_FAPI_DPOP_REPLAY', async () => {
+    expect((await settledAuditLines(b)).map((line) => [line.outcome, line.code])).toEqual([
       ['deny', 'ERR_FAPI_DPOP_REPLAY'],
       ['allow', undefined],
     ]);
@@ -244,7 +245,7 @@ describe('an instance without the shared nonce secret whose Redis is unreachable
       error: 'temporarily_unavailable',
       error_description: 'The replay protection store is temporarily unavailable',
     });
-    expect(e.auditLines().at(-1)).toMatchObject({
+    expect((await settledAuditLines(e)).at(-1)).toMatchObject({
       outcome: 'deny',
       status: 503,
       code: 'ERR_FAPI_STORE_UNAVAILABLE',

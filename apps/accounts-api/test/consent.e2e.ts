@@ -6,42 +6,23 @@
  * high-value payment is challenged for the strong acr, and passes after the step-up.
  */
 import { randomUUID } from 'node:crypto';
-import { generateDpopKey, obtainAccessToken } from '../../auth-server/src/client-flow.js';
-import { loadDevFixtures } from '../../auth-server/src/fixtures.js';
-import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
-import { ApiClient, type Exchange } from '../src/walkthrough/api-client.js';
+import type { ApiClient, Exchange } from '../src/walkthrough/api-client.js';
 import {
   BOB_CREDITOR,
   accountAccess,
   paymentInitiation,
   type AuthorizationDetailRequest,
 } from '../src/walkthrough/consents.js';
-import { DPOP_SIGNER, MTLS_SIGNER, body, expectRefused } from './support/sessions.js';
-import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
+import { demoBank } from './support/demo-bank.js';
+import { accountIds, body, expectRefused, payment } from './support/sessions.js';
 
-const fixtures = loadDevFixtures();
-const CA = fixtures.tls.ca;
-const alice = fixtures.users.find((u) => u.username === 'alice')!;
 const STRONG = 'urn:fapi-guard:acr:strong';
 const LANDLORD = { name: 'Landlord Ltd', iban: 'GB82WEST12345698765432' };
 const { aliceCurrent, aliceSavings } = DEMO_ACCOUNTS;
 
-let as: SpawnedAuthServer;
-let api: SpawnedApi;
-const clients: ApiClient[] = [];
-
-beforeAll(async () => {
-  ensureBuilt();
-  as = await spawnAuthServer();
-  // A low threshold keeps both clients' payments within alice's balance.
-  api = await spawnAccountsApi({ AS_ISSUER: as.issuer, STRONG_AUTH_THRESHOLD: '100.00' });
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await Promise.all([api?.stop(), as?.stop()]);
-});
+// A low threshold keeps both clients' payments within alice's balance.
+const bank = demoBank({}, { api: { STRONG_AUTH_THRESHOLD: '100.00' } });
 
 /** What alice consents to first: one account, two actions, two payments. */
 const CONSENT: AuthorizationDetailRequest[] = [
@@ -58,57 +39,18 @@ async function session(
   authorizationDetails: AuthorizationDetailRequest[],
   strong = false,
 ): Promise<{ client: ApiClient; details: Record<string, unknown>[] }> {
-  const stepUp = strong ? { acrValues: STRONG, otp: '246810' } : {};
-  const common = {
-    issuer: as.issuer,
-    ca: CA,
-    scope: 'openid accounts payments',
-    resource: api.url,
-    authorizationDetails,
-    username: alice.username,
-    password: alice.password,
-    ...stepUp,
-  };
-  let client: ApiClient;
-  let granted;
-  if (flavour === 'dpop') {
-    const dpopKey = await generateDpopKey('ES256');
-    const token = await obtainAccessToken({
-      ...common,
-      clientId: fixtures.clients.dpop.clientId,
-      clientKey: fixtures.clients.dpop.privateJwk,
-      dpopKey,
-    });
-    granted = token.authorizationDetails;
-    client = new ApiClient({
-      accessToken: token.accessToken,
-      dpopKey,
-      ca: CA,
-      signer: DPOP_SIGNER,
-    });
-  } else {
-    const tls = { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key };
-    const token = await obtainAccessToken({
-      ...common,
-      clientId: fixtures.clients.mtls.clientId,
-      tls: { ...tls, ca: CA },
-    });
-    granted = token.authorizationDetails;
-    client = new ApiClient({ accessToken: token.accessToken, ca: CA, tls, signer: MTLS_SIGNER });
-  }
-  clients.push(client);
-  return { client, details: (granted ?? []) as Record<string, unknown>[] };
+  const signIn = { authorizationDetails, ...(strong ? { acrValues: STRONG, otp: '246810' } : {}) };
+  const { client, token } =
+    flavour === 'dpop'
+      ? await bank.dpopSession('alice', signIn)
+      : await bank.mtlsSession('alice', signIn);
+  return { client, details: (token.authorizationDetails ?? []) as Record<string, unknown>[] };
 }
 
 function pay(client: ApiClient, amount: string, creditor = BOB_CREDITOR): Promise<Exchange> {
-  return client.call('POST', `${api.url}/domestic-payments`, {
+  return client.call('POST', `${bank.api.url}/domestic-payments`, {
     headers: { 'x-idempotency-key': randomUUID() },
-    body: {
-      debtorAccountId: aliceCurrent,
-      instructedAmount: { amount, currency: 'GBP' },
-      creditorAccount: creditor,
-      reference: 'Consented',
-    },
+    body: payment(aliceCurrent, amount, creditor),
   });
 }
 
@@ -119,23 +61,27 @@ describe.each<Flavour>(['dpop', 'mtls'])('consent-level authorization (%s client
   }, 30_000);
 
   it('lists and reads only the consented account', async () => {
-    const list = await first.client.call('GET', `${api.url}/accounts`);
+    const list = await first.client.call('GET', `${bank.api.url}/accounts`);
     expect(list.response.status).toBe(200);
-    expect((body(list).data as { accountId: string }[]).map((a) => a.accountId)).toEqual([
-      aliceCurrent,
-    ]);
-    const balances = await first.client.call('GET', `${api.url}/accounts/${aliceCurrent}/balances`);
+    expect(accountIds(list)).toEqual([aliceCurrent]);
+    const balances = await first.client.call(
+      'GET',
+      `${bank.api.url}/accounts/${aliceCurrent}/balances`,
+    );
     expect(balances.response.status).toBe(200);
   });
 
   it('refuses an account outside the consent, and an action it does not grant (403)', async () => {
-    const other = await first.client.call('GET', `${api.url}/accounts/${aliceSavings}/balances`);
+    const other = await first.client.call(
+      'GET',
+      `${bank.api.url}/accounts/${aliceSavings}/balances`,
+    );
     expectRefused(other, 403, 'insufficient_authorization_details');
     // The challenge names the error only: no account id, no request data.
     expect(other.response.headers['www-authenticate']).not.toContain(aliceSavings);
     const transactions = await first.client.call(
       'GET',
-      `${api.url}/accounts/${aliceCurrent}/transactions`,
+      `${bank.api.url}/accounts/${aliceCurrent}/transactions`,
     );
     expectRefused(transactions, 403, 'insufficient_authorization_details');
   });

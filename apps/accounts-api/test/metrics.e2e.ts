@@ -3,47 +3,25 @@
  * exports fapi-guard's OpenTelemetry metrics in Prometheus format; after real requests the
  * decisions counter carries outcome, code and binding, and the durations are there.
  */
-import { createServer } from 'node:net';
-import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
-import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
-import { dpopSession, expectRefused, type DpopSession } from './support/sessions.js';
+import { demoBank } from './support/demo-bank.js';
+import { closedPort } from './support/servers.js';
+import { expectRefused } from './support/sessions.js';
 
-let as: SpawnedAuthServer;
-let api: SpawnedApi;
-let alice: DpopSession | undefined;
-let metricsUrl: string;
-
-/** A port free right now (the exporter binds it just after). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
+let metricsPort: number | undefined;
 beforeAll(async () => {
-  ensureBuilt();
-  as = await spawnAuthServer();
-  const port = await freePort();
-  metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  api = await spawnAccountsApi({ AS_ISSUER: as.issuer, METRICS_PORT: String(port) });
-}, 60_000);
-
-afterAll(async () => {
-  await alice?.client.close();
-  await Promise.all([api?.stop(), as?.stop()]);
+  metricsPort = await closedPort(); // the exporter binds it just after
 });
+const bank = demoBank({}, { api: () => ({ METRICS_PORT: String(metricsPort) }) });
 
 async function scrape(): Promise<string> {
-  const response = await fetch(metricsUrl);
+  const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
   expect(response.status).toBe(200);
   return response.text();
 }
 
 it('is found by discovery and exports the decisions with outcome, code and binding', async () => {
-  alice = await dpopSession({ issuer: as.issuer, resource: api.url });
-  const list = await alice.client.call('GET', `${api.url}/accounts`);
+  const alice = await bank.dpopSession('alice', { scope: 'openid accounts' });
+  const list = await alice.client.call('GET', `${bank.api.url}/accounts`);
   expect(list.response.status).toBe(200);
   expectRefused(await alice.client.send(list.request), 401, 'invalid_dpop_proof');
 

@@ -9,52 +9,35 @@ import type { webcrypto } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { importJWK } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
-import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
+import { demoBank } from './support/demo-bank.js';
+import type { SpawnedApi } from './support/servers.js';
 import {
   ALICE_ACCOUNTS,
   CA,
   accountIds,
   body,
-  dpopSession,
   expectRefused,
   fixtures,
+  settledAuditLines,
   type DpopSession,
 } from './support/sessions.js';
 
 /** Cache lifetime of introspection results in these tests, seconds. */
 const CACHE_SECONDS = 1;
 
-let as: SpawnedAuthServer;
-let plain: SpawnedApi;
-let signed: SpawnedApi;
-const sessions: DpopSession[] = [];
+const INTROSPECTION = {
+  INTROSPECTION: '1',
+  INTROSPECTION_CACHE_SECONDS: String(CACHE_SECONDS),
+};
+// `api` with JSON introspection responses, `signed` with signed ones.
+const bank = demoBank(
+  { signed: { ...INTROSPECTION, INTROSPECTION_JWT: '1' } },
+  { as: { AT_FORMAT: 'opaque' }, api: INTROSPECTION },
+);
 
-beforeAll(async () => {
-  ensureBuilt();
-  as = await spawnAuthServer({ env: { AT_FORMAT: 'opaque' } });
-  const env = {
-    AS_ISSUER: as.issuer,
-    INTROSPECTION: '1',
-    INTROSPECTION_CACHE_SECONDS: String(CACHE_SECONDS),
-  };
-  [plain, signed] = await Promise.all([
-    spawnAccountsApi(env),
-    spawnAccountsApi({ ...env, INTROSPECTION_JWT: '1' }),
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(sessions.map((session) => session.client.close()));
-  await Promise.all([plain?.stop(), signed?.stop(), as?.stop()]);
-});
-
-async function session(api: SpawnedApi, username: 'alice' | 'bob' = 'alice') {
-  const created = await dpopSession({ issuer: as.issuer, resource: api.url, username });
-  sessions.push(created);
-  return created;
-}
+const session = (api: SpawnedApi, username: 'alice' | 'bob' = 'alice') =>
+  bank.dpopSession(username, { scope: 'openid accounts', target: api });
 
 /** RFC 7009 revocation by the token's own client (dpop-client, private_key_jwt). */
 async function revoke(token: string): Promise<void> {
@@ -62,7 +45,7 @@ async function revoke(token: string): Promise<void> {
   const { privateJwk } = fixtures.clients.dpop;
   try {
     const config = await oidc.discovery(
-      new URL(as.issuer),
+      new URL(bank.as.issuer),
       fixtures.clients.dpop.clientId,
       undefined,
       oidc.PrivateKeyJwt({
@@ -86,8 +69,8 @@ async function revoke(token: string): Promise<void> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each([
-  ['JSON introspection responses', () => plain],
-  ['signed introspection responses (INTROSPECTION_JWT=1)', () => signed],
+  ['JSON introspection responses', () => bank.api],
+  ['signed introspection responses (INTROSPECTION_JWT=1)', () => bank.others.signed],
 ])('opaque DPoP-bound tokens, %s', (_name, target) => {
   let api: SpawnedApi;
   let alice: DpopSession;
@@ -104,7 +87,7 @@ describe.each([
     expect(accountIds(list)).toEqual(ALICE_ACCOUNTS);
     const bobs = await alice.client.call('GET', `${api.url}/accounts/${DEMO_ACCOUNTS.bobCurrent}`);
     expect(bobs.response.status).toBe(404);
-    expect(api.auditLines().at(-2)).toMatchObject({
+    expect((await settledAuditLines(api)).at(-2)).toMatchObject({
       outcome: 'allow',
       subject: 'alice',
       clientId: 'dpop-client',
@@ -154,7 +137,7 @@ describe.each([
     const after = await victim.client.call('GET', `${api.url}/accounts`);
     expectRefused(after, 401, 'invalid_token');
     expect(body(after).error_description).toBe('The access token is not active');
-    expect(api.auditLines().at(-1)).toMatchObject({
+    expect((await settledAuditLines(api)).at(-1)).toMatchObject({
       outcome: 'deny',
       code: 'ERR_FAPI_TOKEN_INACTIVE',
     });

@@ -8,89 +8,41 @@
  */
 import { createPublicKey, randomUUID, type JsonWebKey } from 'node:crypto';
 import pg from 'pg';
-import { obtainAccessToken } from '../../auth-server/src/client-flow.js';
-import { spawnAuthServer, type SpawnedAuthServer } from '../../auth-server/src/spawn.js';
 import { DEMO_ACCOUNTS } from '../src/store/demo-data.js';
 import { ApiClient, type Exchange, type RequestSigner } from '../src/walkthrough/api-client.js';
-import { broadConsent } from '../src/walkthrough/consents.js';
 import { verifyResponseSignature } from '../src/walkthrough/response-signature.js';
 import { STALE_SIGNATURE_AGE_MS, signatureCode } from '../src/walkthrough/signature-steps.js';
 import { createTestDatabase, type TestDatabase } from './support/databases.js';
-import { ensureBuilt, spawnAccountsApi, type SpawnedApi } from './support/servers.js';
+import { demoBank } from './support/demo-bank.js';
+import type { SpawnedApi } from './support/servers.js';
 import {
   CA,
   DPOP_SIGNER,
   MTLS_SIGNER,
   body,
-  dpopSession,
   fixtures,
+  payment,
+  settledAuditLines,
   type DpopSession,
 } from './support/sessions.js';
 
-let as: SpawnedAuthServer;
-let pglite: SpawnedApi;
-let postgres: SpawnedApi;
 let database: TestDatabase;
-const opened: ApiClient[] = [];
-
 beforeAll(async () => {
-  ensureBuilt();
-  [as, database] = await Promise.all([spawnAuthServer(), createTestDatabase()]);
-  [pglite, postgres] = await Promise.all([
-    spawnAccountsApi({ AS_ISSUER: as.issuer }),
-    spawnAccountsApi({ AS_ISSUER: as.issuer, DATABASE_URL: database.url }),
-  ]);
-}, 120_000);
-
+  database = await createTestDatabase();
+});
+// `api` on embedded PGlite, `postgres` on the database made above.
+const bank = demoBank({ postgres: () => ({ DATABASE_URL: database.url }) });
+// Registered after demoBank's afterAll, so it runs once the API processes have stopped.
 afterAll(async () => {
-  await Promise.all(opened.map((client) => client.close()));
-  await Promise.all([pglite?.stop(), postgres?.stop(), as?.stop()]);
   await database?.drop();
 });
 
-const payment = (amount = '5.00') => ({
-  debtorAccountId: DEMO_ACCOUNTS.aliceCurrent,
-  instructedAmount: { amount, currency: 'GBP' },
-  creditorAccount: { name: 'Bob Example', iban: 'GB39FAPG20051563918204' },
-  reference: 'Signed',
-});
-
-async function dpop(api: SpawnedApi): Promise<DpopSession> {
-  const session = await dpopSession({
-    issuer: as.issuer,
-    resource: api.url,
-    scope: 'openid accounts payments',
-  });
-  opened.push(session.client);
-  return session;
-}
-
-async function mtls(api: SpawnedApi): Promise<ApiClient> {
-  const user = fixtures.users.find((u) => u.username === 'alice')!;
-  const tls = { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key };
-  const token = await obtainAccessToken({
-    issuer: as.issuer,
-    clientId: fixtures.clients.mtls.clientId,
-    tls: { ...tls, ca: CA },
-    scope: 'openid accounts payments',
-    resource: api.url,
-    authorizationDetails: broadConsent(),
-    username: user.username,
-    password: user.password,
-  });
-  const client = new ApiClient({
-    accessToken: token.accessToken,
-    ca: CA,
-    tls,
-    signer: MTLS_SIGNER,
-  });
-  opened.push(client);
-  return client;
-}
+const dpop = (api: SpawnedApi) => bank.dpopSession('alice', { target: api });
+const mtls = async (api: SpawnedApi) => (await bank.mtlsSession('alice', { target: api })).client;
 
 function pay(client: ApiClient, api: SpawnedApi, options: { signer?: RequestSigner } = {}) {
   return client.call('POST', `${api.url}/domestic-payments`, {
-    body: payment(),
+    body: payment(DEMO_ACCOUNTS.aliceCurrent, '5.00'),
     headers: { 'x-idempotency-key': randomUUID() },
     ...options,
   });
@@ -131,8 +83,8 @@ function expectSignatureRefused(exchange: Exchange, code: string, scheme = 'DPoP
 
 describe('the API publishes its response-signing key', () => {
   it('metadata has jwks_uri and resource_signing_alg_values_supported; the JWKS holds the public key only', async () => {
-    const client = new ApiClient({ accessToken: '', ca: CA });
-    opened.push(client);
+    const client = bank.bareClient();
+    const pglite = bank.api;
     const metadata = await client.send({
       method: 'GET',
       url: `${pglite.url}/.well-known/oauth-protected-resource`,
@@ -151,8 +103,8 @@ describe('the API publishes its response-signing key', () => {
 });
 
 describe.each([
-  ['embedded PGlite', () => pglite],
-  ['PostgreSQL', () => postgres],
+  ['embedded PGlite', () => bank.api],
+  ['PostgreSQL', () => bank.others.postgres],
 ])('signed payments, API on %s', (_name, target) => {
   it('DPoP: a signed payment is accepted (201), its answer signed and bound to the request; the GET returns the evidence', async () => {
     const api = target();
@@ -197,14 +149,15 @@ describe.each([
 });
 
 describe('forged signatures are refused (401) with their codes and audited', () => {
+  let pglite: SpawnedApi;
   let session: DpopSession;
   beforeAll(async () => {
+    pglite = bank.api;
     session = await dpop(pglite);
   });
   const url = () => `${pglite.url}/domestic-payments`;
-  const auditCode = (exchange: Exchange) =>
-    pglite
-      .auditLines()
+  const auditCode = async (exchange: Exchange) =>
+    (await settledAuditLines(pglite))
       .filter((line) => line.interactionId === exchange.response.headers['x-fapi-interaction-id'])
       .map((line) => line.code)
       .filter(Boolean);
@@ -212,15 +165,18 @@ describe('forged signatures are refused (401) with their codes and audited', () 
   it('a payment without a signature: ERR_FAPI_SIGNATURE_MISSING', async () => {
     const { token, dpopKey } = session;
     const unsigned = new ApiClient({ accessToken: token.accessToken, dpopKey, ca: CA });
-    opened.push(unsigned);
-    const answer = await pay(unsigned, pglite);
-    expect(answer.request.headers['signature']).toBeUndefined();
-    expectSignatureRefused(answer, 'ERR_FAPI_SIGNATURE_MISSING');
+    try {
+      const answer = await pay(unsigned, pglite);
+      expect(answer.request.headers['signature']).toBeUndefined();
+      expectSignatureRefused(answer, 'ERR_FAPI_SIGNATURE_MISSING');
+    } finally {
+      await unsigned.close();
+    }
   });
 
   it('the body changed after signing: ERR_FAPI_SIGNATURE_DIGEST', async () => {
     const signed = await session.client.prepare('POST', url(), {
-      body: payment('5.00'),
+      body: payment(DEMO_ACCOUNTS.aliceCurrent, '5.00'),
       headers: { 'x-idempotency-key': randomUUID() },
     });
     const answer = await session.client.send({
@@ -228,8 +184,7 @@ describe('forged signatures are refused (401) with their codes and audited', () 
       body: signed.body!.replace('"amount":"5.00"', '"amount":"25.00"'),
     });
     expectSignatureRefused(answer, 'ERR_FAPI_SIGNATURE_DIGEST');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_DIGEST']);
+    expect(await auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_DIGEST']);
   });
 
   it("a signature by another client's registered key: ERR_FAPI_SIGNATURE_KEY", async () => {
@@ -245,13 +200,13 @@ describe('forged signatures are refused (401) with their codes and audited', () 
       signer: { ...DPOP_SIGNER, now: () => Date.now() - STALE_SIGNATURE_AGE_MS },
     });
     expectSignatureRefused(answer, 'ERR_FAPI_SIGNATURE_CREATED');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_CREATED']);
+    expect(await auditCode(answer)).toEqual(['ERR_FAPI_SIGNATURE_CREATED']);
   });
 });
 
 describe('the evidence in PostgreSQL', () => {
   it('is the payments row request_signature (jsonb), equal to what the GET returns', async () => {
+    const postgres = bank.others.postgres;
     const { client } = await dpop(postgres);
     const created = await pay(client, postgres);
     expect(created.response.status).toBe(201);

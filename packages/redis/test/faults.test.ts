@@ -114,13 +114,14 @@ describe('a Redis replay store when Redis fails', () => {
     expect((await rejectionOf(rs, request)).code).toBe('ERR_FAPI_DPOP_REPLAY');
   });
 
-  it('answers 503 by its own timeout when Redis is slow (DEBUG SLEEP 1)', async () => {
+  it('answers 503 by its own timeout when Redis is slow (CLIENT PAUSE 1000)', async () => {
     admin = await connect(server.port);
-    const sleeping = admin.call('DEBUG', 'SLEEP', '1');
-    await sleep(50);
+    // Redis answers OK once the pause holds: from then on every client's commands wait.
+    await admin.call('CLIENT', 'PAUSE', '1000');
     const cause = await expectUnavailable(rs);
     expect(cause.code).toBe('ERR_FAPI_REDIS_TIMEOUT');
-    await sleeping;
+    // The admin connection waits too: its PING is answered when the pause is over.
+    await admin.ping();
     await expect(rs.verify(await api.request())).resolves.toBeDefined();
   });
 

@@ -51,11 +51,12 @@ describe('redisReplayStore', () => {
     expect(pttl).toBeGreaterThan(69_000);
     expect(pttl).toBeLessThanOrEqual(70_000);
 
+    // A TTL the second call comes well within, also on a busy machine; then waited out.
     const brief = newKey();
-    await expect(store.checkAndStore(brief, 0.05)).resolves.toBe(true);
-    await expect(store.checkAndStore(brief, 0.05)).resolves.toBe(false);
-    await sleep(80);
-    await expect(store.checkAndStore(brief, 0.05)).resolves.toBe(true);
+    await expect(store.checkAndStore(brief, 1)).resolves.toBe(true);
+    await expect(store.checkAndStore(brief, 1)).resolves.toBe(false);
+    await sleep(1_100);
+    await expect(store.checkAndStore(brief, 1)).resolves.toBe(true);
   });
 
   it('rounds a TTL up to whole milliseconds, at least 1 (Redis refuses PX 0)', async () => {
@@ -97,16 +98,22 @@ describe('redisReplayStore', () => {
   it('sends one SET NX PX per call and reads nothing first', async () => {
     const monitor = await client.monitor();
     const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args.some((arg) => arg.startsWith(prefix))) seen.push(args);
+    // MONITOR reports commands in the order Redis ran them: once it shows this key, it has
+    // shown every command sent before it.
+    const barrier = `${prefix}barrier`;
+    const barrierSeen = new Promise<void>((resolve) => {
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.includes(barrier)) resolve();
+        else if (args.some((arg) => arg.startsWith(prefix))) seen.push(args);
+      });
     });
     try {
       const store = redisReplayStore(client, { keyPrefix: prefix });
       const key = newKey();
       await store.checkAndStore(key, 70);
       await store.checkAndStore(key, 70);
-      await client.ping();
-      await sleep(50);
+      await client.exists(barrier);
+      await barrierSeen;
       expect(seen.map((args) => args.map((arg) => arg.toLowerCase()))).toEqual([
         ['set', (prefix + key).toLowerCase(), '1', 'px', '70000', 'nx'],
         ['set', (prefix + key).toLowerCase(), '1', 'px', '70000', 'nx'],

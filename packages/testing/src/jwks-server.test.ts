@@ -7,6 +7,34 @@ import { startJwksServer, type JwksServer } from './jwks-server.js';
 let authority: TestAuthority;
 let jwks: JwksServer;
 
+/**
+ * How long close() may take with a request hanging: far below Node's own limits on that
+ * request (`headersTimeout` 60 s, `requestTimeout` 300 s), far above a busy machine's delay.
+ */
+const HANGING_CLOSE_LIMIT_MS = 10_000;
+
+/** Resolves once `condition` holds; rejects if it still does not after `limitMs`. */
+async function until(condition: () => boolean, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition still false after ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** `'settled'` if `promise` settles within `limitMs`, else `'still pending'`. */
+function within(promise: Promise<unknown>, limitMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('still pending'), limitMs);
+  });
+  const settled = promise.then(
+    () => 'settled',
+    () => 'settled',
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
+}
+
 beforeAll(async () => {
   authority = await createTestAuthority({ algorithms: ['ES256', 'EdDSA'] });
 });
@@ -84,12 +112,16 @@ describe('startJwksServer', () => {
     await expect(fetch(jwks.url, { signal: AbortSignal.timeout(150) })).rejects.toThrow(
       /aborted|timeout/i,
     );
-    const pending = fetch(jwks.url).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(jwks.requests).toBe(2);
-    const started = Date.now();
-    await jwks.close();
-    expect(Date.now() - started).toBeLessThan(500);
+    let settled = false;
+    const pending = fetch(jwks.url)
+      .catch((error: unknown) => error)
+      .finally(() => (settled = true));
+    await until(() => jwks.requests === 2);
+    // The server holds the request: no answer has come back.
+    expect(settled).toBe(false);
+    // close() destroys the hanging socket instead of waiting for an answer that never comes.
+    await expect(within(jwks.close(), HANGING_CLOSE_LIMIT_MS)).resolves.toBe('settled');
+    // The request ends by that close, unanswered: fetch fails rather than yielding a Response.
     expect(await pending).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
   });
 

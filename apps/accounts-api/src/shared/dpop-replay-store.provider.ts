@@ -7,7 +7,7 @@ import { APP_CONFIG, type ResolvedAppConfig } from '../config/app-config.js';
 /** At most one warning per this interval for each kind of Redis trouble. */
 const WARNING_INTERVAL_MS = 10_000;
 /** Longest wait for a clean QUIT on shutdown before the connection is dropped. */
-const QUIT_TIMEOUT_MS = 1_000;
+export const QUIT_TIMEOUT_MS = 1_000;
 
 /** `log(message)` at most once per interval; the lines held back are counted in the next one. */
 function rateLimited(log: (message: string) => void): (message: string) => void {
@@ -68,7 +68,7 @@ export class DpopReplayStore implements OnApplicationShutdown {
 
   /**
    * QUIT when connected (replies still due arrive first), else drop the connection; resolves
-   * once the connection has ended, or after a second at most (then it is dropped).
+   * once the connection has ended, or after {@link QUIT_TIMEOUT_MS} at most (then it is dropped).
    */
   async onApplicationShutdown(): Promise<void> {
     const redis = this.#redis;

@@ -85,14 +85,24 @@ export function ensureBuilt(): void {
  */
 const API_START_TIMEOUT_MS = 90_000;
 
+/** Longest wait for an audit line the API prints (it writes the line before it answers). */
+export const AUDIT_LINE_TIMEOUT_MS = 20_000;
+
 export interface SpawnedApi {
   /** The public URL (`PUBLIC_URL`, else the listen URL). */
   url: string;
   /** Where this process listens. */
   listenUrl: string;
   child: ChildProcess;
-  /** stdout lines after `api=`: the audit trail. */
+  /** The complete JSON lines of stdout so far: the audit trail. */
   auditLines(): Array<Record<string, unknown>>;
+  /**
+   * Resolves with the first audit line `match` accepts, read already or once it arrives; rejects
+   * after {@link AUDIT_LINE_TIMEOUT_MS} or when the process exits without printing it.
+   */
+  waitForAuditLine(
+    match: (line: Record<string, unknown>) => boolean,
+  ): Promise<Record<string, unknown>>;
   rawStdout(): string;
   stderr(): string;
   stop(): Promise<void>;
@@ -111,6 +121,34 @@ export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedAp
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A chunk may end inside a line: only lines ended by a newline are parsed.
+  const auditLines = () =>
+    stdout
+      .slice(0, stdout.lastIndexOf('\n') + 1)
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const waitForAuditLine = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const line = auditLines().find(match);
+        if (line) done(() => resolve(line));
+      };
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no such audit line in ${AUDIT_LINE_TIMEOUT_MS} ms`))),
+        AUDIT_LINE_TIMEOUT_MS,
+      );
+      const gone = () => done(() => reject(new Error('accounts-api exited without the line')));
+      const done = (settle: () => void) => {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.off('exit', gone);
+        settle();
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', gone);
+      check();
+    });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -136,11 +174,8 @@ export function spawnAccountsApi(env: Record<string, string>): Promise<SpawnedAp
           listenUrl,
           child,
           rawStdout: () => stdout,
-          auditLines: () =>
-            stdout
-              .split('\n')
-              .filter((line) => line.startsWith('{'))
-              .map((line) => JSON.parse(line) as Record<string, unknown>),
+          auditLines,
+          waitForAuditLine,
           stderr: () => stderr,
           stop,
         });
@@ -175,7 +210,10 @@ export function runScript(name: string, env: Record<string, string>): Promise<Sc
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** A loopback port nothing listens on (for "service unreachable" cases). */
+/**
+ * A loopback port nothing listens on right now: for "service unreachable" cases, or for a process
+ * to bind just after.
+ */
 export async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

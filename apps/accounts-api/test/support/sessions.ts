@@ -1,8 +1,9 @@
 /**
- * Helpers of the cluster and opaque-token end-to-end tests: a DPoP-bound token for a demo user
- * from the dev authorization server, an API client holding its key, and readers of answers.
+ * Helpers of the end-to-end tests: a DPoP-bound or certificate-bound token for a demo user from
+ * the dev authorization server, an API client holding its key or certificate, a payment body,
+ * and readers of answers.
  */
-import type { JsonWebKey, webcrypto } from 'node:crypto';
+import { randomUUID, type JsonWebKey, type webcrypto } from 'node:crypto';
 import {
   generateDpopKey,
   obtainAccessToken,
@@ -11,8 +12,13 @@ import {
 import { loadDevFixtures } from '../../../auth-server/src/fixtures.js';
 import { DEMO_ACCOUNTS } from '../../src/store/demo-data.js';
 import { ApiClient, oauthError, type Exchange } from '../../src/walkthrough/api-client.js';
-import { broadConsent } from '../../src/walkthrough/consents.js';
+import {
+  BOB_CREDITOR,
+  broadConsent,
+  type AuthorizationDetailRequest,
+} from '../../src/walkthrough/consents.js';
 import { signerOf } from '../../src/walkthrough/signature-steps.js';
+import type { SpawnedApi } from './servers.js';
 
 export const fixtures = loadDevFixtures();
 /** The demo clients' request-signing keys, as registered at the AS (payments are signed). */
@@ -24,36 +30,58 @@ export const ALICE_ACCOUNTS = [
   DEMO_ACCOUNTS.aliceSavings,
   DEMO_ACCOUNTS.aliceTravel,
 ];
+export const BOB_ACCOUNTS = [DEMO_ACCOUNTS.bobCurrent, DEMO_ACCOUNTS.bobSavings];
 
-export interface DpopSession {
+/** A demo user's token and an API client sending it (with its DPoP key or client certificate). */
+export interface Session {
   token: AccessTokenResult;
-  dpopKey: webcrypto.CryptoKeyPair;
   client: ApiClient;
+}
+
+export interface DpopSession extends Session {
+  dpopKey: webcrypto.CryptoKeyPair;
+}
+
+/** Who signs in where, what they consent to, and the step-up they go through. */
+export interface SignIn {
+  issuer: string;
+  resource: string;
+  username?: 'alice' | 'bob';
+  /** Default: {@link broadConsent} (every demo account, payments up to 500.00 GBP). */
+  authorizationDetails?: AuthorizationDetailRequest[];
+  /** `acr_values` asked for at PAR (the strong acr wants `otp` too). */
+  acrValues?: string;
+  /** The one-time code typed in at the AS's login. */
+  otp?: string;
+}
+
+/** The client-independent options of the flow: the user, their consent and step-up. */
+function userFlow(options: SignIn) {
+  const user = fixtures.users.find((u) => u.username === (options.username ?? 'alice'))!;
+  return {
+    issuer: options.issuer,
+    resource: options.resource,
+    authorizationDetails: options.authorizationDetails ?? broadConsent(),
+    username: user.username,
+    password: user.password,
+    acrValues: options.acrValues,
+    otp: options.otp,
+  };
 }
 
 /**
  * Signs `username` in with `dpop-client` (PAR, PKCE, private_key_jwt, DPoP) for `resource` and
  * returns the token with a client holding the DPoP key. Close `session.client` when done.
  */
-export async function dpopSession(options: {
-  issuer: string;
-  resource: string;
-  username?: 'alice' | 'bob';
-  scope?: string;
-}): Promise<DpopSession> {
-  const user = fixtures.users.find((u) => u.username === (options.username ?? 'alice'))!;
+export async function dpopSession(options: SignIn & { scope?: string }): Promise<DpopSession> {
   const dpopKey = await generateDpopKey('ES256');
   const token = await obtainAccessToken({
-    issuer: options.issuer,
+    ...userFlow(options),
     clientId: fixtures.clients.dpop.clientId,
     clientKey: fixtures.clients.dpop.privateJwk,
     dpopKey,
     ca: CA,
     scope: options.scope ?? 'openid accounts',
-    resource: options.resource,
-    authorizationDetails: broadConsent(),
-    username: user.username,
-    password: user.password,
   });
   const client = new ApiClient({
     accessToken: token.accessToken,
@@ -62,6 +90,42 @@ export async function dpopSession(options: {
     signer: DPOP_SIGNER,
   });
   return { token, dpopKey, client };
+}
+
+/**
+ * Signs `username` in with `mtls-client` (self_signed_tls_client_auth with its certificate) for
+ * `resource`, scope `openid accounts payments`, and returns the certificate-bound token with a
+ * client presenting that certificate. Close `session.client` when done.
+ */
+export async function mtlsSession(options: SignIn): Promise<Session> {
+  const tls = { cert: fixtures.clients.mtls.cert, key: fixtures.clients.mtls.key };
+  const token = await obtainAccessToken({
+    ...userFlow(options),
+    clientId: fixtures.clients.mtls.clientId,
+    tls: { ...tls, ca: CA },
+    scope: 'openid accounts payments',
+  });
+  const client = new ApiClient({
+    accessToken: token.accessToken,
+    ca: CA,
+    tls,
+    signer: MTLS_SIGNER,
+  });
+  return { token, client };
+}
+
+/** The body of a domestic payment of `amount` GBP from `debtorAccountId` to `creditor`. */
+export function payment(
+  debtorAccountId: string,
+  amount = '25.00',
+  creditor: { name: string; iban: string } = BOB_CREDITOR,
+) {
+  return {
+    debtorAccountId,
+    instructedAmount: { amount, currency: 'GBP' },
+    creditorAccount: { ...creditor },
+    reference: 'Dinner',
+  };
 }
 
 // The assertions read JSON answers loosely; their shapes are checked by the assertions themselves.
@@ -86,6 +150,31 @@ export function expectRefused(exchange: Exchange, status: number, error: string)
   });
   expect(body(exchange).error).toBe(error);
   expect(exchange.response.headers['cache-control']).toBe('no-store');
+}
+
+/** Interaction ids of the marker requests of {@link settledAuditLines}. */
+const MARKERS = new Set<string>();
+
+/**
+ * The audit trail of `api` once the lines of every request answered so far have arrived: the API
+ * writes a request's lines before it answers and its stdout in order, so a marker request sent
+ * now (no token, its own interaction id) is audited after them all. Markers' lines are left out.
+ */
+export async function settledAuditLines(api: SpawnedApi): Promise<Array<Record<string, unknown>>> {
+  const marker = randomUUID();
+  MARKERS.add(marker);
+  const client = new ApiClient({ accessToken: '', ca: CA });
+  try {
+    await client.send({
+      method: 'GET',
+      url: `${api.listenUrl}/accounts`,
+      headers: { 'x-fapi-interaction-id': marker },
+    });
+  } finally {
+    await client.close();
+  }
+  await api.waitForAuditLine((line) => line.interactionId === marker);
+  return api.auditLines().filter((line) => !MARKERS.has(line.interactionId as string));
 }
 
 /** Runs `call` and returns what it sent: one exchange, or two after a `use_dpop_nonce` retry. */
