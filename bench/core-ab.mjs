@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testing/dist/index.js';
-import { signRequest } from '../packages/http-signatures/dist/index.js';
+import { signedPayment } from './lib/signed-request.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -90,7 +90,6 @@ const rarToken = await mint({
   ],
 });
 const signedToken = await mint({ jti: 'signed', scope: 'payments' });
-const BODY = Buffer.from(JSON.stringify({ amount: '50.00', currency: 'EUR' }));
 
 async function proofs(token, htm, htu, tag) {
   const list = [];
@@ -123,24 +122,20 @@ if (PATHS.includes('rar')) {
     .map((request) => ({ ...request, body: { amount: '50.00', currency: 'EUR' } }));
 }
 if (PATHS.includes('signed')) {
-  requests.signed = (await proofs(signedToken, 'POST', PAYMENTS, 's')).map((dpop, i) => {
-    const headers = {
-      authorization: `DPoP ${signedToken}`,
-      dpop,
-      'content-type': 'application/json',
-      'content-length': String(BODY.length),
-    };
-    const request = { method: 'POST', url: PAYMENTS, headers, rawBody: BODY };
-    const signature = signRequest({
-      key: clientKey.privateJwk,
-      keyId: 'client-1-sig',
-      algorithm: 'ecdsa-p256-sha256',
-      request,
-      nonce: `n${i}`,
-      now: NOW_MS,
-    });
-    return { ...request, headers: { ...headers, ...signature } };
-  });
+  requests.signed = [];
+  for (let i = 0; i <= N; i += 1) {
+    requests.signed.push(
+      await signedPayment({
+        url: PAYMENTS,
+        token: signedToken,
+        dpopKey,
+        signingKey: clientKey,
+        keyId: 'client-1-sig',
+        id: `s${i}`,
+        nowS: NOW_S,
+      }),
+    );
+  }
 }
 if (PATHS.includes('floor')) {
   // One ES256 verification of each warm proof with an imported key: the floor of core-verify.

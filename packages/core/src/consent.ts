@@ -71,7 +71,8 @@ export function contextOf(read: Pick<ReadRequest, 'method' | 'url' | 'body'>): R
     method: read.method,
     path: pathOf(read.url),
     params: {},
-    query: Object.fromEntries(new URLSearchParams(search)),
+    // Most requests a matcher sees have no query: no URLSearchParams for them.
+    query: search === '' ? {} : Object.fromEntries(new URLSearchParams(search)),
     body: read.body,
   };
 }

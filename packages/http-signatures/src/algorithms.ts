@@ -118,6 +118,13 @@ const imported = new Map<string, KeyObject | undefined>();
 const IMPORTED_MAX = 1_000;
 /** Longest JWK text kept (an RSA 4096 public JWK is under 1 000 characters). */
 const IMPORTED_MAX_LENGTH = 4_096;
+/** What a public JWK's key is made of: `createPublicKey` reads nothing else of it. */
+const KEY_MEMBERS = ['kty', 'crv', 'x', 'y', 'n', 'e'] as const;
+/** The last import of each JWK object, with the key members it was imported from. */
+const importedObjects = new WeakMap<
+  JsonWebKey,
+  { members: readonly unknown[]; key: KeyObject | undefined }
+>();
 
 /**
  * {@link importPublicKey} for the key a client signs with, which comes back from
@@ -126,8 +133,16 @@ const IMPORTED_MAX_LENGTH = 4_096;
  * JWK's JSON text, and the key is imported from that very text. A changed key (a rotated JWK,
  * the same object altered) has another text and is imported afresh; a removed key is refused by
  * the resolver before this runs. Bounded: cleared when full, long texts never kept.
+ *
+ * A resolver that hands back the same object again, its key members (`kty`, `crv`, `x`, `y`,
+ * `n`, `e`) equal to those of the text it was imported from, gets that key without the text
+ * being made again.
  */
 export function importClientKey(jwk: JsonWebKey): KeyObject | undefined {
+  const seen = importedObjects.get(jwk);
+  if (seen !== undefined && KEY_MEMBERS.every((name, i) => jwk[name] === seen.members[i])) {
+    return seen.key;
+  }
   let text: string;
   try {
     text = JSON.stringify(jwk);
@@ -135,10 +150,16 @@ export function importClientKey(jwk: JsonWebKey): KeyObject | undefined {
     return undefined;
   }
   if (typeof text !== 'string' || text.length > IMPORTED_MAX_LENGTH) return importPublicKey(jwk);
-  if (imported.has(text)) return imported.get(text);
-  const key = importPublicKey(JSON.parse(text) as JsonWebKey);
-  if (imported.size >= IMPORTED_MAX) imported.clear();
-  imported.set(text, key);
+  const parsed = JSON.parse(text) as JsonWebKey;
+  let key: KeyObject | undefined;
+  if (imported.has(text)) {
+    key = imported.get(text);
+  } else {
+    key = importPublicKey(parsed);
+    if (imported.size >= IMPORTED_MAX) imported.clear();
+    imported.set(text, key);
+  }
+  importedObjects.set(jwk, { members: KEY_MEMBERS.map((name) => parsed[name]), key });
   return key;
 }
 
@@ -198,20 +219,25 @@ export function signBase(algorithm: SignatureAlgorithm, key: KeyObject, base: st
 }
 
 /** A fixed-length key for the replay store, so long key ids or nonces cannot grow it. */
-export function replayKey(...parts: readonly string[]): string {
-  return `http-sig:${digest('sha256', parts.map((part) => `${part.length}:${part}`).join(''), 'base64url')}`;
+export function replayKey(clientId: string, keyId: string, nonce: string): string {
+  const parts = `${clientId.length}:${clientId}${keyId.length}:${keyId}${nonce.length}:${nonce}`;
+  return `http-sig:${digest('sha256', parts, 'base64url')}`;
 }
 
 /**
  * A hash in one call: `crypto.hash` (Node 20.12+) where there is one, which makes no Hash
  * object and costs a fraction of `createHash` on the short inputs of a request.
  */
-export function digest(algorithm: string, data: string | Uint8Array, encoding: 'base64url'): string;
+export function digest(
+  algorithm: string,
+  data: string | Uint8Array,
+  encoding: 'base64' | 'base64url',
+): string;
 export function digest(algorithm: string, data: string | Uint8Array, encoding: 'buffer'): Buffer;
 export function digest(
   algorithm: string,
   data: string | Uint8Array,
-  encoding: 'base64url' | 'buffer',
+  encoding: 'base64' | 'base64url' | 'buffer',
 ): string | Buffer {
   if (typeof oneShotHash === 'function') {
     return encoding === 'buffer'

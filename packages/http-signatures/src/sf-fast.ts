@@ -76,6 +76,8 @@ export function serializeItem(item: Item): string {
  * @see https://www.rfc-editor.org/rfc/rfc9651#section-4.1.1.1
  */
 export function serializeInnerList(list: InnerList): string {
+  const known = SERIALIZED.get(list);
+  if (known !== undefined) return known.text;
   const items = list[0];
   if (Array.isArray(items)) {
     let out = '(';
@@ -94,7 +96,9 @@ export function serializeInnerList(list: InnerList): string {
 const MAX_FAST_LENGTH = 2048;
 const KEY_SRC = '[a-z*][*\\-_.a-z0-9]*';
 const STRING_SRC = '"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"';
-const PARAM_SRC = `;${KEY_SRC}(?:=(?:[0-9]{1,15}|${STRING_SRC}))?`;
+/** Integers as they serialize: no sign, no leading zero (`007` takes the general parser). */
+const INTEGER_SRC = '(?:0|[1-9][0-9]{0,14})';
+const PARAM_SRC = `;${KEY_SRC}(?:=(?:${INTEGER_SRC}|${STRING_SRC}))?`;
 /** `label=:base64:`, padded to a multiple of four characters. */
 const BYTES_MEMBER = new RegExp(
   `^(${KEY_SRC})=:((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?):$`,
@@ -103,22 +107,50 @@ const BYTES_MEMBER = new RegExp(
 const LIST_MEMBER = new RegExp(
   `^(${KEY_SRC})=\\(((?:${STRING_SRC}(?: ${STRING_SRC})*)?)\\)((?:${PARAM_SRC})*)$`,
 );
-const PARAM = new RegExp(`;(${KEY_SRC})(?:=([0-9]{1,15}|${STRING_SRC}))?`, 'y');
+const PARAM = new RegExp(`;(${KEY_SRC})(?:=(${INTEGER_SRC}|${STRING_SRC}))?`, 'y');
 
-function listMember(items: string, params: string): InnerList {
+/**
+ * Inner lists this module parsed from text that is already their serialization (RFC 9651
+ * §4.1.1.1): the text and the serialized items, so that serializing them again (the signature
+ * base needs both) is a lookup. Keyed by the parsed list, which only the verifier holds.
+ */
+const SERIALIZED = new WeakMap<InnerList, { text: string; items: readonly string[] }>();
+
+function listMember(text: string, items: string, params: string): InnerList {
   const list: Item[] = [];
+  const serializedItems: string[] = [];
   if (items.length > 0) {
-    for (const name of items.slice(1, -1).split('" "')) list.push([name, new Map()]);
+    // Plain strings hold no `"`: the items are separated by `" "` and nothing else.
+    for (const name of items.slice(1, -1).split('" "')) {
+      list.push([name, new Map()]);
+      serializedItems.push(`"${name}"`);
+    }
   }
   const parameters = new Map<string, BareItem>();
+  let count = 0;
   PARAM.lastIndex = 0;
   for (let match = PARAM.exec(params); match !== null; match = PARAM.exec(params)) {
     const [, key, value] = match as unknown as [string, string, string | undefined];
     if (value === undefined) parameters.set(key, true);
     else if (value.startsWith('"')) parameters.set(key, value.slice(1, -1));
     else parameters.set(key, parseInt(value, 10));
+    count += 1;
   }
-  return [list, parameters];
+  const parsed: InnerList = [list, parameters];
+  // A repeated parameter keeps its last value only: its text is not its serialization.
+  if (count === parameters.size) SERIALIZED.set(parsed, { text, items: serializedItems });
+  return parsed;
+}
+
+/**
+ * The serialized items of an inner list (`"@method"`, as the signature base and the evidence
+ * spell them): remembered when this module parsed the list, else serialized.
+ *
+ * @example
+ * serializedItems([[['@method', new Map()]], new Map()]); // ['"@method"']
+ */
+export function serializedItems(list: InnerList): readonly string[] {
+  return SERIALIZED.get(list)?.items ?? list[0].map((item) => serializeItem(item));
 }
 
 /**
@@ -139,7 +171,8 @@ export function parseDictionary(value: string): Dictionary {
     }
     const list = LIST_MEMBER.exec(value);
     if (list !== null) {
-      return new Map([[list[1] as string, listMember(list[2] as string, list[3] as string)]]);
+      const text = value.slice((list[1] as string).length + 1);
+      return new Map([[list[1] as string, listMember(text, list[2] as string, list[3] as string)]]);
     }
   }
   return parseDictionarySf(value);

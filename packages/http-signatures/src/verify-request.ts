@@ -8,7 +8,7 @@ import {
   type FapiErrorCode,
   type RequestSignatureVerifier as CoreSignatureVerifier,
 } from '@fapi-guard/core';
-import type { InnerList, Item } from 'structured-headers';
+import type { InnerList } from 'structured-headers';
 import {
   importClientKey,
   keyFits,
@@ -17,12 +17,7 @@ import {
   verifySignature,
   type SignatureAlgorithm,
 } from './algorithms.js';
-import {
-  ComponentError,
-  serializeComponent,
-  signatureBaseOf,
-  type BaseMessage,
-} from './components.js';
+import { ComponentError, signatureBaseOf, type BaseMessage } from './components.js';
 import { checkContentDigest } from './content-digest.js';
 import {
   hasBody,
@@ -31,7 +26,7 @@ import {
   type ResponseLike,
   type SignedRequestLike,
 } from './message.js';
-import { serializeInnerList } from './sf-fast.js';
+import { serializeInnerList, serializedItems } from './sf-fast.js';
 import { signResponse } from './sign-response.js';
 import {
   checkSignatureTime,
@@ -223,7 +218,7 @@ async function verifyRequest(
       clockToleranceS: options.clockToleranceS,
     }),
   );
-  const components = input[0].map((component: Item) => serializeComponent(component));
+  const components = serializedItems(input);
   checkCoverage(new Set(components), headers, body);
   if (components.includes('"content-digest"') || body) {
     const digest = headers.get('content-digest');

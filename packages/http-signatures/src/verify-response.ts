@@ -8,7 +8,8 @@ import type { JsonWebKey } from 'node:crypto';
 import type { InnerList, Item } from 'structured-headers';
 import { importPublicKey, keyFits, selectAlgorithm, verifySignature } from './algorithms.js';
 import type { SignatureAlgorithm } from './algorithms.js';
-import { ComponentError, createSignatureBase, serializeComponent } from './components.js';
+import { ComponentError, createSignatureBase } from './components.js';
+import { serializedItems } from './sf-fast.js';
 import { checkContentDigest } from './content-digest.js';
 import { normalizeHeaders, type ResponseLike, type SignedRequestLike } from './message.js';
 import { resolveVerificationOptions, type VerificationOptions } from './options.js';
@@ -241,7 +242,7 @@ export async function verifyResponse(options: VerifyResponseOptions): Promise<Ve
     label,
     keyId: keyId as string,
     created,
-    components: Object.freeze(input[0].map((component: Item) => serializeComponent(component))),
+    components: Object.freeze([...serializedItems(input)]),
     algorithm,
   });
 }

@@ -22,6 +22,7 @@ import {
   parseDictionary as fastDictionary,
   serializeInnerList,
   serializeItem,
+  serializedItems,
 } from '../src/sf-fast.js';
 
 function result(serialize: () => string): string {
@@ -241,6 +242,26 @@ describe('parseDictionary: the fast path gives what structured-headers gives', (
     fc.assert(
       fc.property(mutated(signatureInput), (value) => {
         expect(parsed(fastDictionary, value)).toBe(parsed(referenceDictionary, value));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  test('a parsed inner list serializes as structured-headers serializes it (its text, when kept)', () => {
+    fc.assert(
+      fc.property(mutated(signatureInput), (value) => {
+        let dictionary;
+        try {
+          dictionary = fastDictionary(value);
+        } catch {
+          return;
+        }
+        for (const [, member] of dictionary) {
+          if (!Array.isArray(member[0])) continue;
+          const list = member as InnerList;
+          expect(serializeInnerList(list)).toBe(referenceInnerList(list));
+          expect(serializedItems(list)).toEqual(list[0].map((item) => referenceItem(item)));
+        }
       }),
       { numRuns: 4000 },
     );
