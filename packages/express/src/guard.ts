@@ -7,7 +7,7 @@ import {
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { accept, reject } from './respond.js';
+import { acceptVerified } from './respond.js';
 import { authorizationOf, setGuardState, type GuardState } from './state.js';
 
 /** Options of {@link fapiGuard}: core's options, plus what only the Express adapter decides. */
@@ -108,15 +108,8 @@ export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
       next();
       return;
     }
-    authorizationOf(req, state)
-      .principal()
-      .then(
-        (principal) => {
-          accept(req, res, principal);
-          next();
-        },
-        (error: unknown) => reject(error, res, next, state.forwardErrors),
-      );
+    const verified = authorizationOf(req, state).principal();
+    acceptVerified(req, res, next, state.forwardErrors, verified, next);
   };
   return Object.assign(middleware, {
     resourceServer,

@@ -12,7 +12,7 @@ import {
 
 export type { AcrOptions } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { accept, guardNotMounted, reject } from './respond.js';
+import { acceptVerified, guardNotMounted } from './respond.js';
 import { authorizationOf, guardStateOf } from './state.js';
 
 /**
@@ -213,15 +213,8 @@ function requirementHandler(name: string, requirements: Requirements): FapiRequi
       guardNotMounted(res, next);
       return;
     }
-    authorizationOf(req, state)
-      .require(requirements, contextOf(req))
-      .then(
-        (principal) => {
-          accept(req, res, principal);
-          next();
-        },
-        (error: unknown) => reject(error, res, next, state.forwardErrors),
-      );
+    const verified = authorizationOf(req, state).require(requirements, contextOf(req));
+    acceptVerified(req, res, next, state.forwardErrors, verified, next);
   };
   return Object.assign(handler, {
     requirements,

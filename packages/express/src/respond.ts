@@ -8,6 +8,28 @@ export function accept(req: Request, res: Response, principal: Principal): void 
 }
 
 /**
+ * Ends a check on the request's verification: the principal accepted, then `proceed()`; or
+ * the refusal answered (or passed to `next`, as {@link reject} does). The guard and every
+ * route helper end their check with it.
+ */
+export function acceptVerified(
+  req: Request,
+  res: Response,
+  next: NextFunction,
+  forwardErrors: boolean,
+  verified: Promise<Principal>,
+  proceed: () => void,
+): void {
+  verified.then(
+    (principal) => {
+      accept(req, res, principal);
+      proceed();
+    },
+    (error: unknown) => reject(error, res, next, forwardErrors),
+  );
+}
+
+/**
  * Answers a FapiError itself: status, its headers (`WWW-Authenticate`, `DPoP-Nonce`,
  * `Cache-Control: no-store`, `x-fapi-interaction-id`) and the JSON `{ error, error_description }`.
  * With `forwardErrors`, after the response started, or for anything but a FapiError, it goes to

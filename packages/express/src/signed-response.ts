@@ -1,7 +1,7 @@
 import { FapiError, isFapiError } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toRequestLike } from './request.js';
-import { accept, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
+import { acceptVerified, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
 import { authorizationOf, guardStateOf, type GuardState } from './state.js';
 
 type Callback = (error?: Error | null) => void;
@@ -51,16 +51,11 @@ export function signedResponse(): RequestHandler {
       return;
     }
     // Only answers to verified callers are signed: on a public path this demands a token too.
-    authorizationOf(req, state)
-      .principal()
-      .then(
-        (principal) => {
-          accept(req, res, principal);
-          holdBack(req, res, state);
-          next();
-        },
-        (error: unknown) => reject(error, res, next, state.forwardErrors),
-      );
+    const verified = authorizationOf(req, state).principal();
+    acceptVerified(req, res, next, state.forwardErrors, verified, () => {
+      holdBack(req, res, state);
+      next();
+    });
   };
 }
 

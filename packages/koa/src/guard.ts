@@ -3,12 +3,11 @@ import {
   compilePublicPaths,
   createResourceServer,
   type CorsOptions,
-  type Principal,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
-import { accept, reject } from './respond.js';
+import { acceptVerified } from './respond.js';
 import { authorizationOf, setGuardState, type GuardState } from './state.js';
 
 /** Options of {@link fapiGuard}: core's options, plus what only the Koa adapter decides. */
@@ -112,14 +111,8 @@ export function fapiGuard(options: FapiGuardOptions): FapiGuardMiddleware {
       }
     }
     if (!isPublic(ctx.originalUrl)) {
-      let principal: Principal;
-      try {
-        principal = await authorizationOf(ctx, state).principal();
-      } catch (error) {
-        reject(ctx, error, state.forwardErrors);
-        return;
-      }
-      accept(ctx, principal);
+      const verified = () => authorizationOf(ctx, state).principal();
+      if (!(await acceptVerified(ctx, verified, state.forwardErrors))) return;
     }
     await next();
   };

@@ -5,7 +5,6 @@ import {
   type AccessTokenClaims,
   type AcrOptions,
   type AuthorizationDetailsRequirement,
-  type Principal,
   type RequirementContext,
   type Requirements,
   type SignedRequestMode,
@@ -14,7 +13,7 @@ import {
 export type { AcrOptions } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
 import { settleRawBody } from './raw-body.js';
-import { accept, guardNotMounted, reject } from './respond.js';
+import { acceptVerified, guardNotMounted } from './respond.js';
 import { authorizationOf, guardStateOf } from './state.js';
 
 /**
@@ -232,14 +231,8 @@ function requirementMiddleware(
     if (requirements.signedRequest !== undefined && (await settleRawBody(ctx)) === 'too-large') {
       ctx.throw(413, 'The request body is too large');
     }
-    let principal: Principal;
-    try {
-      principal = await authorizationOf(ctx, state).require(requirements, contextOf(ctx));
-    } catch (error) {
-      reject(ctx, error, state.forwardErrors);
-      return;
-    }
-    accept(ctx, principal);
+    const verified = () => authorizationOf(ctx, state).require(requirements, contextOf(ctx));
+    if (!(await acceptVerified(ctx, verified, state.forwardErrors))) return;
     await next();
   };
   Object.defineProperty(middleware, 'name', { value: name });

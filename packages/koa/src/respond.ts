@@ -8,6 +8,28 @@ export function accept(ctx: ParameterizedContext, principal: Principal): void {
 }
 
 /**
+ * Waits for the request's verification (`verified` is called here, so its own throw counts as
+ * a refusal too): accepts the principal and returns true, or answers (or throws, as
+ * {@link reject} does) the refusal and returns false. The guard and every route helper end
+ * their check with it.
+ */
+export async function acceptVerified(
+  ctx: ParameterizedContext,
+  verified: () => Promise<Principal>,
+  forwardErrors: boolean,
+): Promise<boolean> {
+  let principal: Principal;
+  try {
+    principal = await verified();
+  } catch (error) {
+    reject(ctx, error, forwardErrors);
+    return false;
+  }
+  accept(ctx, principal);
+  return true;
+}
+
+/**
  * Answers a FapiError itself: status, its headers (`WWW-Authenticate`, `DPoP-Nonce`,
  * `Cache-Control: no-store`, `x-fapi-interaction-id`) and the JSON `{ error, error_description }`.
  * With `forwardErrors`, after the response started, or for anything but a FapiError, it is

@@ -1,7 +1,7 @@
-import { FapiError, isFapiError, type Principal } from '@fapi-guard/core';
+import { FapiError, isFapiError } from '@fapi-guard/core';
 import type { Next, ParameterizedContext } from 'koa';
 import { toRequestLike } from './request.js';
-import { accept, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
+import { acceptVerified, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
 import { authorizationOf, guardStateOf, type GuardState } from './state.js';
 
 const NO_RESPONSE_KEY = 'signedResponse: configure httpSignatures({ responseSigning }) first';
@@ -52,14 +52,8 @@ export function signedResponse() {
       return;
     }
     // Only answers to verified callers are signed: on a public path this demands a token too.
-    let principal: Principal;
-    try {
-      principal = await authorizationOf(ctx, state).principal();
-    } catch (error) {
-      reject(ctx, error, state.forwardErrors);
-      return;
-    }
-    accept(ctx, principal);
+    const verified = () => authorizationOf(ctx, state).principal();
+    if (!(await acceptVerified(ctx, verified, state.forwardErrors))) return;
     await next();
     if (isRejected(ctx)) return;
     try {
