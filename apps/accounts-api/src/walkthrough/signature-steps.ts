@@ -7,6 +7,7 @@
 import type { JsonWebKey } from 'node:crypto';
 import { ERROR_CODES, type FapiErrorCode } from '@fapi-guard/core';
 import type { DevFixtures } from '../../../auth-server/dist/fixtures.js';
+import type { RequestSignatureRecord } from '../store/banking.model.js';
 import type { ApiClient, Exchange, RequestSigner } from './api-client.js';
 import type { Printer } from './printer.js';
 import { verifyResponseSignature } from './response-signature.js';
@@ -81,18 +82,7 @@ export async function checkSignedAnswer(
 /** The evidence the API stored with a payment, as its GET returns it. */
 export function printEvidence(ctx: SignatureStepsContext, exchange: Exchange): boolean {
   const evidence = (
-    exchange.response.body as {
-      data?: {
-        requestSignature?: {
-          label: string;
-          keyId: string;
-          created: number;
-          components: string[];
-          signatureInput: string;
-          signature: string;
-        };
-      };
-    }
+    exchange.response.body as { data?: { requestSignature?: RequestSignatureRecord } }
   ).data?.requestSignature;
   if (evidence) {
     ctx.print.note(`evidence kept with the payment (for disputes): label ${evidence.label}`);
