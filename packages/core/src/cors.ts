@@ -54,16 +54,28 @@ export interface CorsDecision {
 export type CorsPolicy = (request: CorsRequest) => CorsDecision;
 
 const DEFAULT_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
-const DEFAULT_ALLOW_HEADERS = [
-  'Authorization',
-  'DPoP',
-  'Content-Type',
-  'x-fapi-interaction-id',
-  'x-fapi-auth-date',
-  'x-fapi-customer-ip-address',
-  'x-idempotency-key',
-];
-const DEFAULT_EXPOSE_HEADERS = ['WWW-Authenticate', 'DPoP-Nonce', 'x-fapi-interaction-id'];
+/**
+ * The header lists the `cors` option uses when `allowHeaders` / `exposeHeaders` are not given:
+ * spread them to add headers rather than restate them.
+ *
+ * @example
+ * cors: { origins, allowHeaders: [...CORS_DEFAULTS.allowHeaders, 'Signature-Input', 'Signature'] }
+ */
+export const CORS_DEFAULTS: {
+  readonly allowHeaders: readonly string[];
+  readonly exposeHeaders: readonly string[];
+} = Object.freeze({
+  allowHeaders: Object.freeze([
+    'Authorization',
+    'DPoP',
+    'Content-Type',
+    'x-fapi-interaction-id',
+    'x-fapi-auth-date',
+    'x-fapi-customer-ip-address',
+    'x-idempotency-key',
+  ]),
+  exposeHeaders: Object.freeze(['WWW-Authenticate', 'DPoP-Nonce', 'x-fapi-interaction-id']),
+});
 const DEFAULT_MAX_AGE_S = 600;
 const CORS_KEYS = new Set(['origins', 'methods', 'allowHeaders', 'exposeHeaders', 'maxAgeS']);
 /** RFC 9110 token characters (header names, methods). */
@@ -100,11 +112,15 @@ export function compileCors(value: unknown): CorsPolicy | undefined {
   const options = value as Partial<CorsOptions>;
   const origins = new Set(originList(options.origins));
   const methods = tokenList('cors.methods', options.methods, DEFAULT_METHODS);
-  const allowHeaders = tokenList('cors.allowHeaders', options.allowHeaders, DEFAULT_ALLOW_HEADERS);
+  const allowHeaders = tokenList(
+    'cors.allowHeaders',
+    options.allowHeaders,
+    CORS_DEFAULTS.allowHeaders,
+  );
   const exposeHeaders = tokenList(
     'cors.exposeHeaders',
     options.exposeHeaders,
-    DEFAULT_EXPOSE_HEADERS,
+    CORS_DEFAULTS.exposeHeaders,
   );
   const maxAgeS = options.maxAgeS ?? DEFAULT_MAX_AGE_S;
   if (!Number.isInteger(maxAgeS) || maxAgeS < 0 || maxAgeS > 86_400) {

@@ -60,7 +60,7 @@ export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js'
 export type { IntrospectionAuth, IntrospectionOptions } from './access-token/options.js';
 export { compilePublicPaths } from './public-paths.js';
 export type { PublicPathMatcher } from './public-paths.js';
-export { compileCors } from './cors.js';
+export { compileCors, CORS_DEFAULTS } from './cors.js';
 export type { CorsDecision, CorsOptions, CorsPolicy, CorsRequest } from './cors.js';
 export { HELPER_REQUIREMENTS, requirementChain } from './route-helpers.js';
 export type { AcrOptions, RequirementChain, RouteHelperName } from './route-helpers.js';

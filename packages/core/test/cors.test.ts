@@ -1,7 +1,7 @@
 /**
  * compileCors: which CORS headers a request gets and which preflights the adapters answer.
  */
-import { compileCors, type CorsRequest } from '../src/index.js';
+import { compileCors, CORS_DEFAULTS, type CorsRequest } from '../src/index.js';
 
 const PAGE = 'https://app.bank.test';
 const cors = compileCors({ origins: [PAGE, 'http://localhost:8080'] })!;
@@ -53,6 +53,28 @@ describe('compileCors', () => {
       false,
     );
     expect(cors({ method: 'POST', origin: PAGE, requestMethod: 'POST' }).preflight).toBe(false);
+  });
+
+  test('CORS_DEFAULTS are the header lists used when none are given, and extend them', () => {
+    const preflight = { method: 'OPTIONS', origin: PAGE, requestMethod: 'POST' };
+    expect(cors(preflight).headers['access-control-allow-headers']).toBe(
+      'Authorization, DPoP, Content-Type, x-fapi-interaction-id, x-fapi-auth-date, ' +
+        'x-fapi-customer-ip-address, x-idempotency-key',
+    );
+    expect(CORS_DEFAULTS.allowHeaders.join(', ')).toBe(
+      cors(preflight).headers['access-control-allow-headers'],
+    );
+    expect(CORS_DEFAULTS.exposeHeaders.join(', ')).toBe(
+      cors(get(PAGE)).headers['access-control-expose-headers'],
+    );
+    expect(Object.isFrozen(CORS_DEFAULTS.allowHeaders)).toBe(true);
+    const extended = compileCors({
+      origins: [PAGE],
+      allowHeaders: [...CORS_DEFAULTS.allowHeaders, 'Signature'],
+    })!;
+    expect(extended(preflight).headers['access-control-allow-headers']).toMatch(
+      /^Authorization, DPoP, .*, x-idempotency-key, Signature$/,
+    );
   });
 
   test('never allows credentials', () => {

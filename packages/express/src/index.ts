@@ -27,6 +27,7 @@ export { captureRawBody } from './raw-body.js';
 export { signedResponse } from './signed-response.js';
 export { toRequestLike } from './request.js';
 export {
+  CORS_DEFAULTS,
   FapiError,
   isFapiError,
   type CorsOptions,

@@ -31,6 +31,7 @@ export {
 export { signedResponse } from './signed-response.js';
 export { toRequestLike } from './request.js';
 export {
+  CORS_DEFAULTS,
   FapiError,
   isFapiError,
   type CorsOptions,

@@ -33,6 +33,7 @@ export {
 } from './route-policy.decorator.js';
 export { FapiPrincipal, type FapiRequest } from './fapi-principal.decorator.js';
 export { fromPlatformRequest } from './platform-request.util.js';
+export { CORS_DEFAULTS } from '@fapi-guard/core';
 export type {
   AuthorizationDetail,
   AuthorizationDetailsRequirement,

@@ -7,7 +7,7 @@
  * `DPoP-Nonce` and `x-fapi-interaction-id`. HTTP message signatures: request signatures
  * verified with the requesting client's registered keys, responses signed with the API's key.
  */
-import type { DpopOptions, IntrospectionOptions } from '@fapi-guard/core';
+import { CORS_DEFAULTS, type DpopOptions, type IntrospectionOptions } from '@fapi-guard/core';
 import { httpSignatures } from '@fapi-guard/http-signatures';
 import type { FapiGuardModuleOptions } from '@fapi-guard/nestjs';
 import type { ResolvedAppConfig } from '../config/app-config.js';
@@ -79,28 +79,12 @@ function resolveClientKey(config: ResolvedAppConfig, authServer: AuthServerFetch
       : registered(clientId, keyId);
 }
 
+/** The headers of a signed request and of a signed answer, which a browser page sends and reads. */
+const SIGNATURE_HEADERS = ['Content-Digest', 'Signature-Input', 'Signature'];
 /** Request headers a browser page may send (CORS): core's defaults and the signature's. */
-const CORS_ALLOW_HEADERS = [
-  'Authorization',
-  'DPoP',
-  'Content-Type',
-  'x-fapi-interaction-id',
-  'x-fapi-auth-date',
-  'x-fapi-customer-ip-address',
-  'x-idempotency-key',
-  'Content-Digest',
-  'Signature-Input',
-  'Signature',
-];
+const CORS_ALLOW_HEADERS = [...CORS_DEFAULTS.allowHeaders, ...SIGNATURE_HEADERS];
 /** Response headers a page may read: core's defaults and the response signature's. */
-const CORS_EXPOSE_HEADERS = [
-  'WWW-Authenticate',
-  'DPoP-Nonce',
-  'x-fapi-interaction-id',
-  'Content-Digest',
-  'Signature-Input',
-  'Signature',
-];
+const CORS_EXPOSE_HEADERS = [...CORS_DEFAULTS.exposeHeaders, ...SIGNATURE_HEADERS];
 
 /** fapi-guard's options for this API, from the configuration. */
 export function resourceServerOptions(
