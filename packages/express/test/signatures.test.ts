@@ -19,11 +19,11 @@ import {
 } from '../src/index.js';
 import {
   independentlyVerifies,
-  OTHER_KEY,
   send,
   sha256Digest,
   signatureVerifier,
   signedRequest,
+  UNREGISTERED_KEY,
   verifiesAsResponseTo,
   type Exchange,
 } from './signing.js';
@@ -140,7 +140,7 @@ describe.each([
         description('ERR_FAPI_SIGNATURE_MISSING'),
       );
       const forged = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT, {
-        key: OTHER_KEY.privateKey,
+        key: UNREGISTERED_KEY,
       });
       const invalid = await send(forged);
       expect(invalid.status).toBe(401);
@@ -166,7 +166,7 @@ describe.each([
       expect(unsigned.status).toBe(200);
       expect(JSON.parse(unsigned.bytes.toString())).toEqual({ keyId: null });
       const forged = await signedRequest(f, 'GET', `${url}/optional`, undefined, {
-        key: OTHER_KEY.privateKey,
+        key: UNREGISTERED_KEY,
       });
       expect((await send(forged)).status).toBe(401);
     });

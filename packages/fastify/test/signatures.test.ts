@@ -14,10 +14,10 @@ import fp from 'fastify-plugin';
 import { fapiGuard, type FapiGuardOptions } from '../src/index.js';
 import {
   send,
-  signatureOptions,
-  signedCall,
+  signatureVerifier,
+  signedRequest,
   verifiesAsAnswerTo,
-} from '../../fetch/test/signing.js';
+} from '../../express/test/signing.js';
 
 let f: TestFixture;
 const apps: FastifyInstance[] = [];
@@ -28,7 +28,7 @@ afterEach(() => Promise.all(apps.splice(0).map((app) => app.close())));
 
 const guard = (responses = true, options: Partial<FapiGuardOptions> = {}) => ({
   ...f.options,
-  httpSignatures: signatureOptions(responses),
+  httpSignatures: signatureVerifier(responses),
   ...options,
 });
 
@@ -62,14 +62,14 @@ async function paymentsApp(responses = true) {
 describe('signedRequest in config.fapi', () => {
   test("accepts a signed POST; Fastify's JSON parser still gives request.body", async () => {
     const { url } = await paymentsApp();
-    const response = await send(await signedCall(f, 'POST', `${url}/payments`, PAYMENT));
+    const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
     expect(response.status).toBe(201);
     expect(response.json).toEqual({ body: JSON.parse(PAYMENT), keyId: 'k1' });
   });
 
   test('refuses a body changed after signing: 401 ERR_FAPI_SIGNATURE_DIGEST, handler not run', async () => {
     const { url, reached } = await paymentsApp();
-    const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT);
     const response = await send({ ...call, body: Buffer.from(PAYMENT.replace('10.00', '99.00')) });
     expect(response.status).toBe(401);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_SIGNATURE_DIGEST').body());
@@ -88,11 +88,11 @@ describe('signedRequest in config.fapi', () => {
       app.post('/text', config, (request) => ({ body: request.body }));
       app.post('/form', config, (request) => ({ body: request.body }));
     });
-    const text = await signedCall(f, 'POST', `${url}/text`, 'pay 10 EUR', {
+    const text = await signedRequest(f, 'POST', `${url}/text`, 'pay 10 EUR', {
       contentType: 'text/plain',
     });
     expect((await send(text)).json).toEqual({ body: 'pay 10 EUR' });
-    const form = await signedCall(f, 'POST', `${url}/form`, 'amount=10.00', {
+    const form = await signedRequest(f, 'POST', `${url}/form`, 'amount=10.00', {
       contentType: 'application/x-www-form-urlencoded',
     });
     expect((await send(form)).json).toEqual({ body: { amount: '10.00' } });
@@ -103,7 +103,7 @@ describe('signedRequest in config.fapi', () => {
       await app.register(fapiGuard, guard());
       app.get('/search', { config: { fapi: { signedRequest: 'required' } } }, () => ({ ok: true }));
     });
-    const signed = () => signedCall(f, 'GET', `${url}/search`, '{"q":"a"}');
+    const signed = () => signedRequest(f, 'GET', `${url}/search`, '{"q":"a"}');
     expect((await send(await signed())).status).toBe(200);
     const changed = await send({ ...(await signed()), body: Buffer.from('{"q":"b"}') });
     expect(changed.status).toBe(401);
@@ -117,9 +117,9 @@ describe('signedRequest in config.fapi', () => {
       app.post('/small', options, () => ({ ok: true }));
       app.get('/small', options, () => ({ ok: true }));
     });
-    const post = await send(await signedCall(f, 'POST', `${url}/small`, PAYMENT));
+    const post = await send(await signedRequest(f, 'POST', `${url}/small`, PAYMENT));
     expect(post.status).toBe(413);
-    const get = await send(await signedCall(f, 'GET', `${url}/small`, PAYMENT));
+    const get = await send(await signedRequest(f, 'GET', `${url}/small`, PAYMENT));
     expect(get.status).toBe(413);
     expect(get.json).toMatchObject({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
   });
@@ -131,12 +131,12 @@ describe('signedRequest in config.fapi', () => {
         keyId: request.fapi?.signature?.keyId ?? null,
       }));
     });
-    const call = await signedCall(f, 'GET', `${url}/optional`);
+    const call = await signedRequest(f, 'GET', `${url}/optional`);
     const { signature: _s, 'signature-input': _i, ...unsigned } = call.headers;
     const plain = await send({ ...call, headers: unsigned });
     expect(plain.json).toEqual({ keyId: null });
     expect(plain.headers.signature).toBeUndefined();
-    expect((await send(await signedCall(f, 'GET', `${url}/optional`))).json).toEqual({
+    expect((await send(await signedRequest(f, 'GET', `${url}/optional`))).json).toEqual({
       keyId: 'k1',
     });
   });
@@ -145,7 +145,7 @@ describe('signedRequest in config.fapi', () => {
 describe('signedResponse in config.fapi', () => {
   test('signs the serialized JSON over the exact bytes sent, bound to the request (RS-SIG-05)', async () => {
     const { url } = await paymentsApp();
-    const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT);
     const response = await send(call);
     expect(response.status).toBe(201);
     expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -175,7 +175,7 @@ describe('signedResponse in config.fapi', () => {
         reply.send(payload()),
       );
     });
-    const call = await signedCall(f, 'GET', `${url}/x`);
+    const call = await signedRequest(f, 'GET', `${url}/x`);
     const response = await send(call);
     expect(response.status).toBeLessThan(300);
     if (contentType) expect(response.headers['content-type']).toBe(contentType);
@@ -190,7 +190,7 @@ describe('signedResponse in config.fapi', () => {
         reply.send(new Response('made', { status: 202, headers: { 'x-kind': 'r' } })),
       );
     });
-    const call = await signedCall(f, 'GET', `${url}/r`);
+    const call = await signedRequest(f, 'GET', `${url}/r`);
     const response = await send(call);
     expect(response.status).toBe(202);
     expect(response.headers['x-kind']).toBe('r');
@@ -211,7 +211,7 @@ describe('signedResponse in config.fapi', () => {
       await app.register(fapiGuard, guard());
       app.get('/statement', { config: { fapi: { signedResponse: true } } }, () => ({ n: 1 }));
     });
-    const call = await signedCall(f, 'GET', `${url}/statement`);
+    const call = await signedRequest(f, 'GET', `${url}/statement`);
     const response = await send(call);
     expect(response.headers['content-encoding']).toBe('gzip');
     expect(JSON.parse(gunzipSync(response.bytes).toString())).toEqual({ n: 1 });
@@ -225,7 +225,7 @@ describe('signedResponse in config.fapi', () => {
         throw Object.assign(new Error('ledger unavailable'), { statusCode: 503 });
       });
     });
-    const call = await signedCall(f, 'GET', `${url}/fails`);
+    const call = await signedRequest(f, 'GET', `${url}/fails`);
     const response = await send(call);
     expect(response.status).toBe(503);
     await expect(verifiesAsAnswerTo(response, call)).resolves.toBe(true);
@@ -233,7 +233,7 @@ describe('signedResponse in config.fapi', () => {
 
   test('rejections (no token, missing scope) are not signed', async () => {
     const { url } = await paymentsApp();
-    const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT);
     const { authorization: _a, ...anonymous } = call.headers;
     const unauthorized = await send({ ...call, headers: anonymous });
     expect(unauthorized.status).toBe(401);
@@ -247,7 +247,7 @@ describe('signedResponse in config.fapi', () => {
         () => ({}),
       );
     });
-    const forbidden = await send(await signedCall(f, 'GET', `${scoped}/admin`));
+    const forbidden = await send(await signedRequest(f, 'GET', `${scoped}/admin`));
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.signature).toBeUndefined();
   });
@@ -313,7 +313,7 @@ describe('set-up errors', () => {
         return { reached: true };
       });
     });
-    const response = await send(await signedCall(f, 'GET', `${url}/early`));
+    const response = await send(await signedRequest(f, 'GET', `${url}/early`));
     expect(response.status).toBe(500);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_MISCONFIGURED').body());
     expect(reached).toEqual([]);

@@ -21,11 +21,11 @@ import {
 } from '../src/index.js';
 import {
   send,
-  signatureOptions,
-  signedCall,
+  signatureVerifier,
+  signedRequest,
   UNREGISTERED_KEY,
   verifiesAsAnswerTo,
-} from './signing.js';
+} from '../../express/test/signing.js';
 
 let f: TestFixture;
 const running: Array<{ app: ConformanceApp; guard: FetchGuard }> = [];
@@ -56,7 +56,7 @@ const ROUTES: Record<string, [Requirements, GuardCallOptions, number]> = {
 
 /** Serves ROUTES; each handler reads the JSON body itself and answers what it saw. */
 async function serve(responses = true): Promise<{ url: string; reached: string[] }> {
-  const guard = createFetchGuard({ ...f.options, httpSignatures: signatureOptions(responses) });
+  const guard = createFetchGuard({ ...f.options, httpSignatures: signatureVerifier(responses) });
   const reached: string[] = [];
   const handler = async (request: Request): Promise<Response> => {
     const route = `${request.method} ${new URL(request.url).pathname}`;
@@ -85,7 +85,7 @@ const PAYMENT = '{"amount":"10.00","currency":"EUR"}';
 describe('signed requests', () => {
   test('accepts a signed POST; the handler still parses the JSON body itself', async () => {
     const { url } = await serve();
-    const call = await signedCall(f, 'POST', `${url}/signed/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/signed/payments`, PAYMENT);
     const response = await send(call);
     expect(response.status).toBe(201);
     expect(response.json).toEqual({ body: JSON.parse(PAYMENT), signature: 'k1' });
@@ -93,7 +93,7 @@ describe('signed requests', () => {
 
   test('refuses a body changed after signing: 401 ERR_FAPI_SIGNATURE_DIGEST, handler not run', async () => {
     const { url, reached } = await serve();
-    const call = await signedCall(f, 'POST', `${url}/signed/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/signed/payments`, PAYMENT);
     const response = await send({ ...call, body: Buffer.from(PAYMENT.replace('10.00', '99.00')) });
     expect(response.status).toBe(401);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_SIGNATURE_DIGEST').body());
@@ -102,12 +102,12 @@ describe('signed requests', () => {
 
   test('refuses an unsigned request and a signature by an unregistered key', async () => {
     const { url } = await serve();
-    const call = await signedCall(f, 'GET', `${url}/signed/accounts`);
+    const call = await signedRequest(f, 'GET', `${url}/signed/accounts`);
     const { signature: _s, 'signature-input': _i, ...unsigned } = call.headers;
     const missing = await send({ ...call, headers: unsigned });
     expect(missing.status).toBe(401);
     expect(missing.json).toEqual(new FapiError('ERR_FAPI_SIGNATURE_MISSING').body());
-    const other = await signedCall(f, 'GET', `${url}/signed/accounts`, undefined, {
+    const other = await signedRequest(f, 'GET', `${url}/signed/accounts`, undefined, {
       key: UNREGISTERED_KEY,
     });
     expect((await send(other)).status).toBe(401);
@@ -115,18 +115,18 @@ describe('signed requests', () => {
 
   test('optional: an unsigned request passes, a signed one is verified', async () => {
     const { url } = await serve();
-    const call = await signedCall(f, 'GET', `${url}/signed/optional`);
+    const call = await signedRequest(f, 'GET', `${url}/signed/optional`);
     const { signature: _s, 'signature-input': _i, ...unsigned } = call.headers;
     const plain = await send({ ...call, headers: unsigned });
     expect(plain.status).toBe(200);
     expect(plain.json).toEqual({ body: null, signature: null });
     expect(plain.headers.signature).toBeUndefined();
-    const signed = await send(await signedCall(f, 'GET', `${url}/signed/optional`));
+    const signed = await send(await signedRequest(f, 'GET', `${url}/signed/optional`));
     expect(signed.json).toEqual({ body: null, signature: 'k1' });
   });
 
   test('a body the handler read before the guard is a 500 ERR_FAPI_MISCONFIGURED naming the fix', async () => {
-    const guard = createFetchGuard({ ...f.options, httpSignatures: signatureOptions() });
+    const guard = createFetchGuard({ ...f.options, httpSignatures: signatureVerifier() });
     running.push({ app: { url: '', close: async () => undefined } as never, guard });
     const request = new Request('http://127.0.0.1/signed/payments', {
       method: 'POST',
@@ -143,7 +143,7 @@ describe('signed requests', () => {
 describe('signed responses', () => {
   test('signs the answer over the exact bytes sent, bound to the signed request (RS-SIG-05)', async () => {
     const { url } = await serve();
-    const call = await signedCall(f, 'POST', `${url}/signed/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/signed/payments`, PAYMENT);
     const response = await send(call);
     expect(response.status).toBe(201);
     expect(response.headers['signature-input']).toMatch(/"signature";req;key="sig1"/);
@@ -159,7 +159,7 @@ describe('signed responses', () => {
 
   test('signs the answer to an unsigned request too, without the request signature', async () => {
     const { url } = await serve();
-    const call = await signedCall(f, 'GET', `${url}/unsigned/answer`);
+    const call = await signedRequest(f, 'GET', `${url}/unsigned/answer`);
     const { signature: _s, 'signature-input': _i, ...headers } = call.headers;
     const response = await send({ ...call, headers });
     expect(response.status).toBe(200);
@@ -169,7 +169,7 @@ describe('signed responses', () => {
 
   test('a rejection is not signed', async () => {
     const { url } = await serve();
-    const call = await signedCall(f, 'POST', `${url}/signed/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/signed/payments`, PAYMENT);
     const { authorization: _a, ...headers } = call.headers;
     const response = await send({ ...call, headers });
     expect(response.status).toBe(401);
@@ -179,14 +179,14 @@ describe('signed responses', () => {
 
   test('without a response key, { signedResponse: true } is a 500 before the handler runs', async () => {
     const { url, reached } = await serve(false);
-    const response = await send(await signedCall(f, 'POST', `${url}/signed/payments`, PAYMENT));
+    const response = await send(await signedRequest(f, 'POST', `${url}/signed/payments`, PAYMENT));
     expect(response.status).toBe(500);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_MISCONFIGURED').body());
     expect(reached).toEqual([]);
   });
 
   test('signResponse refuses a request the guard did not accept with signedResponse', async () => {
-    const guard = createFetchGuard({ ...f.options, httpSignatures: signatureOptions() });
+    const guard = createFetchGuard({ ...f.options, httpSignatures: signatureVerifier() });
     running.push({ app: { url: '', close: async () => undefined } as never, guard });
     const request = new Request('http://127.0.0.1/accounts');
     await expect(guard.signResponse(request, Response.json({}))).rejects.toMatchObject({
@@ -195,7 +195,7 @@ describe('signed responses', () => {
   });
 
   test('the third argument is checked: an unknown key or a non-boolean is a TypeError', async () => {
-    const guard = createFetchGuard({ ...f.options, httpSignatures: signatureOptions() });
+    const guard = createFetchGuard({ ...f.options, httpSignatures: signatureVerifier() });
     running.push({ app: { url: '', close: async () => undefined } as never, guard });
     const request = new Request('http://127.0.0.1/accounts');
     await expect(guard(request, {}, { signedResponses: true } as never)).rejects.toThrow(

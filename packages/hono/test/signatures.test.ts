@@ -23,10 +23,10 @@ import {
 } from '../src/index.js';
 import {
   send,
-  signatureOptions,
-  signedCall,
+  signatureVerifier,
+  signedRequest,
   verifiesAsAnswerTo,
-} from '../../fetch/test/signing.js';
+} from '../../express/test/signing.js';
 
 let f: TestFixture;
 const running: Array<{ close(): Promise<void> }> = [];
@@ -45,7 +45,7 @@ function guarded(responses = true, options: Partial<FapiGuardOptions> = {}): Hon
   const app = new Hono();
   const guard = fapiGuard({
     ...f.options,
-    httpSignatures: signatureOptions(responses),
+    httpSignatures: signatureVerifier(responses),
     ...options,
   });
   running.push(guard);
@@ -79,7 +79,7 @@ describe('requireSignedRequest()', () => {
   test('accepts a signed POST; c.req.json() and c.req.text() still read the body', async () => {
     const { app } = paymentsApp();
     const url = await serve(app);
-    const response = await send(await signedCall(f, 'POST', `${url}/payments`, PAYMENT));
+    const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
     expect(response.status).toBe(201);
     expect(response.json).toEqual({ body: JSON.parse(PAYMENT), text: PAYMENT, keyId: 'k1' });
   });
@@ -88,7 +88,7 @@ describe('requireSignedRequest()', () => {
     const app = guarded();
     app.post('/forms', requireSignedRequest(), async (c) => c.json(await c.req.parseBody()));
     const url = await serve(app);
-    const call = await signedCall(f, 'POST', `${url}/forms`, 'amount=10.00', {
+    const call = await signedRequest(f, 'POST', `${url}/forms`, 'amount=10.00', {
       contentType: 'application/x-www-form-urlencoded',
     });
     const response = await send(call);
@@ -99,7 +99,7 @@ describe('requireSignedRequest()', () => {
   test('refuses a body changed after signing: 401 ERR_FAPI_SIGNATURE_DIGEST, handler not run', async () => {
     const { app, reached } = paymentsApp();
     const url = await serve(app);
-    const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT);
     const response = await send({ ...call, body: Buffer.from(PAYMENT.replace('10.00', '99.00')) });
     expect(response.status).toBe(401);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_SIGNATURE_DIGEST').body());
@@ -113,7 +113,7 @@ describe('requireSignedRequest()', () => {
     );
     const url = await serve(app);
     // Same JSON value, other bytes: a re-serialized body would pass where the bytes do not.
-    const signed = () => signedCall(f, 'POST', `${url}/payments`, '{ "amount": "10.00" }');
+    const signed = () => signedRequest(f, 'POST', `${url}/payments`, '{ "amount": "10.00" }');
     expect((await send(await signed())).status).toBe(200);
     const changed = await send({ ...(await signed()), body: Buffer.from('{"amount":"10.00"}   ') });
     expect(changed.status).toBe(401);
@@ -126,7 +126,7 @@ describe('requireSignedRequest()', () => {
       c.json({ signature: c.get('fapi')?.signature?.keyId ?? null }),
     );
     const url = await serve(app);
-    const signed = () => signedCall(f, 'GET', `${url}/optional`);
+    const signed = () => signedRequest(f, 'GET', `${url}/optional`);
     const { signature: _s, 'signature-input': _i, ...unsigned } = (await signed()).headers;
     expect((await send({ ...(await signed()), headers: unsigned })).json).toEqual({
       signature: null,
@@ -153,7 +153,7 @@ describe('requireSignedRequest()', () => {
       },
     );
     const url = await serve(app);
-    const response = await send(await signedCall(f, 'POST', `${url}/payments`, PAYMENT));
+    const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
     expect(response.status).toBe(500);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_MISCONFIGURED').body());
     expect(reached).toEqual([]);
@@ -169,7 +169,7 @@ describe('signedResponse()', () => {
   test('signs the answer over the exact bytes sent, bound to the signed request (RS-SIG-05)', async () => {
     const { app } = paymentsApp();
     const url = await serve(app);
-    const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT);
     const response = await send(call);
     expect(response.status).toBe(201);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
@@ -189,7 +189,7 @@ describe('signedResponse()', () => {
       c.body(null, 204),
     );
     const url = await serve(app);
-    const call = await signedCall(f, 'DELETE', `${url}/consents/1`);
+    const call = await signedRequest(f, 'DELETE', `${url}/consents/1`);
     const response = await send(call);
     expect(response.status).toBe(204);
     expect(response.headers['content-digest']).toBeUndefined();
@@ -200,7 +200,7 @@ describe('signedResponse()', () => {
     const app = guarded();
     app.post('/payments', signedResponse(), requireScopes('admin'), (c) => c.json({}));
     const url = await serve(app);
-    const call = await signedCall(f, 'POST', `${url}/payments`, PAYMENT);
+    const call = await signedRequest(f, 'POST', `${url}/payments`, PAYMENT);
     const forbidden = await send(call);
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.signature).toBeUndefined();
@@ -213,7 +213,7 @@ describe('signedResponse()', () => {
   test('without a response key: 500 ERR_FAPI_MISCONFIGURED before the handler runs', async () => {
     const { app, reached } = paymentsApp(false);
     const url = await serve(app);
-    const response = await send(await signedCall(f, 'POST', `${url}/payments`, PAYMENT));
+    const response = await send(await signedRequest(f, 'POST', `${url}/payments`, PAYMENT));
     expect(response.status).toBe(500);
     expect(response.json).toEqual(new FapiError('ERR_FAPI_MISCONFIGURED').body());
     expect(reached).toEqual([]);
