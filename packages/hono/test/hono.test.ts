@@ -4,14 +4,7 @@
  * in `c.get('fapi')`, and the 500 of a helper without the guard.
  */
 import { FapiError } from '@fapi-guard/core';
-import {
-  createTestFixture,
-  sendRequest,
-  startConformanceServer,
-  type ConformanceApp,
-  type TestFixture,
-} from '@fapi-guard/testing';
-import { getRequestListener } from '@hono/node-server';
+import { createTestFixture, sendRequest, type TestFixture } from '@fapi-guard/testing';
 import { Hono } from 'hono';
 import {
   dpopBound,
@@ -23,20 +16,13 @@ import {
   requireScopes,
   type FapiGuardOptions,
 } from '../src/index.js';
+import { realServers } from './servers.js';
 
 let f: TestFixture;
-const running: Array<{ close(): Promise<void> }> = [];
+const { running, serve } = realServers();
 beforeAll(async () => {
   f = await createTestFixture();
 });
-afterEach(() => Promise.all(running.splice(0).map((x) => x.close())));
-
-/** Serves `app` (after `routes`) on a real server. */
-async function serve(app: Hono): Promise<string> {
-  const server: ConformanceApp = await startConformanceServer(getRequestListener(app.fetch));
-  running.push(server);
-  return server.url;
-}
 
 function guarded(options: Partial<FapiGuardOptions> = {}): Hono {
   const app = new Hono();

@@ -6,13 +6,7 @@
  * rejections are never signed.
  */
 import { FapiError } from '@fapi-guard/core';
-import {
-  createTestFixture,
-  startConformanceServer,
-  type ConformanceApp,
-  type TestFixture,
-} from '@fapi-guard/testing';
-import { getRequestListener } from '@hono/node-server';
+import { createTestFixture, type TestFixture } from '@fapi-guard/testing';
 import { Hono } from 'hono';
 import {
   fapiGuard,
@@ -27,19 +21,13 @@ import {
   signedRequest,
   verifiesAsAnswerTo,
 } from '../../express/test/signing.js';
+import { realServers } from './servers.js';
 
 let f: TestFixture;
-const running: Array<{ close(): Promise<void> }> = [];
+const { running, serve } = realServers();
 beforeAll(async () => {
   f = await createTestFixture();
 });
-afterEach(() => Promise.all(running.splice(0).map((x) => x.close())));
-
-async function serve(app: Hono): Promise<string> {
-  const server: ConformanceApp = await startConformanceServer(getRequestListener(app.fetch));
-  running.push(server);
-  return server.url;
-}
 
 function guarded(responses = true, options: Partial<FapiGuardOptions> = {}): Hono {
   const app = new Hono();
