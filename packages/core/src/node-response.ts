@@ -40,8 +40,9 @@ export interface HoldBackOptions {
   /**
    * Answers when `sign` throws, instead of the held response: the response's own writers are
    * back and every header set so far is removed, so it starts from an empty response.
+   * `callback` is the one the handler passed to `end()`, for the answer's own `end`.
    */
-  fail(error: unknown): void;
+  fail(error: unknown, callback?: () => void): void;
   /**
    * Asked at every write: `true` lets this write and all after it through unchanged and
    * unsigned (Express's adapter: a rejection answered after the signing middleware).
@@ -132,7 +133,7 @@ function signAndSend(
     signature = options.sign({ status, headers: normalizeResponseHeaders(res.getHeaders()), body });
   } catch (error) {
     for (const name of res.getHeaderNames()) res.removeHeader(name);
-    options.fail(error);
+    options.fail(error, callback);
     return;
   }
   for (const [name, value] of Object.entries(signature)) res.setHeader(name, value);

@@ -121,12 +121,12 @@ export class FapiSignedResponseInterceptor implements NestInterceptor, OnModuleI
     holdBackResponse(res, {
       method: (request as { method?: string }).method,
       sign: signer.sign,
-      fail: (error) => {
+      fail: (error, callback) => {
         const replacement = signer.fallback(error);
         res.statusCode = replacement.status;
         for (const [name, value] of Object.entries(replacement.headers)) res.setHeader(name, value);
         res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(replacement.body);
+        res.end(replacement.body, callback);
       },
     });
   }
