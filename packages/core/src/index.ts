@@ -57,6 +57,8 @@ export { renderChallenge } from './challenge.js';
 export type { ChallengePolicy, ChallengeSubject } from './challenge.js';
 export { fromNodeRequest } from './node-request.js';
 export type { FromNodeRequestOptions, NodeRequestLike } from './node-request.js';
+export { holdBackResponse, normalizeResponseHeaders } from './node-response.js';
+export type { HoldBackOptions, NodeResponseLike } from './node-response.js';
 export type { IntrospectionAuth, IntrospectionOptions } from './access-token/options.js';
 export { compilePublicPaths } from './public-paths.js';
 export type { PublicPathMatcher } from './public-paths.js';

@@ -1,11 +1,8 @@
-import { FapiError, isFapiError } from '@fapi-guard/core';
+import { FapiError, holdBackResponse, isFapiError } from '@fapi-guard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { toRequestLike } from './request.js';
 import { acceptVerified, guardNotMounted, isRejected, reject, renderFapiError } from './respond.js';
 import { authorizationOf, guardStateOf, type GuardState } from './state.js';
-
-type Callback = (error?: Error | null) => void;
-type Writer = (...args: unknown[]) => unknown;
 
 const NO_RESPONSE_KEY = 'signedResponse: configure httpSignatures({ responseSigning }) first';
 
@@ -59,120 +56,20 @@ export function signedResponse(): RequestHandler {
   };
 }
 
-/** Replaces `res`'s writers with ones that collect the body and sign it at `end`. */
+/** Holds back what the handler writes and signs it at `end`; a rejection goes out as it is. */
 function holdBack(req: Request, res: Response, state: GuardState): void {
-  const writable = res as unknown as Record<'write' | 'end' | 'writeHead' | 'flushHeaders', Writer>;
-  const original = {
-    write: writable.write,
-    end: writable.end,
-    writeHead: writable.writeHead,
-    flushHeaders: writable.flushHeaders,
-  };
-  const chunks: Buffer[] = [];
-  const restore = () => Object.assign(writable, original);
-  /** A rejection after this middleware (a route helper's 401/403) goes out as it is. */
-  const passOn = (name: keyof typeof original, args: unknown[]) => {
-    restore();
-    return original[name].apply(res, args);
-  };
-  writable.writeHead = (...args: unknown[]) => {
-    if (isRejected(res)) return passOn('writeHead', args);
-    const [status, message, headers] = args;
-    res.statusCode = status as number;
-    if (typeof message === 'string') res.statusMessage = message;
-    setHeaders(res, typeof message === 'string' ? headers : message);
-    return res;
-  };
-  writable.flushHeaders = (...args: unknown[]) => {
-    if (isRejected(res)) return passOn('flushHeaders', args);
-    return undefined; // headers go out with the signature
-  };
-  writable.write = (...args: unknown[]) => {
-    if (isRejected(res)) return passOn('write', args);
-    const { chunk, encoding, callback } = writeArguments(args);
-    if (chunk !== undefined) chunks.push(toBuffer(chunk, encoding));
-    if (callback) process.nextTick(callback);
-    return true;
-  };
-  writable.end = (...args: unknown[]) => {
-    if (isRejected(res)) return passOn('end', args);
-    const { chunk, encoding, callback } = writeArguments(args);
-    if (chunk !== undefined) chunks.push(toBuffer(chunk, encoding));
-    restore();
-    signAndSend(req, res, state, Buffer.concat(chunks), callback);
-    return res;
-  };
-}
-
-function signAndSend(
-  req: Request,
-  res: Response,
-  state: GuardState,
-  bytes: Buffer,
-  callback: Callback | undefined,
-): void {
-  const status = res.statusCode;
-  const bodiless = req.method === 'HEAD' || status === 204 || status === 304 || status < 200;
-  const body = bodiless ? Buffer.alloc(0) : bytes;
-  let signature: Record<string, string>;
-  try {
-    signature = state.resourceServer.signResponse(toRequestLike(req, state.trustProxy), req.fapi, {
-      status,
-      headers: outgoingHeaders(res),
-      body,
-    });
-  } catch (caught) {
+  holdBackResponse(res, {
+    method: req.method,
+    sign: (response) =>
+      state.resourceServer.signResponse(toRequestLike(req, state.trustProxy), req.fapi, response),
     // Never an unsigned answer on a signed route: the 500 goes out instead.
-    const error = isFapiError(caught)
-      ? caught
-      : new FapiError('ERR_FAPI_UNEXPECTED', { cause: caught });
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    renderFapiError(error, res);
-    return;
-  }
-  for (const [name, value] of Object.entries(signature)) res.setHeader(name, value);
-  if (bodiless) {
-    res.end(callback);
-    return;
-  }
-  res.removeHeader('transfer-encoding');
-  res.setHeader('content-length', String(body.length));
-  res.end(body, callback);
-}
-
-function writeArguments(args: unknown[]): {
-  chunk: string | Uint8Array | undefined;
-  encoding: BufferEncoding | undefined;
-  callback: Callback | undefined;
-} {
-  const [first, second, third] = args;
-  const callback = [first, second, third].find((arg) => typeof arg === 'function') as
-    Callback | undefined;
-  const chunk = typeof first === 'string' || first instanceof Uint8Array ? first : undefined;
-  const encoding = typeof second === 'string' ? (second as BufferEncoding) : undefined;
-  return { chunk, encoding, callback };
-}
-
-function toBuffer(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): Buffer {
-  return typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : Buffer.from(chunk);
-}
-
-function setHeaders(res: Response, headers: unknown): void {
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      res.setHeader(String(headers[i]), String(headers[i + 1]));
-    }
-  } else if (typeof headers === 'object' && headers !== null) {
-    for (const [name, value] of Object.entries(headers)) {
-      if (value !== undefined) res.setHeader(name, value as string | string[]);
-    }
-  }
-}
-
-function outgoingHeaders(res: Response): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(res.getHeaders())) {
-    if (value !== undefined) headers[name] = typeof value === 'number' ? String(value) : value;
-  }
-  return headers;
+    fail: (caught) => {
+      const error = isFapiError(caught)
+        ? caught
+        : new FapiError('ERR_FAPI_UNEXPECTED', { cause: caught });
+      renderFapiError(error, res);
+    },
+    /** A rejection after this middleware (a route helper's 401/403) goes out as it is. */
+    passThrough: () => isRejected(res),
+  });
 }

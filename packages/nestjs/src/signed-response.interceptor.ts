@@ -10,17 +10,19 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { ServerResponse } from 'node:http';
 import type { Observable } from 'rxjs';
-import { FapiError, isFapiError, type Principal, type ResourceServer } from '@fapi-guard/core';
+import {
+  FapiError,
+  holdBackResponse,
+  isFapiError,
+  normalizeResponseHeaders,
+  type Principal,
+  type ResourceServer,
+} from '@fapi-guard/core';
 import { FAPI_RESOURCE_SERVER } from './fapi.constants.js';
 import { FapiHttpException } from './fapi-http.exception.js';
 import type { FapiRequest } from './fapi-principal.decorator.js';
 import { fromPlatformRequest } from './platform-request.util.js';
-import {
-  captureNodeResponse,
-  headerRecord,
-  payloadBytes,
-  type ResponseSigner,
-} from './response-capture.util.js';
+import { payloadBytes, type ResponseSigner } from './response-capture.util.js';
 import { isSignedResponseRoute } from './route-policy.decorator.js';
 
 /** The members of a Fastify reply the `onSend` hook uses. */
@@ -108,9 +110,25 @@ export class FapiSignedResponseInterceptor implements NestInterceptor, OnModuleI
     if (this.adapterHost.httpAdapter.getType() === 'fastify') {
       this.pending.set(request, principal);
     } else {
-      captureNodeResponse(http.getResponse<ServerResponse>(), this.signer(request, principal));
+      this.holdBack(request, http.getResponse<ServerResponse>(), principal);
     }
     return next.handle();
+  }
+
+  /** On Express: holds back what is written to `res`, then signs it or sends the 500. */
+  private holdBack(request: object, res: ServerResponse, principal: Principal): void {
+    const signer = this.signer(request, principal);
+    holdBackResponse(res, {
+      method: (request as { method?: string }).method,
+      sign: signer.sign,
+      fail: (error, callback) => {
+        const replacement = signer.fallback(error);
+        res.statusCode = replacement.status;
+        for (const [name, value] of Object.entries(replacement.headers)) res.setHeader(name, value);
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.end(replacement.body, callback);
+      },
+    });
   }
 
   private async signFastify(
@@ -122,7 +140,7 @@ export class FapiSignedResponseInterceptor implements NestInterceptor, OnModuleI
     const signer = this.signer(request, principal);
     try {
       const body = await payloadBytes(payload);
-      const headers = headerRecord(reply.getHeaders());
+      const headers = normalizeResponseHeaders(reply.getHeaders());
       const signature = signer.sign({ status: reply.statusCode, headers, body });
       for (const [name, value] of Object.entries(signature)) reply.header(name, value);
       return body;

@@ -55,6 +55,11 @@ export function base64Decode(text: string): Uint8Array | undefined {
   return Buffer.from(compact, 'base64');
 }
 
+/** The bytes of a string written to a Node response in `encoding` (`utf8` unless named). */
+export function encodeText(text: string, encoding: string | undefined): Uint8Array {
+  return Buffer.from(text, (encoding ?? 'utf8') as BufferEncoding);
+}
+
 export function utf8Decode(bytes: Uint8Array): string {
   // What base64urlDecode returns is already a Buffer: no second view of the same bytes.
   if (Buffer.isBuffer(bytes)) return bytes.toString('utf8');
