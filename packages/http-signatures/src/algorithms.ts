@@ -188,6 +188,19 @@ function parameters(algorithm: SignatureAlgorithm, key: KeyObject) {
   }
 }
 
+/** Bytes reused for the signature base: verification is synchronous, one buffer serves all. */
+let scratch = Buffer.allocUnsafe(4096);
+/** A base longer than this gets its own buffer, so a huge one is not kept. */
+const SCRATCH_MAX = 16_384;
+
+/** The UTF-8 bytes of `base`, in the shared buffer (valid until the next call). */
+function baseBytes(base: string): Buffer {
+  const most = base.length * 3;
+  if (most > SCRATCH_MAX) return Buffer.from(base, 'utf8');
+  if (most > scratch.length) scratch = Buffer.allocUnsafe(SCRATCH_MAX);
+  return scratch.subarray(0, scratch.write(base, 0, 'utf8'));
+}
+
 /** Verifies `signature` over the signature base; false for any failure, never a throw. */
 export function verifySignature(
   algorithm: SignatureAlgorithm,
@@ -195,7 +208,7 @@ export function verifySignature(
   base: string,
   signature: Uint8Array,
 ): boolean {
-  const data = Buffer.from(base, 'utf8');
+  const data = baseBytes(base);
   try {
     switch (algorithm) {
       case 'ecdsa-p256-sha256':

@@ -48,6 +48,9 @@ const DICTIONARY_FIELDS = new Set([
 
 const COMPONENT_PARAMS = new Set(['sf', 'key', 'req', 'name']);
 
+/** Up to this many components, a repeat is looked for in the ones before it. */
+const SCAN_MAX = 16;
+
 /** The component identifier as it appears in the base and in `Signature-Input`. */
 export function serializeComponent(component: Item): string {
   return serializeItem(component);
@@ -60,8 +63,10 @@ export function serializeComponent(component: Item): string {
 export function componentValue(component: Item, message: BaseMessage, request?: BaseMessage) {
   const [name, params] = component;
   if (typeof name !== 'string') throw new ComponentError('unsupported', 'not a string');
-  for (const key of params.keys()) {
-    if (!COMPONENT_PARAMS.has(key)) throw new ComponentError('unsupported', `;${key}`);
+  if (params.size > 0) {
+    for (const key of params.keys()) {
+      if (!COMPONENT_PARAMS.has(key)) throw new ComponentError('unsupported', `;${key}`);
+    }
   }
   let source = message;
   if (params.has('req')) {
@@ -124,7 +129,8 @@ function fieldValue(name: string, params: Parameters, message: BaseMessage): str
   const lines = message.headers.get(name);
   if (lines === undefined) throw new ComponentError('missing', name);
   // RFC 9421 §2.1: each field line trimmed, then joined with a comma and a space.
-  const value = lines.map((line) => line.trim()).join(', ');
+  const value =
+    lines.length === 1 ? (lines[0] as string).trim() : lines.map((line) => line.trim()).join(', ');
   const key = params.get('key');
   if (!params.has('sf') && key === undefined) return value;
   if (!DICTIONARY_FIELDS.has(name)) throw new ComponentError('unsupported', `${name};sf`);
@@ -176,15 +182,24 @@ export function signatureBaseOf(
   message: BaseMessage,
   request?: BaseMessage,
 ): string {
-  const seen = new Set<string>();
-  let base = '';
-  input[0].forEach((component, index) => {
+  const components = input[0];
+  // A repeat among a few is found by looking back; among many, by a set (no quadratic work).
+  const seen = components.length > SCAN_MAX ? new Set<string>() : undefined;
+  // Joined once at the end: a flat string, where `+=` would make a chain to flatten again.
+  const lines: string[] = [];
+  for (let index = 0; index < components.length; index += 1) {
+    const component = components[index] as Item;
     const identifier = identifiers[index] as string;
-    if (component[0] === '@signature-params' || seen.has(identifier)) {
+    const repeated =
+      seen === undefined
+        ? index > 0 && identifiers.lastIndexOf(identifier, index - 1) !== -1
+        : seen.has(identifier);
+    if (component[0] === '@signature-params' || repeated) {
       throw new ComponentError('unsupported', 'repeated or reserved component');
     }
-    seen.add(identifier);
-    base += `${identifier}: ${componentValue(component, message, request)}\n`;
-  });
-  return `${base}"@signature-params": ${signatureParams}`;
+    seen?.add(identifier);
+    lines.push(identifier, ': ', componentValue(component, message, request), '\n');
+  }
+  lines.push('"@signature-params": ', signatureParams);
+  return lines.join('');
 }

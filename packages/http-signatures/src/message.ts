@@ -36,13 +36,16 @@ export interface ResponseLike {
 /** Lower-cased header name to every value received, in order. */
 export type HeaderBag = ReadonlyMap<string, readonly string[]>;
 
-/** A `Map` already lower-cased to lists of strings (core's own header map) is used as is. */
+/**
+ * A `Map` already lower-cased to lists of strings (core's own header map) is used as is.
+ * Read by key, not by entry: an entry is an array made for each header of each request.
+ */
 function isHeaderBag(input: ReadonlyMap<unknown, unknown>): input is HeaderBag {
-  for (const [name, values] of input) {
-    if (typeof name !== 'string' || name !== name.toLowerCase() || !Array.isArray(values)) {
-      return false;
-    }
-    for (const value of values) if (typeof value !== 'string') return false;
+  for (const name of input.keys()) {
+    if (typeof name !== 'string' || name !== name.toLowerCase()) return false;
+    const values = input.get(name);
+    if (!Array.isArray(values)) return false;
+    for (let i = 0; i < values.length; i += 1) if (typeof values[i] !== 'string') return false;
   }
   return true;
 }

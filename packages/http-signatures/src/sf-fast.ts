@@ -3,7 +3,8 @@
  * parser and serializer of `structured-headers`. Serialized: strings with no character to
  * escape, integers in range, `true`, keys that need no check beyond one regular expression.
  * Parsed: a `Signature-Input` of one member, an inner list of such strings without parameters
- * with such parameters, and a `Signature` of one member, a padded byte sequence. Anything else
+ * with such parameters (read with its serialization, which is its own text), and a `Signature`
+ * of one member, a padded byte sequence. Anything else
  * (another type, a character to escape or refuse, whitespace, a second member, an integer out
  * of range, an invalid key) goes to `structured-headers`, which stays the reference: property
  * tests check that both give the same result or both throw.
@@ -76,8 +77,6 @@ export function serializeItem(item: Item): string {
  * @see https://www.rfc-editor.org/rfc/rfc9651#section-4.1.1.1
  */
 export function serializeInnerList(list: InnerList): string {
-  const known = SERIALIZED.get(list);
-  if (known !== undefined) return known.text;
   const items = list[0];
   if (Array.isArray(items)) {
     let out = '(';
@@ -107,50 +106,111 @@ const BYTES_MEMBER = new RegExp(
 const LIST_MEMBER = new RegExp(
   `^(${KEY_SRC})=\\(((?:${STRING_SRC}(?: ${STRING_SRC})*)?)\\)((?:${PARAM_SRC})*)$`,
 );
-const PARAM = new RegExp(`;(${KEY_SRC})(?:=(${INTEGER_SRC}|${STRING_SRC}))?`, 'y');
 
 /**
- * Inner lists this module parsed from text that is already their serialization (RFC 9651
- * §4.1.1.1): the text and the serialized items, so that serializing them again (the signature
- * base needs both) is a lookup. Keyed by the parsed list, which only the verifier holds.
+ * The parameters of an item that has none, shared by every item these parsers make (a
+ * verifier reads a few hundred per second per core; one map each was most of their garbage).
+ * It refuses to change, so no reader can alter another's parameters.
  */
-const SERIALIZED = new WeakMap<InnerList, { text: string; items: readonly string[] }>();
-
-function listMember(text: string, items: string, params: string): InnerList {
-  const list: Item[] = [];
-  const serializedItems: string[] = [];
-  if (items.length > 0) {
-    // Plain strings hold no `"`: the items are separated by `" "` and nothing else.
-    for (const name of items.slice(1, -1).split('" "')) {
-      list.push([name, new Map()]);
-      serializedItems.push(`"${name}"`);
-    }
+class NoParameters extends Map<string, BareItem> {
+  override set(): this {
+    throw new TypeError('the parameters of a parsed component are read-only');
   }
+  override delete(): boolean {
+    throw new TypeError('the parameters of a parsed component are read-only');
+  }
+  override clear(): void {
+    throw new TypeError('the parameters of a parsed component are read-only');
+  }
+}
+const NO_PARAMETERS: Parameters = new NoParameters();
+
+const SEMICOLON = 0x3b;
+const EQUALS = 0x3d;
+const QUOTE = 0x22;
+
+/**
+ * The parameters of a member {@link LIST_MEMBER} matched (`;key`, `;key=123`, `;key="text"`),
+ * read by position: a key holds no `;` or `=`, a string no `"`, an integer no `;`. The count of
+ * parameters read is `size` unless a key repeats (its last value wins, as RFC 9651 §4.2.3.2 says).
+ */
+function readParameters(params: string): { parameters: Map<string, BareItem>; count: number } {
   const parameters = new Map<string, BareItem>();
   let count = 0;
-  PARAM.lastIndex = 0;
-  for (let match = PARAM.exec(params); match !== null; match = PARAM.exec(params)) {
-    const [, key, value] = match as unknown as [string, string, string | undefined];
-    if (value === undefined) parameters.set(key, true);
-    else if (value.startsWith('"')) parameters.set(key, value.slice(1, -1));
-    else parameters.set(key, parseInt(value, 10));
+  let at = 0;
+  while (at < params.length) {
+    let end = at + 1;
+    while (end < params.length) {
+      const c = params.charCodeAt(end);
+      if (c === SEMICOLON || c === EQUALS) break;
+      end += 1;
+    }
+    const key = params.slice(at + 1, end);
+    if (end === params.length || params.charCodeAt(end) === SEMICOLON) {
+      parameters.set(key, true);
+      at = end;
+    } else if (params.charCodeAt(end + 1) === QUOTE) {
+      const close = params.indexOf('"', end + 2);
+      parameters.set(key, params.slice(end + 2, close));
+      at = close + 1;
+    } else {
+      const stop = params.indexOf(';', end + 1);
+      at = stop === -1 ? params.length : stop;
+      parameters.set(key, Number(params.slice(end + 1, at)));
+    }
     count += 1;
   }
-  const parsed: InnerList = [list, parameters];
-  // A repeated parameter keeps its last value only: its text is not its serialization.
-  if (count === parameters.size) SERIALIZED.set(parsed, { text, items: serializedItems });
-  return parsed;
+  return { parameters, count };
+}
+
+/** An inner list read from its text, with its serialization and that of each of its items. */
+export interface ParsedInnerList {
+  label: string;
+  list: InnerList;
+  /** `serializeInnerList(list)`: the text as received, which already is its serialization. */
+  text: string;
+  /** `serializeItem` of each item: `"@method"`. */
+  items: readonly string[];
 }
 
 /**
- * The serialized items of an inner list (`"@method"`, as the signature base and the evidence
- * spell them): remembered when this module parsed the list, else serialized.
+ * A dictionary of one member whose value is an inner list of plain strings with plain
+ * parameters (a `Signature-Input` as signers send it): its label, its list and their
+ * serializations; undefined for any other value, which only the general parser can read.
  *
  * @example
- * serializedItems([[['@method', new Map()]], new Map()]); // ['"@method"']
+ * innerListMember('sig1=("@method");created=1618884473')?.items; // ['"@method"']
  */
-export function serializedItems(list: InnerList): readonly string[] {
-  return SERIALIZED.get(list)?.items ?? list[0].map((item) => serializeItem(item));
+export function innerListMember(value: string): ParsedInnerList | undefined {
+  if (value.length > MAX_FAST_LENGTH) return undefined;
+  const match = LIST_MEMBER.exec(value);
+  if (match === null) return undefined;
+  const label = match[1] as string;
+  const names = match[2] as string;
+  // Plain strings hold no `"`: the items are separated by `" "` and nothing else.
+  const split = names.length > 0 ? names.slice(1, -1).split('" "') : [];
+  const list = split.map((name): Item => [name, NO_PARAMETERS]);
+  const items = split.map((name) => `"${name}"`);
+  const { parameters, count } = readParameters(match[3] as string);
+  const parsed: InnerList = [list, parameters];
+  // A repeated parameter keeps its last value only: its text is not its serialization.
+  const text =
+    count === parameters.size ? value.slice(label.length + 1) : serializeInnerList(parsed);
+  return { label, list: parsed, text, items };
+}
+
+/**
+ * A dictionary of one member whose value is a padded byte sequence without parameters (a
+ * `Signature` as signers send it): its label and bytes; undefined for any other value.
+ *
+ * @example
+ * byteSequenceMember('sig1=:AAEC:'); // { label: 'sig1', bytes: Buffer [0, 1, 2] }
+ */
+export function byteSequenceMember(value: string): { label: string; bytes: Buffer } | undefined {
+  if (value.length > MAX_FAST_LENGTH) return undefined;
+  const match = BYTES_MEMBER.exec(value);
+  if (match === null) return undefined;
+  return { label: match[1] as string, bytes: Buffer.from(match[2] as string, 'base64') };
 }
 
 /**
@@ -162,18 +222,13 @@ export function serializedItems(list: InnerList): readonly string[] {
  * @see https://www.rfc-editor.org/rfc/rfc9651#section-4.2.2
  */
 export function parseDictionary(value: string): Dictionary {
-  if (value.length <= MAX_FAST_LENGTH) {
-    const bytes = BYTES_MEMBER.exec(value);
-    if (bytes !== null) {
-      const decoded = Buffer.from(bytes[2] as string, 'base64');
-      const buffer = decoded.buffer.slice(decoded.byteOffset, decoded.byteOffset + decoded.length);
-      return new Map([[bytes[1] as string, [buffer, new Map()]]]);
-    }
-    const list = LIST_MEMBER.exec(value);
-    if (list !== null) {
-      const text = value.slice((list[1] as string).length + 1);
-      return new Map([[list[1] as string, listMember(text, list[2] as string, list[3] as string)]]);
-    }
+  const bytes = byteSequenceMember(value);
+  if (bytes !== undefined) {
+    const { buffer, byteOffset, byteLength } = bytes.bytes;
+    const copy = buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer;
+    return new Map([[bytes.label, [copy, new Map()]]]);
   }
+  const list = innerListMember(value);
+  if (list !== undefined) return new Map([[list.label, list.list]]);
   return parseDictionarySf(value);
 }

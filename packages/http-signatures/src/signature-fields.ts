@@ -7,7 +7,13 @@
 import type { Dictionary, InnerList } from 'structured-headers';
 import type { HeaderBag } from './message.js';
 import { MAX_PARAMETER_LENGTH } from './options.js';
-import { parseDictionary } from './sf-fast.js';
+import {
+  byteSequenceMember,
+  innerListMember,
+  parseDictionary,
+  serializeInnerList,
+  serializeItem,
+} from './sf-fast.js';
 
 /** Which rule a signature field breaks. */
 export type FieldRule = 'malformed' | 'tag' | 'created' | 'expired';
@@ -37,10 +43,49 @@ export interface TaggedSignature {
   label: string;
   input: InnerList;
   bytes: Uint8Array;
+  /** The member serialized (`("@method" ...);created=...`), the base's `@signature-params`. */
+  signatureParams: string;
+  /** Each covered component serialized (`"@method"`), as the base and the evidence spell it. */
+  components: readonly string[];
 }
 
-/** The first signature whose `tag` parameter is `tag`, with its bytes. */
-export function selectTaggedSignature(headers: HeaderBag, tag: string): TaggedSignature {
+function checkComponents(input: InnerList): void {
+  for (const component of input[0]) {
+    if (typeof component[0] !== 'string') throw new FieldError('malformed', 'component');
+  }
+}
+
+/**
+ * The signature as signers send it (one field line each, one member each, in canonical form),
+ * read without building the two dictionaries; undefined when either field is in any other
+ * form, which the general parse reads instead (with the same outcome, see the property tests).
+ */
+function canonicalSignature(headers: HeaderBag, tag: string): TaggedSignature | undefined {
+  const inputLines = headers.get('signature-input');
+  const signatureLines = headers.get('signature');
+  if (inputLines?.length !== 1 || signatureLines?.length !== 1) return undefined;
+  const input = innerListMember(inputLines[0] as string);
+  if (input === undefined) return undefined;
+  const signature = byteSequenceMember(signatureLines[0] as string);
+  if (signature === undefined) return undefined;
+  if (input.list[1].get('tag') !== tag)
+    throw new FieldError('tag', `no signature has the tag ${tag}`);
+  if (signature.label !== input.label)
+    throw new FieldError('malformed', 'no signature for the label');
+  return {
+    label: input.label,
+    input: input.list,
+    bytes: signature.bytes,
+    signatureParams: input.text,
+    components: input.items,
+  };
+}
+
+/**
+ * {@link selectTaggedSignature} by the general parse of both fields, whatever their form (the
+ * reference the canonical reading is tested against).
+ */
+export function dictionarySignature(headers: HeaderBag, tag: string): TaggedSignature {
   const inputs = dictionary(headers, 'signature-input');
   const signatures = dictionary(headers, 'signature');
   for (const [label, input] of inputs) {
@@ -50,12 +95,21 @@ export function selectTaggedSignature(headers: HeaderBag, tag: string): TaggedSi
     if (signature === undefined || !(signature[0] instanceof ArrayBuffer)) {
       throw new FieldError('malformed', 'no signature for the label');
     }
-    for (const component of input[0]) {
-      if (typeof component[0] !== 'string') throw new FieldError('malformed', 'component');
-    }
-    return { label, input: input as InnerList, bytes: new Uint8Array(signature[0]) };
+    checkComponents(input as InnerList);
+    return {
+      label,
+      input: input as InnerList,
+      bytes: new Uint8Array(signature[0]),
+      signatureParams: serializeInnerList(input as InnerList),
+      components: input[0].map((component) => serializeItem(component)),
+    };
   }
   throw new FieldError('tag', `no signature has the tag ${tag}`);
+}
+
+/** The first signature whose `tag` parameter is `tag`, with its bytes. */
+export function selectTaggedSignature(headers: HeaderBag, tag: string): TaggedSignature {
+  return canonicalSignature(headers, tag) ?? dictionarySignature(headers, tag);
 }
 
 /** The window `created` must fall in, in seconds. */

@@ -26,7 +26,6 @@ import {
   type ResponseLike,
   type SignedRequestLike,
 } from './message.js';
-import { serializeInnerList, serializedItems } from './sf-fast.js';
 import { signResponse } from './sign-response.js';
 import {
   checkSignatureTime,
@@ -132,23 +131,30 @@ const FIELD_CODES: Record<FieldRule, FapiErrorCode> = {
   expired: 'ERR_FAPI_SIGNATURE_EXPIRED',
 };
 
-/** Runs a field step, turning its {@link FieldError} into the FapiError of its rule. */
-function field<T>(step: () => T, code?: FapiErrorCode): T {
+/** The FapiError of a field rule: `code` when given, else the rule's own code. */
+function fieldFailure(error: FieldError, code?: FapiErrorCode): FapiError {
+  return new FapiError(code ?? FIELD_CODES[error.rule], { cause: error });
+}
+
+/** A string parameter; its FieldError becomes `code`, else the FapiError of its rule. */
+function parameter(input: InnerList, name: 'keyid' | 'nonce', code?: FapiErrorCode) {
   try {
-    return step();
+    return stringParameter(input, name);
   } catch (error) {
-    if (!(error instanceof FieldError)) throw error;
-    throw new FapiError(code ?? FIELD_CODES[error.rule], { cause: error });
+    throw error instanceof FieldError ? fieldFailure(error, code) : error;
   }
 }
 
 /** The profile's coverage rules (FAPI 2.0 HTTP Signatures §5.3.1.2). */
-function checkCoverage(covered: ReadonlySet<string>, headers: HeaderBag, body: boolean): void {
-  const required = ['"@method"', '"@target-uri"', '"authorization"'];
-  if (headers.has('dpop')) required.push('"dpop"');
-  if (body) required.push('"content-digest"');
-  for (const component of required) {
-    if (!covered.has(component)) reject('ERR_FAPI_SIGNATURE_COMPONENTS', 'required component');
+function checkCoverage(covered: readonly string[], headers: HeaderBag, body: boolean): void {
+  if (
+    !covered.includes('"@method"') ||
+    !covered.includes('"@target-uri"') ||
+    !covered.includes('"authorization"') ||
+    (headers.has('dpop') && !covered.includes('"dpop"')) ||
+    (body && !covered.includes('"content-digest"'))
+  ) {
+    reject('ERR_FAPI_SIGNATURE_COMPONENTS', 'required component');
   }
 }
 
@@ -209,26 +215,29 @@ async function verifyRequest(
   if (body && request.rawBody === undefined) {
     throw new TypeError('rawBody: the request has a body; pass its bytes as received');
   }
-  const { label, input, bytes } = field(() => selectTaggedSignature(headers, FAPI_REQUEST_TAG));
-  const nowS = Math.floor(options.clock() / 1000);
-  const time = field(() =>
-    checkSignatureTime(input, {
-      nowS,
+  let selected: ReturnType<typeof selectTaggedSignature>;
+  let time: ReturnType<typeof checkSignatureTime>;
+  try {
+    selected = selectTaggedSignature(headers, FAPI_REQUEST_TAG);
+    time = checkSignatureTime(selected.input, {
+      nowS: Math.floor(options.clock() / 1000),
       maxAgeS: options.maxAgeS,
       clockToleranceS: options.clockToleranceS,
-    }),
-  );
-  const components = serializedItems(input);
-  checkCoverage(new Set(components), headers, body);
-  if (components.includes('"content-digest"') || body) {
+    });
+  } catch (error) {
+    throw error instanceof FieldError ? fieldFailure(error) : error;
+  }
+  const { label, input, bytes, components, signatureParams: signatureInput } = selected;
+  checkCoverage(components, headers, body);
+  if (body || components.includes('"content-digest"')) {
     const digest = headers.get('content-digest');
     const raw = request.rawBody ?? new Uint8Array(0);
     if (digest === undefined || !checkContentDigest(digest.join(', '), raw)) {
       reject('ERR_FAPI_SIGNATURE_DIGEST');
     }
   }
-  const keyId = field(() => stringParameter(input, 'keyid'), 'ERR_FAPI_SIGNATURE_KEY');
-  const nonce = field(() => stringParameter(input, 'nonce'));
+  const keyId = parameter(input, 'keyid', 'ERR_FAPI_SIGNATURE_KEY');
+  const nonce = parameter(input, 'nonce');
   // A resolver that answers synchronously costs no promise turn (same for the replay store).
   const found = resolveKey(options, context.clientId, keyId);
   const jwk = isThenable(found) ? await found : found;
@@ -238,7 +247,6 @@ async function verifyRequest(
     reject('ERR_FAPI_SIGNATURE_ALG');
   }
   const url = request.url instanceof URL ? request.url : new URL(request.url);
-  const signatureInput = serializeInnerList(input);
   const base = signatureBase(input, components, signatureInput, {
     headers,
     method: request.method,
@@ -264,7 +272,10 @@ async function verifyRequest(
     nonce,
     components: Object.freeze(components),
     signatureInput,
-    signature: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
+    signature: (Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    ).toString('base64'),
   });
 }
 

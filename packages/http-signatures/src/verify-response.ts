@@ -8,8 +8,7 @@ import type { JsonWebKey } from 'node:crypto';
 import type { InnerList, Item } from 'structured-headers';
 import { importPublicKey, keyFits, selectAlgorithm, verifySignature } from './algorithms.js';
 import type { SignatureAlgorithm } from './algorithms.js';
-import { ComponentError, createSignatureBase } from './components.js';
-import { serializedItems } from './sf-fast.js';
+import { ComponentError, signatureBaseOf } from './components.js';
 import { checkContentDigest } from './content-digest.js';
 import { normalizeHeaders, type ResponseLike, type SignedRequestLike } from './message.js';
 import { resolveVerificationOptions, type VerificationOptions } from './options.js';
@@ -203,7 +202,9 @@ export async function verifyResponse(options: VerifyResponseOptions): Promise<Ve
   if (!headers.has('signature-input') || !headers.has('signature')) {
     refuse('missing', 'no Signature or Signature-Input header');
   }
-  const { label, input, bytes } = fields(() => selectTaggedSignature(headers, FAPI_RESPONSE_TAG));
+  const { label, input, bytes, components, signatureParams } = fields(() =>
+    selectTaggedSignature(headers, FAPI_RESPONSE_TAG),
+  );
   const { created } = fields(() =>
     checkSignatureTime(input, {
       nowS: Math.floor(resolved.clock() / 1000),
@@ -230,7 +231,8 @@ export async function verifyResponse(options: VerifyResponseOptions): Promise<Ve
   try {
     const url = request.url instanceof URL ? request.url : new URL(request.url);
     const related = { headers: requestHeaders, method: request.method, url };
-    base = createSignatureBase(input, { headers, status: response.status }, related);
+    const message = { headers, status: response.status };
+    base = signatureBaseOf(input, components, signatureParams, message, related);
   } catch (error) {
     if (!(error instanceof ComponentError)) throw error;
     refuse(error.reason === 'missing' ? 'components' : 'malformed', error.message, error);
@@ -242,7 +244,7 @@ export async function verifyResponse(options: VerifyResponseOptions): Promise<Ve
     label,
     keyId: keyId as string,
     created,
-    components: Object.freeze([...serializedItems(input)]),
+    components: Object.freeze([...components]),
     algorithm,
   });
 }

@@ -367,6 +367,49 @@ describe('the signature, its key and its algorithm', () => {
     }
   });
 
+  test('a repeat is found among a few components and among many (over 16), and many distinct ones verify', async () => {
+    const extra = Array.from({ length: 15 }, (_, i) => `x-h${i}`);
+    const request = paymentRequest();
+    for (const name of extra) request.headers[name] = `value of ${name}`;
+    const required = ['@method', '@target-uri', 'authorization', 'dpop', 'content-digest'];
+    const many = [...required, ...extra];
+    await expect(
+      verifier().verify(signed(request, { components: many }), A),
+    ).resolves.toMatchObject({
+      components: many.map((name) => `"${name}"`),
+    });
+    for (const list of [
+      [...required, '@method'],
+      [...many, 'x-h3'],
+    ]) {
+      const repeated = signed(request, { components: many });
+      repeated.headers['signature-input'] =
+        `sig1=(${list.map((name) => `"${name}"`).join(' ')});created=1800000000;keyid="a1";tag="fapi-2-request"`;
+      await expect(rejection(repeated)).resolves.toMatchObject({
+        code: 'ERR_FAPI_SIGNATURE_MALFORMED',
+      });
+    }
+  });
+
+  test('signature bases of every size verify in any order, and a changed one does not', async () => {
+    // A base's bytes go through one reused buffer up to 16 KiB and their own above.
+    const sized = (length: number) => {
+      const request = paymentRequest();
+      request.headers['x-evidence'] = 'é'.repeat(length);
+      const components = ['@method', '@target-uri', 'authorization', 'dpop', 'content-digest'];
+      return signed(request, { components: [...components, 'x-evidence'] });
+    };
+    const requests = [sized(10), sized(7000), sized(300), sized(20_000), sized(1)];
+    for (const request of [...requests, ...requests.reverse()]) {
+      await expect(verifier().verify(request, A)).resolves.toMatchObject({ keyId: 'a1' });
+      const changed = { ...request, headers: { ...request.headers } };
+      changed.headers['x-evidence'] = `${changed.headers['x-evidence']}é`;
+      await expect(rejection(changed)).resolves.toMatchObject({
+        code: 'ERR_FAPI_SIGNATURE_INVALID',
+      });
+    }
+  });
+
   test('no description names the key id, the signature or a header value', async () => {
     const request = signed(paymentRequest(), { keyId: 'secret-key-id-42' });
     const { body } = await rejection(request);

@@ -19,11 +19,17 @@ import {
 } from 'structured-headers';
 import { checkContentDigest } from '../src/content-digest.js';
 import {
+  innerListMember,
   parseDictionary as fastDictionary,
   serializeInnerList,
   serializeItem,
-  serializedItems,
 } from '../src/sf-fast.js';
+import {
+  dictionarySignature,
+  FieldError,
+  selectTaggedSignature,
+  type TaggedSignature,
+} from '../src/signature-fields.js';
 
 function result(serialize: () => string): string {
   try {
@@ -247,23 +253,79 @@ describe('parseDictionary: the fast path gives what structured-headers gives', (
     );
   });
 
-  test('a parsed inner list serializes as structured-headers serializes it (its text, when kept)', () => {
+  test('a member read by innerListMember: the list parseDictionary gives, its text and items serialized as structured-headers serializes them', () => {
     fc.assert(
       fc.property(mutated(signatureInput), (value) => {
-        let dictionary;
-        try {
-          dictionary = fastDictionary(value);
-        } catch {
-          return;
-        }
-        for (const [, member] of dictionary) {
-          if (!Array.isArray(member[0])) continue;
-          const list = member as InnerList;
-          expect(serializeInnerList(list)).toBe(referenceInnerList(list));
-          expect(serializedItems(list)).toEqual(list[0].map((item) => referenceItem(item)));
-        }
+        const member = innerListMember(value);
+        if (member === undefined) return;
+        const reference = referenceDictionary(value);
+        expect(describeValue(new Map([[member.label, member.list]]))).toBe(
+          describeValue(reference),
+        );
+        expect(member.text).toBe(referenceInnerList(member.list));
+        expect(member.items).toEqual(member.list[0].map((item) => referenceItem(item)));
       }),
       { numRuns: 4000 },
+    );
+  });
+
+  test('the components of a member read by innerListMember share parameters nobody can change', () => {
+    const member = innerListMember('sig1=("@method" "dpop");created=1');
+    const [[, first], [, second]] = member?.list[0] as [Item, Item];
+    expect(first.size).toBe(0);
+    expect(() => first.set('req', true)).toThrow(TypeError);
+    expect(() => second.delete('req')).toThrow(TypeError);
+    expect(() => second.clear()).toThrow(TypeError);
+    expect(second.size).toBe(0);
+  });
+
+  test('selectTaggedSignature reads the fields as signers send them with the outcome of the general parse', () => {
+    /** What a selection gives, or the rule it throws. */
+    const outcome = (
+      select: (headers: Map<string, string[]>) => TaggedSignature,
+      headers: Map<string, string[]>,
+    ) => {
+      try {
+        const { label, input, bytes, signatureParams, components } = select(headers);
+        const text = `${label} ${describeValue(input)} ${Buffer.from(bytes).toString('hex')}`;
+        return `ok ${text} ${signatureParams} ${components.join(' ')}`;
+      } catch (error) {
+        if (!(error instanceof FieldError)) throw error;
+        return `throws ${error.rule}`;
+      }
+    };
+    const tagged = signatureInput.map((value) => `${value};tag="fapi-2-request"`);
+    const lines = (value: fc.Arbitrary<string>) =>
+      fc.oneof(
+        { weight: 4, arbitrary: value.map((line) => [line]) },
+        { weight: 1, arbitrary: fc.array(value, { maxLength: 2 }) },
+      );
+    const headers = fc
+      .tuple(
+        lines(fc.oneof(tagged, mutated(tagged))),
+        lines(fc.oneof(signature, mutated(signature))),
+      )
+      .map(([inputs, signatures]) => {
+        const bag = new Map<string, string[]>();
+        if (inputs.length > 0) bag.set('signature-input', inputs);
+        if (signatures.length > 0) bag.set('signature', signatures);
+        return bag;
+      });
+    fc.assert(
+      fc.property(headers, (bag) => {
+        const tag = 'fapi-2-request';
+        expect(outcome((h) => selectTaggedSignature(h, tag), bag)).toBe(
+          outcome((h) => dictionarySignature(h, tag), bag),
+        );
+      }),
+      { numRuns: 4000 },
+    );
+    const canonical = new Map([
+      ['signature-input', ['sig1=("@method" "authorization");created=1;tag="fapi-2-request"']],
+      ['signature', [`sig1=:${Buffer.alloc(64, 1).toString('base64')}:`]],
+    ]);
+    expect(outcome((h) => selectTaggedSignature(h, 'fapi-2-request'), canonical)).toMatch(
+      /^ok sig1 /,
     );
   });
 

@@ -152,13 +152,25 @@ export function describeKey(key: PublicKey): KeyDescription {
  * Verifies a JWS signature over `signingInput` (the ASCII `header.payload`). The caller has
  * already checked that the key suits the algorithm; a mismatch simply fails verification.
  */
+/** Bytes reused for the signing input: verification is synchronous, one buffer serves all. */
+let scratch = Buffer.allocUnsafe(4096);
+/** A longer signing input gets its own buffer, so a huge one is not kept. */
+const SCRATCH_MAX = 16_384;
+
+/** The bytes of a JWS signing input (ASCII), in the shared buffer (valid until the next call). */
+function signingBytes(signingInput: string): Buffer {
+  if (signingInput.length > SCRATCH_MAX) return Buffer.from(signingInput, 'latin1');
+  if (signingInput.length > scratch.length) scratch = Buffer.allocUnsafe(SCRATCH_MAX);
+  return scratch.subarray(0, scratch.write(signingInput, 0, 'latin1'));
+}
+
 export function verifySignature(
   alg: JwsAlgorithm,
   key: PublicKey,
   signingInput: string,
   signature: Uint8Array,
 ): boolean {
-  const data = Buffer.from(signingInput, 'latin1');
+  const data = signingBytes(signingInput);
   try {
     switch (alg) {
       case 'ES256':
