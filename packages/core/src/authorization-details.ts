@@ -147,12 +147,20 @@ export function checkAuthorizationDetails(
   resources: readonly string[],
 ): AuthorizationDetail[] {
   const details = Array.isArray(granted) ? (granted as AuthorizationDetail[]) : [];
-  const requirements = Array.isArray(required)
-    ? (required as readonly AuthorizationDetailsRequirement[])
-    : [required as AuthorizationDetailsRequirement];
-  const matched = details.filter((detail) =>
-    requirements.some((requirement) => covers(detail, requirement, context, resources)),
-  );
+  // Loops, not filter/some: no closures and no one-element array per request.
+  const matched: AuthorizationDetail[] = [];
+  for (const detail of details) {
+    if (Array.isArray(required)) {
+      for (const requirement of required as readonly AuthorizationDetailsRequirement[]) {
+        if (covers(detail, requirement, context, resources)) {
+          matched.push(detail);
+          break;
+        }
+      }
+    } else if (covers(detail, required as AuthorizationDetailsRequirement, context, resources)) {
+      matched.push(detail);
+    }
+  }
   if (matched.length === 0) throw new FapiError('ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS');
   return matched;
 }
@@ -168,9 +176,7 @@ function covers(
   if (detail.locations !== undefined) {
     // An element restricted to other resources never covers this one; a malformed list neither.
     if (!Array.isArray(detail.locations)) return false;
-    if (!detail.locations.some((location) => resources.includes(location as string))) {
-      return false;
-    }
+    if (!namesAny(detail.locations, resources)) return false;
   }
   if (requirement.actions?.length) {
     const actions = detail.actions;
@@ -179,6 +185,12 @@ function covers(
   }
   if (requirement.match) return runMatch(requirement.match, detail, context);
   return true;
+}
+
+/** Whether one of `locations` is one of this resource server's identifiers. */
+function namesAny(locations: readonly unknown[], resources: readonly string[]): boolean {
+  for (const location of locations) if (resources.includes(location as string)) return true;
+  return false;
 }
 
 function runMatch(

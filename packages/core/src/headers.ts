@@ -41,29 +41,37 @@ function isHeadersLike(input: unknown): input is HeadersLike {
  */
 export function normalizeHeaders(input: HeaderInput): HeaderBag {
   const bag = new Map<string, string[]>();
-  const add = (name: string, value: unknown) => {
-    if (typeof value !== 'string') return;
-    const key = name.toLowerCase();
-    const values = bag.get(key);
-    if (values) values.push(value);
-    else bag.set(key, [value]);
-  };
   if (Array.isArray(input)) {
     if (input.length > 0 && Array.isArray(input[0])) {
-      for (const pair of input as ReadonlyArray<readonly [string, string]>) add(pair[0], pair[1]);
+      for (const pair of input as ReadonlyArray<readonly [string, string]>) {
+        addHeader(bag, pair[0], pair[1]);
+      }
     } else {
       const flat = input as readonly string[];
-      for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i] as string, flat[i + 1]);
+      for (let i = 0; i + 1 < flat.length; i += 2) addHeader(bag, flat[i] as string, flat[i + 1]);
     }
   } else if (isHeadersLike(input)) {
-    input.forEach((value, name) => add(name, value));
+    input.forEach((value, name) => addHeader(bag, name, value));
   } else if (typeof input === 'object' && input !== null) {
-    for (const [name, value] of Object.entries(input)) {
-      if (Array.isArray(value)) for (const item of value) add(name, item);
-      else add(name, value);
+    // Own names only (an inherited one is never a header), read without an array of entries.
+    const record = input as Readonly<Record<string, string | readonly string[] | undefined>>;
+    for (const name in record) {
+      if (!Object.hasOwn(record, name)) continue;
+      const value = record[name];
+      if (Array.isArray(value)) for (const item of value) addHeader(bag, name, item);
+      else addHeader(bag, name, value);
     }
   } else {
     throw new TypeError('request.headers must be a Headers, a record, or raw header pairs');
   }
   return bag;
+}
+
+/** Adds one field line to `bag` under its lower-cased name; a value that is not a string is none. */
+function addHeader(bag: Map<string, string[]>, name: string, value: unknown): void {
+  if (typeof value !== 'string') return;
+  const key = name.toLowerCase();
+  const values = bag.get(key);
+  if (values) values.push(value);
+  else bag.set(key, [value]);
 }

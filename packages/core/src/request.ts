@@ -68,8 +68,32 @@ export function requestHtu(url: string, publicUrl: URL | undefined): string {
   return htu;
 }
 
-/** The request path without query or fragment, for audit events. */
+/** `scheme://` at the start of a URL (RFC 3986 §3.1). */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const SLASH = 0x2f;
+const QUESTION_MARK = 0x3f;
+const HASH = 0x23;
+
+/**
+ * The request path without query or fragment, for audit events and matchers: what follows
+ * `scheme://authority` (or the whole of a relative URL) up to `?` or `#`; `/` when empty. Found
+ * by position, so a request pays one string for it.
+ */
 export function pathOf(url: string): string {
-  const withoutOrigin = url.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/, '');
-  return withoutOrigin.split(/[?#]/, 1)[0] || '/';
+  let start = 0;
+  if (SCHEME.test(url)) {
+    start = url.indexOf('://') + 3;
+    while (start < url.length) {
+      const c = url.charCodeAt(start);
+      if (c === SLASH || c === QUESTION_MARK || c === HASH) break;
+      start += 1;
+    }
+  }
+  let end = start;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === QUESTION_MARK || c === HASH) break;
+    end += 1;
+  }
+  return end === start ? '/' : url.slice(start, end);
 }

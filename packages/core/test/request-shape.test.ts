@@ -104,6 +104,28 @@ describe('a request object that cannot be read is a 500, never a crash', () => {
   });
 });
 
+describe('a record of headers: its own names only', () => {
+  test('a header the record only inherits was not sent', async () => {
+    const { headers } = await kit.dpopRequest();
+    const { authorization, dpop } = headers as Record<string, string>;
+    const inheritsProof = Object.assign(Object.create({ dpop }) as object, { authorization });
+    await expectRejection(
+      kit.rs,
+      { ...valid, headers: inheritsProof },
+      { status: 401, code: 'ERR_FAPI_DPOP_PROOF_MISSING' },
+    );
+    const inheritsToken = Object.assign(Object.create({ authorization }) as object, { dpop });
+    await expectRejection(
+      kit.rs,
+      { ...valid, headers: inheritsToken },
+      { status: 401, code: 'ERR_FAPI_NO_CREDENTIALS', error: null },
+    );
+    await expect(
+      kit.rs.verify({ ...valid, headers: { authorization, dpop } }),
+    ).resolves.toMatchObject({ binding: { kind: 'dpop' } });
+  });
+});
+
 describe('arbitrary request objects', () => {
   test('any value in any field: verify resolves or rejects with a FapiError, never anything else', async () => {
     const field = <T>(good: T) =>
