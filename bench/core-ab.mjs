@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testing/dist/index.js';
+import { receivedHeaders } from './lib/as-received.mjs';
 import { signedPayment } from './lib/signed-request.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -110,7 +111,7 @@ async function proofs(token, htm, htu, tag) {
 const getRequest = (token) => (dpop) => ({
   method: 'GET',
   url: ACCOUNTS,
-  headers: { authorization: `DPoP ${token}`, dpop },
+  headers: receivedHeaders({ authorization: `DPoP ${token}`, dpop }),
 });
 const requests = {};
 process.stdout.write(`making ${N + 1} requests per path... `);

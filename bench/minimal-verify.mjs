@@ -17,6 +17,7 @@ import { loadavg } from 'node:os';
 import { createResourceServer, memoryReplayStore } from '../packages/core/dist/index.js';
 import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testing/dist/index.js';
 import { httpSignatures } from '../packages/http-signatures/dist/index.js';
+import { receivedHeaders } from './lib/as-received.mjs';
 import { signedPayment } from './lib/signed-request.mjs';
 
 const N = Number(process.env.BENCH_N ?? 4_000);
@@ -48,7 +49,8 @@ for (let i = 0; i <= N; i += 1) {
     iat: NOW_S,
     jti: `w${i}`,
   });
-  warm.push({ method: 'GET', url: ACCOUNTS, headers: { authorization: `DPoP ${token}`, dpop } });
+  const headers = receivedHeaders({ authorization: `DPoP ${token}`, dpop });
+  warm.push({ method: 'GET', url: ACCOUNTS, headers });
   signed.push(
     await signedPayment({
       url: PAYMENTS,

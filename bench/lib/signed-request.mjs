@@ -2,12 +2,13 @@
 // signed (RFC 9421, ecdsa-p256-sha256) by the client's own key over the FAPI components.
 import { dpopProof } from '../../packages/testing/dist/index.js';
 import { signRequest } from '../../packages/http-signatures/dist/index.js';
+import { receivedHeaders } from './as-received.mjs';
 
 /** The payment body every signed row sends, as the bytes received. */
 export const PAYMENT_BYTES = Buffer.from(JSON.stringify({ amount: '50.00', currency: 'EUR' }));
 
 /**
- * One signed payment request for `verify`: `token` bound to `dpopKey`, signed with
+ * One signed payment request for `verify`, its header values as a parser hands them over: `token` bound to `dpopKey`, signed with
  * `signingKey` (a test-kit key) under `keyId`, proof jti and signature nonce both `id`.
  */
 export async function signedPayment({ url, token, dpopKey, signingKey, keyId, id, nowS }) {
@@ -34,5 +35,5 @@ export async function signedPayment({ url, token, dpopKey, signingKey, keyId, id
     nonce: id,
     now: nowS * 1000,
   });
-  return { ...request, headers: { ...headers, ...signature } };
+  return { ...request, headers: receivedHeaders({ ...headers, ...signature }) };
 }

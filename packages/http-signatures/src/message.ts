@@ -90,3 +90,26 @@ export function hasBody(headers: HeaderBag, rawBody: Uint8Array | undefined): bo
   const length = headers.get('content-length')?.[0]?.trim();
   return headers.has('transfer-encoding') || (length !== undefined && length !== '0');
 }
+
+/**
+ * URLs already parsed, by their text: a server signs and verifies for a few distinct URLs over
+ * and over. Bounded: cleared when full, long texts never kept. The URL objects never leave this
+ * package (only the signature base reads them), so none is ever changed.
+ */
+const parsedUrls = new Map<string, URL>();
+const PARSED_URLS_MAX = 1_000;
+const PARSED_URL_MAX_LENGTH = 2_048;
+
+/** `url` as a URL: a URL as is, a text parsed once (a TypeError when it is not a URL). */
+export function parsedUrl(url: string | URL): URL {
+  if (url instanceof URL) return url;
+  let parsed = parsedUrls.get(url);
+  if (parsed === undefined) {
+    parsed = new URL(url);
+    if (url.length <= PARSED_URL_MAX_LENGTH) {
+      if (parsedUrls.size >= PARSED_URLS_MAX) parsedUrls.clear();
+      parsedUrls.set(url, parsed);
+    }
+  }
+  return parsed;
+}

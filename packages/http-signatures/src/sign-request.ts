@@ -12,7 +12,7 @@ import {
 import { importPrivateKey, isSignatureAlgorithm, keyFits, signBase } from './algorithms.js';
 import { ComponentError, createSignatureBase } from './components.js';
 import { contentDigest } from './content-digest.js';
-import { normalizeHeaders, type SignedRequestLike } from './message.js';
+import { normalizeHeaders, parsedUrl, type SignedRequestLike } from './message.js';
 import type { SignResponseOptions } from './sign-response.js';
 import { FAPI_REQUEST_TAG } from './verify-request.js';
 
@@ -85,7 +85,7 @@ export function signRequest(options: SignRequestOptions): Record<string, string>
     base = createSignatureBase(input, {
       headers,
       method: options.request.method,
-      url: url instanceof URL ? url : new URL(url),
+      url: parsedUrl(url),
     });
   } catch (error) {
     if (error instanceof ComponentError) {

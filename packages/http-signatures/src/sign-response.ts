@@ -19,7 +19,12 @@ import {
 } from './algorithms.js';
 import { ComponentError, createSignatureBase, type BaseMessage } from './components.js';
 import { contentDigest, type DigestAlgorithm } from './content-digest.js';
-import { normalizeHeaders, type ResponseLike, type SignedRequestLike } from './message.js';
+import {
+  normalizeHeaders,
+  parsedUrl,
+  type ResponseLike,
+  type SignedRequestLike,
+} from './message.js';
 import type { VerifiedSignature } from './verify-request.js';
 
 /** The tag a FAPI response signature carries. */
@@ -123,7 +128,7 @@ export function signResponse(options: SignResponseOptions): SignedResponseHeader
   const request: BaseMessage = {
     headers: requestHeaders,
     method: options.request.method,
-    url: options.request.url instanceof URL ? options.request.url : new URL(options.request.url),
+    url: parsedUrl(options.request.url),
   };
   let base: string;
   try {

@@ -22,6 +22,7 @@ import { checkContentDigest } from './content-digest.js';
 import {
   hasBody,
   normalizeHeaders,
+  parsedUrl,
   type HeaderBag,
   type ResponseLike,
   type SignedRequestLike,
@@ -246,7 +247,7 @@ async function verifyRequest(
   if (algorithm === undefined || key === undefined || !keyFits(algorithm, key)) {
     reject('ERR_FAPI_SIGNATURE_ALG');
   }
-  const url = request.url instanceof URL ? request.url : new URL(request.url);
+  const url = parsedUrl(request.url);
   const base = signatureBase(input, components, signatureInput, {
     headers,
     method: request.method,

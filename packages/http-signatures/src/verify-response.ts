@@ -10,7 +10,12 @@ import { importPublicKey, keyFits, selectAlgorithm, verifySignature } from './al
 import type { SignatureAlgorithm } from './algorithms.js';
 import { ComponentError, signatureBaseOf } from './components.js';
 import { checkContentDigest } from './content-digest.js';
-import { normalizeHeaders, type ResponseLike, type SignedRequestLike } from './message.js';
+import {
+  normalizeHeaders,
+  parsedUrl,
+  type ResponseLike,
+  type SignedRequestLike,
+} from './message.js';
 import { resolveVerificationOptions, type VerificationOptions } from './options.js';
 import {
   checkSignatureTime,
@@ -229,7 +234,7 @@ export async function verifyResponse(options: VerifyResponseOptions): Promise<Ve
   }
   let base: string;
   try {
-    const url = request.url instanceof URL ? request.url : new URL(request.url);
+    const url = parsedUrl(request.url);
     const related = { headers: requestHeaders, method: request.method, url };
     const message = { headers, status: response.status };
     base = signatureBaseOf(input, components, signatureParams, message, related);
