@@ -68,10 +68,12 @@ function canonicalSignature(headers: HeaderBag, tag: string): TaggedSignature | 
   if (input === undefined) return undefined;
   const signature = byteSequenceMember(signatureLines[0] as string);
   if (signature === undefined) return undefined;
-  if (input.list[1].get('tag') !== tag)
+  if (input.list[1].get('tag') !== tag) {
     throw new FieldError('tag', `no signature has the tag ${tag}`);
-  if (signature.label !== input.label)
+  }
+  if (signature.label !== input.label) {
     throw new FieldError('malformed', 'no signature for the label');
+  }
   return {
     label: input.label,
     input: input.list,

@@ -273,10 +273,7 @@ async function verifyRequest(
     nonce,
     components: Object.freeze(components),
     signatureInput,
-    signature: (Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    ).toString('base64'),
+    signature: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
   });
 }
 

@@ -148,10 +148,6 @@ export function describeKey(key: PublicKey): KeyDescription {
   }
 }
 
-/**
- * Verifies a JWS signature over `signingInput` (the ASCII `header.payload`). The caller has
- * already checked that the key suits the algorithm; a mismatch simply fails verification.
- */
 /** Bytes reused for the signing input: verification is synchronous, one buffer serves all. */
 let scratch = Buffer.allocUnsafe(4096);
 /** A longer signing input gets its own buffer, so a huge one is not kept. */
@@ -164,6 +160,10 @@ function signingBytes(signingInput: string): Buffer {
   return scratch.subarray(0, scratch.write(signingInput, 0, 'latin1'));
 }
 
+/**
+ * Verifies a JWS signature over `signingInput` (the ASCII `header.payload`). The caller has
+ * already checked that the key suits the algorithm; a mismatch simply fails verification.
+ */
 export function verifySignature(
   alg: JwsAlgorithm,
   key: PublicKey,
