@@ -93,6 +93,18 @@ describe.each([
       });
     });
 
+    test('checks the digest over the bytes received, not a re-serialization of req.body: JSON with insignificant whitespace is accepted', async () => {
+      const url = await serve(paymentsRoute);
+      const spaced = Buffer.from('{ "amount": "10.00", "currency": "EUR" }');
+      const response = await send(await signedRequest(f, 'POST', `${url}/payments`, spaced));
+      expect(response.status).toBe(201);
+      expect(JSON.parse(response.bytes.toString())).toEqual({
+        amount: '10.00',
+        keyId: 'k1',
+        rawBodyLength: spaced.length,
+      });
+    });
+
     test('keeps the raw bytes of urlencoded bodies too, and req.body is still parsed', async () => {
       const url = await serve((app) =>
         app.post('/forms', requireSignedRequest(), (req, res) =>

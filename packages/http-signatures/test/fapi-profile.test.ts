@@ -1,4 +1,6 @@
+import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
 import { isFapiError, memoryReplayStore } from '@fapi-guard/core';
+import { replayKey } from '../src/algorithms.js';
 import {
   A,
   BODY,
@@ -8,6 +10,7 @@ import {
   NOW_S,
   URL_PAYMENTS,
   paymentRequest,
+  resigned,
   signed,
   verifier,
 } from './fixture.js';
@@ -190,6 +193,17 @@ describe('reject vectors (401, a stable code, a JSON body without secrets)', () 
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_EXPIRED' });
   });
 
+  test.each([
+    ['a string', 'x'],
+    ['a decimal', NOW_S + 30.5],
+  ])('rejects a signed-in expires that is %s, not an integer', async (_name, expires) => {
+    const request = signed(paymentRequest(), { expires: expires as number });
+    await expect(rejection(request)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_MALFORMED',
+      status: 401,
+    });
+  });
+
   test('N60 rejects a body changed after signing (digest recomputed over the raw bytes, RS-SIG-03)', async () => {
     const request = signed();
     request.rawBody = new TextEncoder().encode('{"amount":"99999.00","currency":"EUR"}');
@@ -206,6 +220,22 @@ describe('reject vectors (401, a stable code, a JSON body without secrets)', () 
     const good = request.headers['content-digest']!;
     request.headers['content-digest'] = value.replace('sha-256=:X:', good);
     await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_DIGEST' });
+  });
+
+  test('N60 rejects an empty Content-Digest, covered and signed, for a request with a body', async () => {
+    const unsent = paymentRequest({ body: undefined });
+    unsent.headers['content-digest'] = '';
+    const request = {
+      ...signed(
+        unsent,
+        covering('@method', '@target-uri', 'authorization', 'dpop', 'content-digest'),
+      ),
+      rawBody: BODY,
+    };
+    await expect(rejection(request)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_DIGEST',
+      status: 401,
+    });
   });
 
   test('N60 rejects a covered Content-Digest that was removed', async () => {
@@ -260,6 +290,14 @@ describe('the signature, its key and its algorithm', () => {
     await expect(rejection(byB, A, v)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_ALG' });
   });
 
+  test('rejects a resolver answer that is a private JWK (with d)', async () => {
+    const v = verifier({ resolveClientKey: () => KEYS.a.private.export({ format: 'jwk' }) });
+    await expect(rejection(signed(), A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_KEY',
+      status: 401,
+    });
+  });
+
   test('rejects an unknown keyid, and a request without a client identity', async () => {
     await expect(rejection(signed(paymentRequest(), { keyId: 'a9' }))).resolves.toMatchObject({
       code: 'ERR_FAPI_SIGNATURE_KEY',
@@ -284,6 +322,42 @@ describe('the signature, its key and its algorithm', () => {
       request.headers['signature-input'] += `;alg="${alg}"`;
       await expect(rejection(request)).resolves.toMatchObject({ code: 'ERR_FAPI_SIGNATURE_ALG' });
     }
+  });
+
+  test("rejects a signed-in alg parameter other than the JWK's alg, though the key fits both (PS256 key, rsa-pss-sha512 signature)", async () => {
+    const template = signed(paymentRequest(), {
+      keyId: 'a3',
+      key: KEYS.aRsa.private,
+      algorithm: 'PS256',
+    });
+    const request = resigned(template, {
+      key: KEYS.aRsa.private,
+      algorithm: 'rsa-pss-sha512',
+      parameters: { alg: 'rsa-pss-sha512' },
+    });
+    await expect(rejection(request)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_ALG',
+      status: 401,
+    });
+  });
+
+  test('rejects an RSA key of fewer than 2048 bits', async () => {
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const jwk = { ...small.publicKey.export({ format: 'jwk' }), alg: 'PS256' };
+    const v = verifier({
+      resolveClientKey: (clientId, keyId) =>
+        clientId === 'client-a' && keyId === 'rsa-1024' ? jwk : undefined,
+    });
+    const template = signed(paymentRequest(), {
+      keyId: 'rsa-1024',
+      key: KEYS.aRsa.private,
+      algorithm: 'PS256',
+    });
+    const request = resigned(template, { key: small.privateKey, algorithm: 'PS256' });
+    await expect(rejection(request, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_ALG',
+      status: 401,
+    });
   });
 
   test('an alg parameter appended after signing breaks the signature', async () => {
@@ -314,6 +388,52 @@ describe('the signature, its key and its algorithm', () => {
     const request = signed(paymentRequest(), { nonce: 'n-1' });
     await expect(v.verify(request, A)).resolves.toMatchObject({ nonce: 'n-1' });
     await expect(rejection(request, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_REPLAY',
+    });
+  });
+
+  test('checks a nonce in the configured replay store, kept for the whole window (maxAgeSeconds + clock tolerance) (RS-SIG-04)', async () => {
+    const calls: Array<{ key: string; ttl: number }> = [];
+    const v = verifier({
+      maxAgeSeconds: 120,
+      clockToleranceSeconds: 10,
+      replayStore: {
+        checkAndStore: (key, ttl) => {
+          calls.push({ key, ttl });
+          return false;
+        },
+      },
+    });
+    const request = signed(paymentRequest(), { nonce: 'n-store' });
+    await expect(rejection(request, A, v)).resolves.toMatchObject({
+      code: 'ERR_FAPI_SIGNATURE_REPLAY',
+      status: 401,
+    });
+    expect(calls).toEqual([
+      { key: replayKey('client-a', 'a1', 'n-store'), ttl: expect.any(Number) },
+    ]);
+    expect(calls[0]!.ttl).toBeGreaterThanOrEqual(130);
+  });
+
+  test('a nonce is one per client and keyid: the same nonce from another client or under another keyid is accepted (RS-SIG-04)', async () => {
+    const keys: Record<string, Record<string, JsonWebKey>> = {
+      'client-a': { k1: KEYS.a.public, k2: KEYS.aEd.public },
+      'client-b': { k1: KEYS.b.public },
+    };
+    const v = verifier({ resolveClientKey: (clientId, keyId) => keys[clientId]?.[keyId] });
+    const byA = signed(paymentRequest(), { keyId: 'k1', nonce: 'n-shared' });
+    const byB = signed(paymentRequest(), { keyId: 'k1', key: KEYS.b.private, nonce: 'n-shared' });
+    const byA2 = signed(paymentRequest(), {
+      keyId: 'k2',
+      key: KEYS.aEd.private,
+      algorithm: 'ed25519',
+      nonce: 'n-shared',
+    });
+    const B = { clientId: 'client-b', signedRequest: 'required' } as const;
+    await expect(v.verify(byA, A)).resolves.toMatchObject({ clientId: 'client-a', keyId: 'k1' });
+    await expect(v.verify(byB, B)).resolves.toMatchObject({ clientId: 'client-b', keyId: 'k1' });
+    await expect(v.verify(byA2, A)).resolves.toMatchObject({ clientId: 'client-a', keyId: 'k2' });
+    await expect(rejection(byA, A, v)).resolves.toMatchObject({
       code: 'ERR_FAPI_SIGNATURE_REPLAY',
     });
   });

@@ -1,13 +1,18 @@
 // Real keys, a client key directory and a fixed clock for the verifier tests.
 import { generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { memoryReplayStore } from '@fapi-guard/core';
+import { parseDictionary, serializeDictionary, type InnerList } from 'structured-headers';
+import { signBase } from '../src/algorithms.js';
 import {
+  createSignatureBase,
   httpSignatures,
   signRequest,
   signResponse,
   type HttpSignatureOptions,
+  type SignatureAlgorithm,
   type VerifiedSignature,
 } from '../src/index.js';
+import { normalizeHeaders } from '../src/message.js';
 import type { SignRequestOptions } from '../src/sign-request.js';
 
 export const NOW_MS = 1_800_000_000_000;
@@ -92,6 +97,39 @@ export function signed(
     ...options,
   });
   return { ...request, headers: { ...request.headers, ...headers } };
+}
+
+/**
+ * `request` (as {@link signed} made it) signed again by `key` under `algorithm`, with
+ * `parameters` added to its Signature-Input: what a client sends that our signer would refuse
+ * to make (an `alg` parameter, a key too small for its algorithm).
+ */
+export function resigned(
+  request: ReturnType<typeof signed>,
+  {
+    key,
+    algorithm,
+    parameters = {},
+  }: { key: KeyObject; algorithm: SignatureAlgorithm; parameters?: Record<string, string> },
+) {
+  const [label, member] = [...parseDictionary(request.headers['signature-input'] as string)][0]!;
+  const input = member as InnerList;
+  for (const [name, value] of Object.entries(parameters)) input[1].set(name, value);
+  const headers = normalizeHeaders(request.headers);
+  const base = createSignatureBase(input, {
+    headers,
+    method: request.method,
+    url: new URL(request.url),
+  });
+  const signature = signBase(algorithm, key, base);
+  return {
+    ...request,
+    headers: {
+      ...request.headers,
+      'signature-input': serializeDictionary(new Map([[label, input]])),
+      signature: serializeDictionary(new Map([[label, [signature, new Map()]]])),
+    },
+  };
 }
 
 export const A = { clientId: 'client-a', signedRequest: 'required' } as const;

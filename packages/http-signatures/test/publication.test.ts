@@ -2,7 +2,12 @@ import { createResourceServer } from '@fapi-guard/core';
 import { createTestFixture } from '@fapi-guard/testing';
 import { createPublicKey } from 'node:crypto';
 import { createVerifier, httpbis } from 'http-message-signatures';
-import { responseSigningJwk, responseSigningMetadata, signResponse } from '../src/index.js';
+import {
+  responseSigningJwk,
+  responseSigningMetadata,
+  signResponse,
+  SIGNATURE_ALGORITHMS,
+} from '../src/index.js';
 import { A, KEYS, NOW_MS, signed, verifier } from './fixture.js';
 
 describe('publishing the response key (RS-SIG-05)', () => {
@@ -50,6 +55,16 @@ describe('publishing the response key (RS-SIG-05)', () => {
     await expect(
       httpbis.verifyMessage({ keyLookup, notAfter: NOW_MS + 60_000 }, response, libraryRequest),
     ).resolves.toBe(true);
+  });
+
+  test('names each algorithm by its JWS name (RFC 9421 §3.3.7): rsa-pss-sha512 is PS512, and each name once', () => {
+    const uri = 'https://api.bank.example/jwks';
+    expect(
+      responseSigningMetadata(uri, SIGNATURE_ALGORITHMS).resource_signing_alg_values_supported,
+    ).toEqual(['PS512', 'ES256', 'EdDSA', 'PS256']);
+    expect(
+      responseSigningMetadata(uri, ['rsa-pss-sha512']).resource_signing_alg_values_supported,
+    ).toEqual(['PS512']);
   });
 
   test('refuses an http jwks_uri and an unknown algorithm', () => {

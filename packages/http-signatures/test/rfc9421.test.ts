@@ -61,6 +61,29 @@ describe('RFC 9421 Appendix B test vectors', () => {
     expect(verifySignature(vector.alg, key, base, signature)).toBe(false);
   });
 
+  test('§2.1: each field line is trimmed of leading and trailing whitespace, then the lines are joined by a comma and a space', () => {
+    // The example of RFC 9421 §2.1 (all but its obsolete line folding).
+    const headers = normalizeHeaders([
+      ['X-OWS-Header', '   Leading and trailing whitespace.   '],
+      ['Cache-Control', 'max-age=60'],
+      ['Cache-Control', '   must-revalidate'],
+    ]);
+    const input: InnerList = [
+      [
+        ['x-ows-header', new Map()],
+        ['cache-control', new Map()],
+      ],
+      new Map(),
+    ];
+    expect(createSignatureBase(input, { headers })).toBe(
+      [
+        '"x-ows-header": Leading and trailing whitespace.',
+        '"cache-control": max-age=60, must-revalidate',
+        '"@signature-params": ("x-ows-header" "cache-control")',
+      ].join('\n'),
+    );
+  });
+
   test('B.2.6: ed25519 is deterministic, so our signer reproduces the RFC signature', () => {
     const vector = VECTORS.find((v) => v.section === 'B.2.6')!;
     const { signature } = parsed(vector);

@@ -10,6 +10,7 @@ import {
   type VerifyResponseOptions,
 } from '../src/index.js';
 import {
+  A,
   KEYS,
   NOW_MS,
   NOW_S,
@@ -17,6 +18,7 @@ import {
   RESPONSE_BODY,
   signed,
   signedExchange,
+  verifier,
 } from './fixture.js';
 
 const RS_KEY = { ...KEYS.aEd.public, kid: 'rs-1' };
@@ -88,6 +90,33 @@ describe('verifyResponse', () => {
       key: (keyId) => (keyId === 'rs-1' ? RS_KEY : undefined),
     });
     expect(verified.components).toEqual(['"@status"', '"@method";req', '"@target-uri";req']);
+  });
+
+  test('signs with the responseSigning digestAlgorithm: sha-512 gives a sha-512 Content-Digest the client verifies', async () => {
+    const v = verifier({
+      responseSigning: {
+        key: KEYS.aEd.private,
+        keyId: 'rs-1',
+        algorithm: 'ed25519',
+        digestAlgorithm: 'sha-512',
+      },
+    });
+    const request = signed();
+    const verified = await v.verify(request, A);
+    const headers = v.signResponse!(request, verified, {
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      body: RESPONSE_BODY,
+    });
+    expect(headers['content-digest']).toBe(
+      `sha-512=:${createHash('sha512').update(RESPONSE_BODY).digest('base64')}:`,
+    );
+    const response = {
+      status: 201,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: RESPONSE_BODY,
+    };
+    await expect(check({ request, response })).resolves.toMatchObject({ keyId: 'rs-1' });
   });
 
   test('refuses a body changed after signing (digest)', async () => {

@@ -25,7 +25,11 @@ import type {
 } from '../types.js';
 import { PRINCIPAL, step, TOKEN } from './shared.js';
 
-const PAYMENT_BODY = JSON.stringify({ amount: '10.00', currency: 'EUR' });
+/**
+ * JSON as a client may send it, with insignificant whitespace: the digest matches these bytes
+ * only, never a re-serialization of the parsed body.
+ */
+const PAYMENT_BODY = '{ "amount": "10.00", "currency": "EUR" }';
 const DEFAULT_COMPONENTS = ['@method', '@target-uri', 'authorization', 'dpop'];
 /** A response signature must not be made for a rejection: no signing oracle. */
 const UNSIGNED = { signature: null, 'signature-input': null } as const;
