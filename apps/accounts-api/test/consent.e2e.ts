@@ -105,6 +105,21 @@ describe.each<Flavour>(['dpop', 'mtls'])('consent-level authorization (%s client
     );
   });
 
+  it('pays exactly the threshold with the password acr (201) and challenges a cent more (401)', async () => {
+    const atThreshold = await pay(first.client, '100.00', LANDLORD);
+    expect(atThreshold.response.status).toBe(201);
+    const above = await pay(first.client, '100.01', LANDLORD);
+    expectRefused(above, 401, 'insufficient_user_authentication');
+    const error =
+      'error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:fapi-guard:acr:strong"';
+    const metadata = `resource_metadata="${bank.api.url}/.well-known/oauth-protected-resource"`;
+    expect(above.response.headers['www-authenticate']).toBe(
+      flavour === 'dpop'
+        ? `DPoP ${error}, algs="PS256 ES256", ${metadata}, Bearer ${metadata}`
+        : `Bearer ${error}, ${metadata}, DPoP algs="PS256 ES256", ${metadata}`,
+    );
+  });
+
   it('challenges a payment above the threshold for the strong acr (401), then pays after the step-up', async () => {
     const challenged = await pay(first.client, '120.00', LANDLORD);
     expectRefused(challenged, 401, 'insufficient_user_authentication');

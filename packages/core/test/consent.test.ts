@@ -47,6 +47,9 @@ async function requestWith(claims: Record<string, unknown>, url?: string): Promi
 
 const details = (...list: unknown[]) => ({ authorization_details: list });
 
+const INSUFFICIENT_DETAILS_CHALLENGE =
+  'DPoP error="insufficient_authorization_details", error_description="The access token authorization details do not cover this request", algs="PS256 ES256 EdDSA", Bearer';
+
 describe('the authorization_details claim is checked with the token (RS-RAR-01)', () => {
   test.each([
     ['an object, not an array', { authorization_details: { type: 'account_access' } }],
@@ -133,14 +136,26 @@ describe('an element covers the request (RS-RAR-02, RS-RAR-03, RS-RAR-05)', () =
     );
   });
 
-  test('rejects an element whose locations is not an array', async () => {
-    await expectRejection(
-      kit.rs,
-      await requestWith(details({ ...PAYMENT, locations: AUDIENCE })),
-      { status: 403, code: 'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS' },
-      { authorizationDetails: { type: 'payment_initiation' } },
-    );
-  });
+  test.each([
+    ['a string', AUDIENCE],
+    ['an object', {}],
+  ])(
+    'rejects an element whose locations is not an array (%s) with 403',
+    async (_name, locations) => {
+      const error = await expectRejection(
+        kit.rs,
+        await requestWith(details({ ...PAYMENT, locations })),
+        {
+          status: 403,
+          code: 'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS',
+          error: 'insufficient_authorization_details',
+          scheme: 'DPoP',
+        },
+        { authorizationDetails: { type: 'payment_initiation' } },
+      );
+      expect(error.headers['www-authenticate']).toBe(INSUFFICIENT_DETAILS_CHALLENGE);
+    },
+  );
 
   test('an element whose locations include this resource server covers it', async () => {
     const both = { ...PAYMENT, locations: ['https://other-rs.bank.example', AUDIENCE] };
@@ -157,6 +172,26 @@ describe('an element covers the request (RS-RAR-02, RS-RAR-03, RS-RAR-05)', () =
       { status: 403, code: 'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS' },
       { authorizationDetails: { type: 'account_access', actions: ['read_transactions'] } },
     );
+  });
+
+  test('rejects an element granting only some of the required actions', async () => {
+    const error = await expectRejection(
+      kit.rs,
+      await requestWith(details({ ...ACCOUNTS, actions: ['read_balances'] })),
+      {
+        status: 403,
+        code: 'ERR_FAPI_INSUFFICIENT_AUTHORIZATION_DETAILS',
+        error: 'insufficient_authorization_details',
+        scheme: 'DPoP',
+      },
+      {
+        authorizationDetails: {
+          type: 'account_access',
+          actions: ['read_balances', 'read_transactions'],
+        },
+      },
+    );
+    expect(error.headers['www-authenticate']).toBe(INSUFFICIENT_DETAILS_CHALLENGE);
   });
 
   test('rejects an element without actions when actions are required', async () => {
@@ -457,7 +492,7 @@ describe('step-up authentication (RS-STEP-01..03)', () => {
   });
 });
 
-describe('claims predicates', () => {
+describe('claims predicates (RS-CLAIM-01)', () => {
   test('a predicate returning true passes; it sees the claims', async () => {
     const principal = await kit.rs.verify(await requestWith({ tenant: 'bank-a' }), {
       claims: (claims) => claims.tenant === 'bank-a',

@@ -1,6 +1,7 @@
 import type { Principal } from '@fapi-guard/core';
 import {
   CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_CLAIMS_RULE,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
   conformanceSignatureJson,
@@ -16,6 +17,7 @@ import {
   requireAcr,
   requireAnyScope,
   requireAuthorizationDetails,
+  requireClaims,
   requireScopes,
   requireSignedRequest,
   signedResponse,
@@ -64,6 +66,7 @@ export function makeExpressApp(createApp: typeof express): MakeConformanceApp {
       requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
       answer(200),
     );
+    app.get('/claims', requireClaims(CONFORMANCE_CLAIMS_RULE), answer(200));
     app.get(
       '/signed/accounts',
       signedResponse(),

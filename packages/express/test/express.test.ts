@@ -264,6 +264,32 @@ describe.each([
       expect(other.body.error).toBe('insufficient_authorization_details');
     });
 
+    test('the authorization details matcher sees req.query', async () => {
+      const a = app({ publicUrl: 'https://api.bank.test' }, (x) => {
+        x.get(
+          '/statements',
+          requireAuthorizationDetails({
+            type: 'account_access',
+            match: (_d, r) => r.query.view === 'full',
+          }),
+          (_req, res) => res.json({ ok: true }),
+        );
+      });
+      const mint = { claims: { authorization_details: [{ type: 'account_access' }] } };
+      await request(a)
+        .get('/statements?view=full')
+        .set(await f.dpopHeaders('https://api.bank.test/statements', 'GET', mint))
+        .expect(200, { ok: true });
+      const refused = await request(a)
+        .get('/statements')
+        .set(await f.dpopHeaders('https://api.bank.test/statements', 'GET', mint))
+        .expect(403);
+      expect(refused.headers['www-authenticate']).toBe(
+        'DPoP error="insufficient_authorization_details", error_description="The access token authorization details do not cover this request", algs="PS256 ES256 EdDSA", Bearer',
+      );
+      expect(refused.body.error).toBe('insufficient_authorization_details');
+    });
+
     test('verifies once: scope and binding checked against the one principal', async () => {
       const a = app({ publicUrl: 'https://api.bank.test' }, (x) => {
         x.post('/payments', requireScopes('payments').dpopBound(), (req, res) => {

@@ -1,6 +1,7 @@
 import type { Principal } from '@fapi-guard/core';
 import {
   CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_CLAIMS_RULE,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
   conformanceSignatureJson,
@@ -67,6 +68,7 @@ export const makeFastifyApp: MakeConformanceApp = async ({ fapi, tls }) => {
     },
     answer,
   );
+  app.get('/claims', { config: { fapi: { claims: CONFORMANCE_CLAIMS_RULE } } }, answer);
   const signedAnswer = (request: FastifyRequest) => ({
     ...principalJson(request.fapi),
     signature: conformanceSignatureJson(request.fapi ?? undefined),

@@ -1,5 +1,7 @@
 import type { Principal, Requirements } from '@fapi-guard/core';
 import {
+  CONFORMANCE_CLAIMS_RULE,
+  CONFORMANCE_STEP_UP,
   conformanceSignatureJson,
   startConformanceServer,
   type MakeConformanceApp,
@@ -13,7 +15,7 @@ import {
   type GuardCallOptions,
 } from '../src/index.js';
 
-/** The signed routes: requirements, the guard's third argument, the success status. */
+/** The routes: requirements, the guard's third argument, the success status. */
 const ROUTES: Record<string, [Requirements, GuardCallOptions, number]> = {
   'GET /signed/accounts': [
     { scopes: ['accounts'], signedRequest: 'required' },
@@ -26,18 +28,23 @@ const ROUTES: Record<string, [Requirements, GuardCallOptions, number]> = {
     201,
   ],
   'GET /signed/optional': [{ signedRequest: 'optional' }, {}, 200],
+  'GET /strong': [{ ...CONFORMANCE_STEP_UP }, {}, 200],
+  'GET /claims': [{ claims: CONFORMANCE_CLAIMS_RULE }, {}, 200],
 };
 
-/** The JSON the signed routes answer with: the principal and its verified request signature. */
-function answerJson(principal: Principal) {
+/** The JSON the routes answer with: the principal, and on signed routes its verified signature. */
+function answerJson(principal: Principal, requirements: Requirements) {
   const { subject, clientId, scopes, binding, authorizationDetails, acr } = principal;
-  const signature = conformanceSignatureJson(principal);
-  return { subject, clientId, scopes, binding, authorizationDetails, acr, signature };
+  return {
+    ...{ subject, clientId, scopes, binding, authorizationDetails, acr },
+    ...(requirements.signedRequest && { signature: conformanceSignatureJson(principal) }),
+  };
 }
 
 /**
- * The signed routes of the conformance app of @fapi-guard/testing on a plain fetch handler
- * (the rest of the table runs on this guard through @fapi-guard/hono).
+ * The routes of the conformance app of @fapi-guard/testing that need no router: the signed
+ * routes and the route-level step-up and claims rules (the rest of the table, whose routes have
+ * path parameters or JSON bodies for a matcher, runs on this guard through @fapi-guard/hono).
  */
 export const makeFetchApp: MakeConformanceApp = async ({ fapi, tls }) => {
   const guard = createFetchGuard(fapi);
@@ -48,7 +55,10 @@ export const makeFetchApp: MakeConformanceApp = async ({ fapi, tls }) => {
     try {
       const principal = await guard(request, requirements, call);
       if (request.body) await request.json(); // the handler still reads the body
-      const answer = withFapiHeaders(Response.json(answerJson(principal), { status }), principal);
+      const answer = withFapiHeaders(
+        Response.json(answerJson(principal, requirements), { status }),
+        principal,
+      );
       return call.signedResponse ? await guard.signResponse(request, answer) : answer;
     } catch (error) {
       if (isFapiError(error)) return fapiErrorResponse(error);

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Principal } from '@fapi-guard/core';
 import {
   CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_CLAIMS_RULE,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
   conformanceSignatureJson,
@@ -18,6 +19,7 @@ import {
   requireAcr,
   requireAnyScope,
   requireAuthorizationDetails,
+  requireClaims,
   requireScopes,
   requireSignedRequest,
   signedResponse,
@@ -69,6 +71,7 @@ export function makeKoaApp(KoaClass: typeof Koa): MakeConformanceApp {
       requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }),
       answer(200),
     );
+    router.get('/claims', requireClaims(CONFORMANCE_CLAIMS_RULE), answer(200));
     router.get(
       '/signed/accounts',
       signedResponse(),

@@ -289,6 +289,34 @@ describe.each([
       expect(other.body.error).toBe('insufficient_authorization_details');
     });
 
+    test('the authorization details matcher sees ctx.query', async () => {
+      const callback = app(PUBLIC, (router) =>
+        router.get(
+          '/statements',
+          requireAuthorizationDetails({
+            type: 'account_access',
+            match: (_d, r) => r.query.view === 'full',
+          }),
+          (ctx) => {
+            ctx.body = { ok: true };
+          },
+        ),
+      );
+      const mint = { claims: { authorization_details: [{ type: 'account_access' }] } };
+      await request(callback)
+        .get('/statements?view=full')
+        .set(await f.dpopHeaders('https://api.bank.test/statements', 'GET', mint))
+        .expect(200, { ok: true });
+      const refused = await request(callback)
+        .get('/statements')
+        .set(await f.dpopHeaders('https://api.bank.test/statements', 'GET', mint))
+        .expect(403);
+      expect(refused.headers['www-authenticate']).toBe(
+        'DPoP error="insufficient_authorization_details", error_description="The access token authorization details do not cover this request", algs="PS256 ES256 EdDSA", Bearer',
+      );
+      expect(refused.body.error).toBe('insufficient_authorization_details');
+    });
+
     test('verifies once: scope and binding checked against the one principal', async () => {
       const callback = app(PUBLIC, (router) =>
         router.post('/payments', requireScopes('payments').dpopBound(), (ctx) => {

@@ -4,6 +4,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_CLAIMS_RULE,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
   conformanceSignatureJson,
@@ -18,6 +19,7 @@ import {
   RequireAcr,
   RequireAnyScope,
   RequireAuthorizationDetails,
+  RequireClaims,
   RequireScopes,
   SignedRequest,
   SignedResponse,
@@ -78,6 +80,12 @@ class ConformanceController {
   @RequireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge })
   @Get('strong')
   strong(@FapiPrincipal() principal: Principal) {
+    return view(principal);
+  }
+
+  @RequireClaims(CONFORMANCE_CLAIMS_RULE)
+  @Get('claims')
+  claims(@FapiPrincipal() principal: Principal) {
     return view(principal);
   }
 

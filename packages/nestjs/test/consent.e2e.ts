@@ -63,12 +63,42 @@ class ConsentController {
   }
 }
 
+@RequireAuthorizationDetails({ type: 'payment_initiation' })
+@Controller('details')
+class DetailsOverrideController {
+  @RequireAuthorizationDetails({ type: 'account_access' })
+  @Get('own')
+  own(@FapiPrincipal('authorizationDetails') details: AuthorizationDetail[]) {
+    return { details };
+  }
+
+  @Get('inherited')
+  inherited() {
+    return { ok: true };
+  }
+}
+
+@RequireClaims((claims) => claims.customer_type === 'business')
+@Controller('claims')
+class ClaimsOverrideController {
+  @RequireClaims((claims) => claims.customer_type === 'retail')
+  @Get('own')
+  own() {
+    return { ok: true };
+  }
+
+  @Get('inherited')
+  inherited() {
+    return { ok: true };
+  }
+}
+
 describe.each(PLATFORMS)('consent decorators on %s', (platform) => {
   let app: INestApplication;
   beforeAll(async () => {
     app = await createApp(platform, {
       imports: [FapiGuardModule.forRoot({ ...(await fapiOptions()), global: true })],
-      controllers: [ConsentController],
+      controllers: [ConsentController, DetailsOverrideController, ClaimsOverrideController],
     });
   });
   afterAll(() => app.close());
@@ -153,6 +183,39 @@ describe.each(PLATFORMS)('consent decorators on %s', (platform) => {
       .set(await dpopHeaders('GET', '/strong', claims({ acr: STRONG })));
     expect(strong.status).toBe(200);
     expect(strong.body).toEqual({ acr: STRONG });
+  });
+
+  it("a handler's @RequireAuthorizationDetails beats the class's", async () => {
+    const mint = claims({ authorization_details: [ACCOUNTS] });
+    const own = await request(app.getHttpServer())
+      .get('/details/own')
+      .set(await dpopHeaders('GET', '/details/own', mint));
+    expect(own.status).toBe(200);
+    expect(own.body).toEqual({ details: [ACCOUNTS] });
+    const inherited = await request(app.getHttpServer())
+      .get('/details/inherited')
+      .set(await dpopHeaders('GET', '/details/inherited', mint));
+    expect(inherited.status).toBe(403);
+    expect(inherited.body.error).toBe('insufficient_authorization_details');
+    expect(inherited.headers['www-authenticate']).toBe(
+      'DPoP error="insufficient_authorization_details", error_description="The access token authorization details do not cover this request", algs="PS256 ES256 EdDSA", Bearer',
+    );
+  });
+
+  it("a handler's @RequireClaims beats the class's", async () => {
+    const mint = claims({ customer_type: 'retail' });
+    const own = await request(app.getHttpServer())
+      .get('/claims/own')
+      .set(await dpopHeaders('GET', '/claims/own', mint));
+    expect(own.status).toBe(200);
+    const inherited = await request(app.getHttpServer())
+      .get('/claims/inherited')
+      .set(await dpopHeaders('GET', '/claims/inherited', mint));
+    expect(inherited.status).toBe(403);
+    expect(inherited.body.error).toBe('insufficient_scope');
+    expect(inherited.headers['www-authenticate']).toBe(
+      'DPoP error="insufficient_scope", error_description="The access token claims do not meet the requirements of this resource", algs="PS256 ES256 EdDSA", Bearer',
+    );
   });
 
   it('@RequireClaims false answers 403 insufficient_scope', async () => {

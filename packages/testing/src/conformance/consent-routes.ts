@@ -2,7 +2,7 @@
  * The consent-level requirements of the conformance app's consent routes, shared so that every
  * adapter's app states exactly the same rules with its own helpers or decorators.
  */
-import type { AuthorizationDetailsRequirement } from '@fapi-guard/core';
+import type { AccessTokenClaims, AuthorizationDetailsRequirement } from '@fapi-guard/core';
 
 /**
  * The `acr` the `GET /strong` route requires.
@@ -55,3 +55,12 @@ export const CONFORMANCE_ACCOUNT_CONSENT: AuthorizationDetailsRequirement = {
  * app.get('/strong', requireAcr(CONFORMANCE_STEP_UP.acrValues, { maxAge: CONFORMANCE_STEP_UP.maxAge }), handler);
  */
 export const CONFORMANCE_STEP_UP = { acrValues: [CONFORMANCE_STRONG_ACR], maxAge: 300 } as const;
+
+/**
+ * `GET /claims`: a `claims` predicate, the token's `customer_type` claim being `business`.
+ *
+ * @example
+ * app.get('/claims', requireClaims(CONFORMANCE_CLAIMS_RULE), handler);
+ */
+export const CONFORMANCE_CLAIMS_RULE = (claims: AccessTokenClaims): boolean =>
+  claims.customer_type === 'business';

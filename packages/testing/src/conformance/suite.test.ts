@@ -12,6 +12,7 @@ import {
 import { assertConformance } from './assert.js';
 import {
   CONFORMANCE_ACCOUNT_CONSENT,
+  CONFORMANCE_CLAIMS_RULE,
   CONFORMANCE_PAYMENT_CONSENT,
   CONFORMANCE_STEP_UP,
 } from './consent-routes.js';
@@ -30,6 +31,7 @@ const ROUTES: Record<string, [Requirements, number, signed?: boolean]> = {
   'POST /consented-payments': [{ authorizationDetails: CONFORMANCE_PAYMENT_CONSENT }, 201],
   'GET /accounts/:accountId': [{ authorizationDetails: CONFORMANCE_ACCOUNT_CONSENT }, 200],
   'GET /strong': [{ ...CONFORMANCE_STEP_UP }, 200],
+  'GET /claims': [{ claims: CONFORMANCE_CLAIMS_RULE }, 200],
   'GET /signed/accounts': [{ scopes: ['accounts'], signedRequest: 'required' }, 200, true],
   'POST /signed/payments': [{ scopes: ['payments'], signedRequest: 'required' }, 201, true],
   'GET /signed/optional': [{ signedRequest: 'optional' }, 200],

@@ -43,6 +43,7 @@ export interface ConformanceAppOptions {
  * | `POST /consented-payments` | authorization details `CONFORMANCE_PAYMENT_CONSENT` (JSON body `{ amount, currency }`) | 201, same JSON |
  * | `GET /accounts/:accountId` | authorization details `CONFORMANCE_ACCOUNT_CONSENT` | 200, same JSON |
  * | `GET /strong` | step-up `CONFORMANCE_STEP_UP`: `acr` `CONFORMANCE_STRONG_ACR`, `maxAge` 300 | 200, same JSON |
+ * | `GET /claims` | claims predicate `CONFORMANCE_CLAIMS_RULE`: `customer_type` is `business` | 200, same JSON |
  *
  * The JSON of guarded routes is `{ subject, clientId, scopes, binding, authorizationDetails, acr }`
  * of the principal the route's helpers produced (the matched authorization details included).

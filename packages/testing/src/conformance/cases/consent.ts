@@ -1,7 +1,7 @@
 /**
  * Consent-level authorization over HTTP: authorization details (RS-RAR-01..05) on
- * `POST /consented-payments` and `GET /accounts/:accountId`, and step-up authentication
- * (RS-STEP-01..03) on `GET /strong`.
+ * `POST /consented-payments` and `GET /accounts/:accountId`, step-up authentication
+ * (RS-STEP-01..03) on `GET /strong`, and a claims rule (RS-CLAIM-01) on `GET /claims`.
  */
 import { CONFORMANCE_STRONG_ACR } from '../consent-routes.js';
 import { CONFORMANCE_AUDIENCE } from '../kit.js';
@@ -151,6 +151,27 @@ export const consentCases: ConformanceCase[] = [
       error: 'invalid_token',
       scheme: 'DPoP',
       code: 'ERR_FAPI_TOKEN_AUTHORIZATION_DETAILS_INVALID',
+    },
+  },
+  {
+    name: 'accepts a token whose claims satisfy the claims rule of the route',
+    specIds: ['RS-CLAIM-01'],
+    request: (k) => withClaims(k, { customer_type: 'business' }, { path: '/claims' }),
+    expect: { status: 200, body: { ...PRINCIPAL } },
+  },
+  {
+    name: 'refuses a token whose claims fail the claims rule with 403 insufficient_scope and no scope parameter',
+    specIds: ['RS-CLAIM-01'],
+    request: (k) => withClaims(k, { customer_type: 'retail' }, { path: '/claims' }),
+    expect: {
+      status: 403,
+      error: 'insufficient_scope',
+      scheme: 'DPoP',
+      code: 'ERR_FAPI_CLAIMS_REQUIREMENT',
+      headers: {
+        'www-authenticate':
+          'DPoP error="insufficient_scope", error_description="The access token claims do not meet the requirements of this resource", algs="PS256 ES256 EdDSA", Bearer',
+      },
     },
   },
   {

@@ -15,7 +15,8 @@ import { signatureCases } from './signatures.js';
  * own vector tests), the "must not be rejected" list, x-fapi-interaction-id, a JWKS outage, mTLS over a real TLS connection and
  * through `Client-Cert`, the guard on a route with no requirement of its own, and the one
  * explicitly public route (and spellings of its path that must not be public), and the
- * consent routes (authorization details and step-up, RS-RAR-01..05, RS-STEP-01..03), and the
+ * consent routes (authorization details, step-up and a claims rule, RS-RAR-01..05,
+ * RS-STEP-01..03, RS-CLAIM-01), and the
  * signed routes (HTTP message signatures, RS-SIG-01..06).
  */
 export const conformanceCases: ConformanceCase[] = [
