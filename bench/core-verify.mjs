@@ -225,8 +225,9 @@ const medians = (runs) => ({
   cpu: median(runs.map((r) => r.cpu)),
 });
 const PATHS = { warm: warmPath, rar: rarPath, cold: coldPath, signed: signedPath };
-const results = { warm: [], rar: [], cold: [], signed: [] };
-const pairs = { warm: [], rar: [], cold: [], signed: [] };
+const NAMES = Object.keys(PATHS);
+const results = Object.fromEntries(NAMES.map((name) => [name, []]));
+const pairs = Object.fromEntries(NAMES.map((name) => [name, []]));
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const [name, path] of Object.entries(PATHS))
     results[name].push(await path(undefined, pairs[name]));
@@ -271,18 +272,13 @@ const ratios = (name) => ({
 });
 const fm = medians(Object.values(pairs).flatMap((list) => list.map((p) => p.floor)));
 const f = fm.wall;
-const row = (name) => ({ ...medians(results[name]), ratio: ratios(name) });
-const wm = row('warm');
-const rm = row('rar');
-const cm = row('cold');
-const sgm = row('signed');
 const rss = Math.round(process.memoryUsage().rss / 1048576);
 console.log(
   `\nnode ${process.version}, ${N} requests x ${ROUNDS} rounds (median), RSS ${rss} MiB, ` +
     `${new Date().toISOString()}, load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after\n`,
 );
 console.log(
-  `ratios: the median over ${ROUNDS * CHUNKS} chunk pairs (${Math.ceil(N / CHUNKS)} requests each) of a row's chunk against the floor chunk timed just before it\n`,
+  `ratios: the median over ${pairs.warm.length} chunk pairs (${Math.ceil(N / CHUNKS)} requests each) of a row's chunk against the floor chunk timed just before it\n`,
 );
 console.log(
   '| path | µs/op | ops/s | vs floor | CPU µs/op | CPU vs floor | KB allocated/op | target (wall) |',
@@ -303,7 +299,8 @@ const LABELS = {
   cold: 'verify, DPoP, new token (cold)',
   signed: 'verify, DPoP + signed request, token cached',
 };
-for (const [name, m] of Object.entries({ warm: wm, rar: rm, cold: cm, signed: sgm })) {
+for (const name of NAMES) {
+  const m = { ...medians(results[name]), ratio: ratios(name) };
   const [limit, target] = TARGETS[name];
   console.log(
     `| ${LABELS[name]} | ${m.wall.toFixed(1)} | ${Math.round(1e6 / m.wall)} | ${m.ratio.wall.toFixed(2)}x | ${m.cpu.toFixed(1)} | ${m.ratio.cpu.toFixed(2)}x | ${kb(name)} | ${target}: ${m.ratio.wall <= limit ? 'met' : 'MISSED'} |`,
