@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testing/dist/index.js';
 import { receivedHeaders } from './lib/as-received.mjs';
 import { signedPayment } from './lib/signed-request.mjs';
+import { steadyReplayStore } from './lib/steady-store.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values, positionals } = parseArgs({
@@ -174,13 +175,13 @@ function server({ core, signatures }) {
     audience: 'https://api.bank.test',
     jwks: authority.jwks(),
     clock: () => NOW_MS,
-    dpop: { replayStore: core.memoryReplayStore({ max: 4 * N, clock: () => NOW_MS }) },
+    dpop: { replayStore: steadyReplayStore(core.memoryReplayStore, NOW_MS) },
     tokenCache: { max: 4 * N },
     httpSignatures: signatures.httpSignatures({
       resolveClientKey: (clientId, keyId) =>
         clientId === 'client-1' && keyId === 'client-1-sig' ? clientKey.publicJwk : undefined,
       clock: () => NOW_MS,
-      replayStore: core.memoryReplayStore({ max: 4 * N, clock: () => NOW_MS }),
+      replayStore: steadyReplayStore(core.memoryReplayStore, NOW_MS),
     }),
   });
 }

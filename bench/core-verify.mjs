@@ -16,6 +16,7 @@ import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testi
 import { httpSignatures } from '../packages/http-signatures/dist/index.js';
 import { receivedHeaders } from './lib/as-received.mjs';
 import { signedPayment as signedRequest } from './lib/signed-request.mjs';
+import { steadyReplayStore } from './lib/steady-store.mjs';
 
 const N = Number(process.env.BENCH_N ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -103,7 +104,7 @@ function server(extra = {}) {
     audience: 'https://api.bank.test',
     jwks: authority.jwks(),
     clock: () => NOW_S * 1000,
-    dpop: { replayStore: memoryReplayStore({ max: 4 * N, clock: () => NOW_S * 1000 }) },
+    dpop: { replayStore: steadyReplayStore(memoryReplayStore, NOW_S * 1000) },
     tokenCache: { max: 4 * N },
     ...extra,
   });
@@ -163,8 +164,7 @@ async function chunked(list, verifyOne, pairs, check) {
   return { wall: wall / list.length, cpu: cpuUs / list.length };
 }
 
-async function warmPath(list = warm, pairs) {
-  const rs = server();
+async function warmPath(list = warm, pairs, rs = server()) {
   await rs.verify(request(warmToken, await proof(warmToken, 'prime')));
   const us = await chunked(list, (each) => rs.verify(each), pairs);
   await rs.close();
@@ -180,8 +180,7 @@ const RAR_REQUIREMENT = {
   },
 };
 
-async function rarPath(list = rar, pairs) {
-  const rs = server();
+async function rarPath(list = rar, pairs, rs = server()) {
   const prime = request(rarToken, await proof(rarToken, 'prime'), { body: PAYMENT });
   await rs.verify(prime, RAR_REQUIREMENT);
   const us = await chunked(list, (each) => rs.verify(each, RAR_REQUIREMENT), pairs);
@@ -189,22 +188,24 @@ async function rarPath(list = rar, pairs) {
   return us;
 }
 
-async function coldPath(list = cold, pairs) {
-  const rs = server();
+async function coldPath(list = cold, pairs, rs = server()) {
   const us = await chunked(list, (each) => rs.verify(each), pairs);
   await rs.close();
   return us;
 }
 
-async function signedPath(list = signed, pairs) {
-  const rs = server({
+function signedServer() {
+  return server({
     httpSignatures: httpSignatures({
       resolveClientKey: (clientId, keyId) =>
         clientId === 'client-1' && keyId === 'client-1-k1' ? signingKey.publicJwk : undefined,
       clock: () => NOW_S * 1000,
-      replayStore: memoryReplayStore({ max: 4 * N, clock: () => NOW_S * 1000 }),
+      replayStore: steadyReplayStore(memoryReplayStore, NOW_S * 1000),
     }),
   });
+}
+
+async function signedPath(list = signed, pairs, rs = signedServer()) {
   const requirements = { signedRequest: 'required' };
   await rs.verify(await signedPayment('prime'), requirements);
   const us = await chunked(
@@ -234,10 +235,12 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 // What each request leaves for the garbage collector: the V8 heap's allocations per request
 // over the first ALLOC_N requests of each row, sampled (every 512 bytes on average) with the
-// objects already collected included, untimed. Server set-up and the priming request count
-// too, spread over ALLOC_N requests (under 0.1 KB each).
+// objects already collected included, untimed. The priming request counts too, spread over
+// ALLOC_N requests (under 0.1 KB each); the server's set-up (its replay stores filled) does not.
 const ALLOC_N = Math.min(N, 5_000);
-async function allocated(path, list) {
+const SERVERS = { warm: server, rar: server, cold: server, signed: signedServer };
+async function allocated(name, list) {
+  const rs = SERVERS[name]();
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.startSampling', {
@@ -245,7 +248,7 @@ async function allocated(path, list) {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  await path(list.slice(0, ALLOC_N));
+  await PATHS[name](list.slice(0, ALLOC_N), undefined, rs);
   const { profile } = await session.post('HeapProfiler.stopSampling');
   session.disconnect();
   let bytes = 0;
@@ -257,10 +260,10 @@ async function allocated(path, list) {
   return bytes / ALLOC_N;
 }
 const allocations = {
-  warm: await allocated(warmPath, warm),
-  rar: await allocated(rarPath, rar),
-  cold: await allocated(coldPath, cold),
-  signed: await allocated(signedPath, signed),
+  warm: await allocated('warm', warm),
+  rar: await allocated('rar', rar),
+  cold: await allocated('cold', cold),
+  signed: await allocated('signed', signed),
 };
 const kb = (path) => (allocations[path] / 1000).toFixed(1);
 

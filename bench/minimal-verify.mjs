@@ -19,6 +19,7 @@ import { createDpopKey, createTestAuthority, dpopProof } from '../packages/testi
 import { httpSignatures } from '../packages/http-signatures/dist/index.js';
 import { receivedHeaders } from './lib/as-received.mjs';
 import { signedPayment } from './lib/signed-request.mjs';
+import { steadyReplayStore } from './lib/steady-store.mjs';
 
 const N = Number(process.env.BENCH_N ?? 4_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -163,13 +164,13 @@ function fapiGuard() {
     audience: 'https://api.bank.test',
     jwks: authority.jwks(),
     clock: () => NOW_MS,
-    dpop: { replayStore: memoryReplayStore({ max: 4 * N, clock: () => NOW_MS }) },
+    dpop: { replayStore: steadyReplayStore(memoryReplayStore, NOW_MS) },
     tokenCache: { max: 4 * N },
     httpSignatures: httpSignatures({
       resolveClientKey: (clientId, keyId) =>
         clientId === 'client-1' && keyId === 'client-1-k1' ? signingKey.publicJwk : undefined,
       clock: () => NOW_MS,
-      replayStore: memoryReplayStore({ max: 4 * N, clock: () => NOW_MS }),
+      replayStore: steadyReplayStore(memoryReplayStore, NOW_MS),
     }),
   });
 }

@@ -80,8 +80,9 @@ export function memoryReplayStore(options: MemoryReplayStoreOptions = {}): Memor
     },
     checkAndStore(key, ttlSeconds) {
       const nowMs = clock();
-      if (entries.has(key, nowMs)) return false;
-      evicted += entries.set(key, true, nowMs + ttlSeconds * 1000, nowMs);
+      const evictedNow = entries.add(key, true, nowMs + ttlSeconds * 1000, nowMs);
+      if (evictedNow === undefined) return false;
+      evicted += evictedNow;
       return true;
     },
     close() {
