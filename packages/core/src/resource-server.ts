@@ -209,6 +209,10 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       authTime: claims.auth_time as number | undefined,
       interactionId,
       responseHeaders,
+      // Present from the start, so that the principal a signature check returns is this one
+      // with one field replaced: V8 copies an object with a field added in ~1.5 µs, with one
+      // replaced in ~0.05 µs (bench/README, "DPoP + signed request").
+      signature: undefined,
     };
   }
 

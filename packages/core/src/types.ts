@@ -77,7 +77,7 @@ export interface Principal {
    */
   responseHeaders: Record<string, string>;
   /** The verified request signature, when the route asked for one (RS-SIG-01). */
-  signature?: SignatureEvidence;
+  signature?: SignatureEvidence | undefined;
 }
 
 /**
