@@ -9,6 +9,25 @@ export function where(read: ReadRequest | undefined): Pick<DecisionEvent, 'metho
   return read ? { method: read.method, path: pathOf(read.url) } : {};
 }
 
+/**
+ * The event of an allowed request, field by field, in the order the spreads of {@link where}
+ * and {@link who} give: on the path of every request, where spreads that add fields cost V8
+ * about 1 µs.
+ */
+export function allowed(read: ReadRequest, principal: Principal): Omit<DecisionEvent, 'latencyMs'> {
+  return {
+    outcome: 'allow',
+    status: 200,
+    method: read.method,
+    path: pathOf(read.url),
+    interactionId: principal.interactionId,
+    clientId: principal.clientId,
+    subject: principal.subject,
+    issuer: principal.issuer,
+    binding: principal.binding.kind,
+  };
+}
+
 /** The audit fields naming who was decided on. */
 export function who(
   principal: Principal,

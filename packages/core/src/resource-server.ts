@@ -5,7 +5,7 @@ import {
   verifyJwtAccessToken,
   type JwtAccessTokenPolicy,
 } from './access-token/jwt.js';
-import { TokenCache, type CachedToken } from './access-token/token-cache.js';
+import { TokenCache, withAth, type CachedToken } from './access-token/token-cache.js';
 import { tokenBinding, type BindingFeatures, type TokenBinding } from './binding.js';
 import type { ChallengePolicy } from './challenge.js';
 import {
@@ -16,7 +16,7 @@ import {
   validateConsentClaims,
   type ConsentPolicy,
 } from './consent.js';
-import { denial, where, who } from './audit-fields.js';
+import { allowed, denial, where, who } from './audit-fields.js';
 import type { DecisionEvent } from './decision.js';
 import { verifyDpopProof, type CheckedHeader, type VerifiedDpopProof } from './dpop/proof.js';
 import { extractCredentials, type Credentials } from './extract.js';
@@ -135,11 +135,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   async function verifyAccessToken(token: string, nowMs: number): Promise<CachedToken> {
     const ath = sha256Base64url(token);
     if (introspector && !looksLikeJwt(token)) {
-      const introspected = { ...(await introspector.introspect(token, ath)), ath };
+      const introspected = withAth(await introspector.introspect(token, ath), ath);
       validateConsentClaims(introspected.claims);
       return introspected;
     }
-    const verified = { ...(await verifyJwtAccessToken(token, jwtPolicy, nowMs / 1000)), ath };
+    const verified = withAth(await verifyJwtAccessToken(token, jwtPolicy, nowMs / 1000), ath);
     validateConsentClaims(verified.claims);
     tokenCache?.set(token, verified, nowMs);
     return verified;
@@ -223,8 +223,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   ): void {
     if (!config.onDecision) return;
     try {
-      const latencyMs = startedMs === undefined ? 0 : now() - startedMs;
-      config.onDecision({ ...event(), latencyMs });
+      const decided = event() as DecisionEvent;
+      decided.latencyMs = startedMs === undefined ? 0 : now() - startedMs;
+      config.onDecision(decided);
     } catch {
       // An audit hook must not change the decision.
     }
@@ -262,10 +263,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
             startedMs,
           );
         }
-        emit(
-          () => ({ outcome: 'allow', status: 200, ...where(read), ...who(principal) }),
-          startedMs,
-        );
+        const allowedRead = read;
+        emit(() => allowed(allowedRead, principal), startedMs);
         return principal;
       } catch (caught) {
         context.interactionId ||= randomId();

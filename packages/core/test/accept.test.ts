@@ -425,7 +425,21 @@ describe('decision events (audit)', () => {
       binding: 'dpop',
       method: 'GET',
       path: '/accounts',
+      issuer: expect.any(String),
+      interactionId: expect.any(String),
     });
+    expect(Object.keys(events[0]!).sort()).toEqual([
+      'binding',
+      'clientId',
+      'interactionId',
+      'issuer',
+      'latencyMs',
+      'method',
+      'outcome',
+      'path',
+      'status',
+      'subject',
+    ]);
     expect(events[1]).toMatchObject({
       outcome: 'deny',
       status: 401,

@@ -86,6 +86,14 @@ export interface CachedToken extends VerifiedToken {
 }
 
 /**
+ * A verified token with its `ath`, field by field: `{ ...token, ath }` (a spread that adds a
+ * field) costs V8 about 1 µs, this literal a few ns.
+ */
+export function withAth(token: VerifiedToken, ath: string): CachedToken {
+  return { claims: token.claims, issuer: token.issuer, generation: token.generation, ath };
+}
+
+/**
  * Keyed by the access token string itself (a map lookup, no hash on the hot path). An entry
  * lives until the token's `exp` plus the clock tolerance or `maxTtlS`, whichever is sooner,
  * and is ignored once its issuer's key set changed (`KeyResolver.generation`).
