@@ -173,18 +173,28 @@ function isKeyObject(value: unknown): value is KeyObject {
   return typeof value === 'object' && value !== null && 'asymmetricKeyType' in value;
 }
 
+/**
+ * The digest and the key options of `algorithm`, apart: taking `hash` out of one object with a
+ * rest pattern (`{ hash, ...options }`) copied the rest on every request.
+ */
 function parameters(algorithm: SignatureAlgorithm, key: KeyObject) {
   switch (algorithm) {
     case 'rsa-pss-sha512':
-      return { hash: 'sha512', key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 };
+      return {
+        hash: 'sha512',
+        options: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 },
+      };
     case 'PS256':
-      return { hash: 'sha256', key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
+      return {
+        hash: 'sha256',
+        options: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+      };
     case 'ecdsa-p256-sha256':
     case 'ES256':
-      return { hash: 'sha256', key, dsaEncoding: 'ieee-p1363' as const };
+      return { hash: 'sha256', options: { key, dsaEncoding: 'ieee-p1363' as const } };
     case 'ed25519':
     case 'EdDSA':
-      return { hash: null, key };
+      return { hash: null, options: { key } };
   }
 }
 
@@ -213,10 +223,10 @@ export function verifySignature(
     switch (algorithm) {
       case 'ecdsa-p256-sha256':
       case 'ES256':
-        // The common case without the parameters object and its copy.
+        // The common case without the parameters object.
         return verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
       default: {
-        const { hash, ...options } = parameters(algorithm, key);
+        const { hash, options } = parameters(algorithm, key);
         return verify(hash, data, options, signature);
       }
     }
@@ -227,7 +237,7 @@ export function verifySignature(
 
 /** Signs the signature base. */
 export function signBase(algorithm: SignatureAlgorithm, key: KeyObject, base: string): Uint8Array {
-  const { hash, ...options } = parameters(algorithm, key);
+  const { hash, options } = parameters(algorithm, key);
   return sign(hash, Buffer.from(base, 'utf8'), options);
 }
 
