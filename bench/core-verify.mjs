@@ -164,7 +164,7 @@ async function chunked(list, verifyOne, pairs, check) {
   return { wall: wall / list.length, cpu: cpuUs / list.length };
 }
 
-async function warmPath(list = warm, pairs, rs = server()) {
+async function warmPath(rs, list, pairs) {
   await rs.verify(request(warmToken, await proof(warmToken, 'prime')));
   const us = await chunked(list, (each) => rs.verify(each), pairs);
   await rs.close();
@@ -180,7 +180,7 @@ const RAR_REQUIREMENT = {
   },
 };
 
-async function rarPath(list = rar, pairs, rs = server()) {
+async function rarPath(rs, list, pairs) {
   const prime = request(rarToken, await proof(rarToken, 'prime'), { body: PAYMENT });
   await rs.verify(prime, RAR_REQUIREMENT);
   const us = await chunked(list, (each) => rs.verify(each, RAR_REQUIREMENT), pairs);
@@ -188,7 +188,7 @@ async function rarPath(list = rar, pairs, rs = server()) {
   return us;
 }
 
-async function coldPath(list = cold, pairs, rs = server()) {
+async function coldPath(rs, list, pairs) {
   const us = await chunked(list, (each) => rs.verify(each), pairs);
   await rs.close();
   return us;
@@ -205,7 +205,7 @@ function signedServer() {
   });
 }
 
-async function signedPath(list = signed, pairs, rs = signedServer()) {
+async function signedPath(rs, list, pairs) {
   const requirements = { signedRequest: 'required' };
   await rs.verify(await signedPayment('prime'), requirements);
   const us = await chunked(
@@ -225,22 +225,27 @@ const medians = (runs) => ({
   wall: median(runs.map((r) => r.wall)),
   cpu: median(runs.map((r) => r.cpu)),
 });
-const PATHS = { warm: warmPath, rar: rarPath, cold: coldPath, signed: signedPath };
-const NAMES = Object.keys(PATHS);
+/** Each row: how it is timed, on which server, over which requests. */
+const ROWS = {
+  warm: { path: warmPath, serve: server, list: warm },
+  rar: { path: rarPath, serve: server, list: rar },
+  cold: { path: coldPath, serve: server, list: cold },
+  signed: { path: signedPath, serve: signedServer, list: signed },
+};
+const NAMES = Object.keys(ROWS);
 const results = Object.fromEntries(NAMES.map((name) => [name, []]));
 const pairs = Object.fromEntries(NAMES.map((name) => [name, []]));
 for (let round = 0; round < ROUNDS; round += 1) {
-  for (const [name, path] of Object.entries(PATHS))
-    results[name].push(await path(undefined, pairs[name]));
+  for (const [name, { path, serve, list }] of Object.entries(ROWS))
+    results[name].push(await path(serve(), list, pairs[name]));
 }
 // What each request leaves for the garbage collector: the V8 heap's allocations per request
 // over the first ALLOC_N requests of each row, sampled (every 512 bytes on average) with the
 // objects already collected included, untimed. The priming request counts too, spread over
 // ALLOC_N requests (under 0.1 KB each); the server's set-up (its replay stores filled) does not.
 const ALLOC_N = Math.min(N, 5_000);
-const SERVERS = { warm: server, rar: server, cold: server, signed: signedServer };
-async function allocated(name, list) {
-  const rs = SERVERS[name]();
+async function allocated({ path, serve, list }) {
+  const rs = serve();
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.startSampling', {
@@ -248,7 +253,7 @@ async function allocated(name, list) {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  await PATHS[name](list.slice(0, ALLOC_N), undefined, rs);
+  await path(rs, list.slice(0, ALLOC_N));
   const { profile } = await session.post('HeapProfiler.stopSampling');
   session.disconnect();
   let bytes = 0;
@@ -259,12 +264,8 @@ async function allocated(name, list) {
   walk(profile.head);
   return bytes / ALLOC_N;
 }
-const allocations = {
-  warm: await allocated('warm', warm),
-  rar: await allocated('rar', rar),
-  cold: await allocated('cold', cold),
-  signed: await allocated('signed', signed),
-};
+const allocations = {};
+for (const name of NAMES) allocations[name] = await allocated(ROWS[name]);
 const kb = (path) => (allocations[path] / 1000).toFixed(1);
 
 // Each row against the floor chunks measured next to its own chunks: the median of the chunk

@@ -4,22 +4,29 @@
 // eviction that slowed down as a store turned over went unseen here until 2026-12-02: see
 // bench/README, "replay-store").
 
-/** Entries in a store before the timing, each `STEP_MS` after the last, of `FILL_TTL_S`. */
-const FILL = 80_000;
+/** Entries that fill a store: as many as live at once at 1 000 a second for `TTL_S`. */
+export const FILL = 80_000;
 /** Inserts after the fill, each expiring one entry: the store has turned over. */
 const TURNOVER = 60_000;
-const STEP_MS = 1;
-const FILL_TTL_S = 80;
+/** How long each entry lives (the proof window plus tolerances, by default). */
+export const TTL_S = 80;
 
 /**
  * A `memoryReplayStore` (of the core build given) with the default size, whose clock moves on
- * by 1 ms at each call, filled with 80 000 entries of 80 s and then 60 000 more: the store of a
- * server taking 1 000 proofs a second for two minutes and more, where each insert meets an
+ * by 1 ms at each call, after `inserts` entries of 80 s: from 80 000 on, each insert meets an
  * expired entry. Its clock ends at `nowMs`.
  */
-export function steadyReplayStore(memoryReplayStore, nowMs) {
-  let clockMs = nowMs - (FILL + TURNOVER) * STEP_MS;
-  const store = memoryReplayStore({ clock: () => (clockMs += STEP_MS) });
-  for (let i = 0; i < FILL + TURNOVER; i += 1) store.checkAndStore(`fill-${i}`, FILL_TTL_S);
+export function filledReplayStore(memoryReplayStore, inserts, nowMs) {
+  let clockMs = nowMs - inserts;
+  const store = memoryReplayStore({ clock: () => (clockMs += 1) });
+  for (let i = 0; i < inserts; i += 1) store.checkAndStore(`fill-${i}`, TTL_S);
   return store;
+}
+
+/**
+ * {@link filledReplayStore} with 80 000 entries and 60 000 more: the store of a server taking
+ * 1 000 proofs a second for two minutes and more.
+ */
+export function steadyReplayStore(memoryReplayStore, nowMs) {
+  return filledReplayStore(memoryReplayStore, FILL + TURNOVER, nowMs);
 }
